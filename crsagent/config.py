@@ -1,0 +1,48 @@
+"""Typed settings, read from the environment (prefix ``CRSAGENT_``) at the edges, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "crsagent"
+
+
+class Settings(BaseSettings):
+    """Where data lives and which LLM to talk to. Every field can be set as ``CRSAGENT_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CRSAGENT_", extra="ignore")
+
+    data_dir: Path | None = Field(
+        default=None,
+        description="Folder holding dataset folders (ml-latest-small/, crs-lastfm/, ...).",
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Downloads, parsed-dataset caches and catalog databases go here.",
+    )
+    require_data: bool = Field(
+        default=False,
+        description="Tests: turn a skip for missing real data into a failure (set by CI).",
+    )
+    default_dataset: str = Field(
+        default="ml-latest-small",
+        description="Dataset the chat and CLI open when none is named; the demo catalog if absent.",
+    )
+    llm_model: str | None = Field(
+        default=None,
+        description="Model string (see docs/llm.md); None means the offline mode.",
+    )
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Key for the endpoint, if it needs one.")
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
+    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
+
+    @property
+    def datasets_cache(self) -> Path:
+        """Downloaded datasets live here, one folder per dataset name."""
+        return self.cache_dir / "datasets"

@@ -1,0 +1,363 @@
+"""Download official dataset archives into the cache and check every file against a recorded sha256.
+
+Only the files a dataset needs are taken out of the archive, each is hashed and compared with the
+value recorded here, and the finished folder is moved into place in one rename: a failed or
+interrupted download never leaves a half-written dataset, and never touches a good one already
+installed. HTTP uses the standard library only (``urllib.request``); ``url=`` points at a mirror
+(``http://``, ``https://`` or ``file://``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.client
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crsagent.errors import DownloadError
+
+__all__ = [
+    "DATASETS_WITHOUT_ARCHIVE",
+    "SOURCES",
+    "DatasetSource",
+    "ProgressCallback",
+    "download_dataset",
+    "download_source",
+    "get_source",
+    "sha256_file",
+    "verify_dataset_folder",
+]
+
+ProgressCallback = Callable[[int, int | None], None]
+"""Called as ``progress(bytes_received, total_bytes_or_None)`` after each chunk of the archive."""
+
+_CHUNK = 1 << 16
+_USER_AGENT = "crsagent-downloader/0.1 (+python urllib)"
+_URL_SCHEMES = ("http://", "https://", "file://")
+
+
+def _check_relative(path: str, what: str) -> str:
+    parts = PurePosixPath(path).parts
+    if not path or "\\" in path or path.startswith("/") or any(part in ("..", ".") for part in parts):
+        raise ValueError(f"{what} {path!r} must be a relative path without '.', '..' or backslashes")
+    return path
+
+
+class DatasetSource(BaseModel):
+    """Where a dataset's official archive lives and what its files must hash to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="Dataset folder name under the data / cache dir, e.g. 'ml-latest-small'.")
+    url: str = Field(description="Official archive (zip) URL.")
+    description: str = Field(description="One line: what the dataset is.")
+    licence: str = Field(default="", description="One line: the terms it comes under.")
+    member_prefix: str = Field(
+        default="",
+        description="Folder inside the archive that holds the files ('' when they sit at its root).",
+    )
+    files: dict[str, str] = Field(
+        description="Relative path in the final dataset folder -> expected sha256 (hex) of its content."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _simple_name(cls, value: str) -> str:
+        if not value or "/" in value or "\\" in value or value.startswith(".") or value in ("..", "."):
+            raise ValueError(f"dataset name {value!r} must be a plain folder name")
+        return value
+
+    @field_validator("member_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value:
+            _check_relative(value.rstrip("/"), "member_prefix")
+            if not value.endswith("/"):
+                value += "/"
+        return value
+
+    @field_validator("files")
+    @classmethod
+    def _files(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("a dataset source must list at least one file")
+        checked: dict[str, str] = {}
+        for relative, digest in value.items():
+            _check_relative(relative, "file path")
+            digest = digest.strip().lower()
+            if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+                raise ValueError(f"sha256 of {relative!r} must be 64 hex digits, got {digest!r}")
+            checked[relative] = digest
+        return checked
+
+    def member_name(self, relative: str) -> str:
+        """The archive member that becomes ``relative`` in the dataset folder."""
+        return f"{self.member_prefix}{relative}"
+
+
+# The hashes below are those of the reference copies in ../shared/datasets (2018-09 ml-latest-small,
+# HetRec 2011 Last.fm); tests/data/test_download.py checks them against those copies.
+SOURCES: dict[str, DatasetSource] = {
+    source.name: source
+    for source in (
+        DatasetSource(
+            name="ml-latest-small",
+            url="https://files.grouplens.org/datasets/movielens/ml-latest-small.zip",
+            description="MovieLens latest-small (2018-09): 9,742 movies, 100,836 ratings by 610 users.",
+            licence="GroupLens research-use terms (README.txt); cite Harper & Konstan 2015.",
+            member_prefix="ml-latest-small/",
+            files={
+                "movies.csv": "5a5f32dd9bb3797b8e728a1b98958789d2b13f294a69fdfbc5727f8a9611aa07",
+                "ratings.csv": "aa289ca83157595d0df6aea1be6a4ded676ddc4385472e8313a8ed9805352646",
+                "tags.csv": "92a9f8bb7916dceef6151209845788c3643f794dfa79d1feaec7121b5960399d",
+                "links.csv": "97ad18e4e56a09363c65676b6cb3482ce3e2cea2372a24620c1599c843325f31",
+                "README.txt": "e165937702ae1fac9237b6bd377f03d027f7ef97175d4a04a203e8b12d5516ea",
+            },
+        ),
+        DatasetSource(
+            name="hetrec2011-lastfm-2k",
+            url="https://files.grouplens.org/datasets/hetrec2011/hetrec2011-lastfm-2k.zip",
+            description="HetRec 2011 Last.fm: artist names (artists.dat) and tag names (tags.dat).",
+            licence="Non-commercial research use (the archive's readme.txt).",
+            member_prefix="",  # the files sit at the archive root
+            # Only artists.dat and tags.dat are verified and extracted. The reference
+            # user_taggedartists.dat was rebuilt from a two-part copy (one row fewer than the readme
+            # states), so its hash cannot be expected to match the official archive; crsagent does
+            # not read it, so it is not extracted.
+            files={
+                "artists.dat": "c173881362c6b28551368fecb3c0be5a6a30a6cd859e1f5775413dfe46d48648",
+                "tags.dat": "e95175f259be4c0c47644ae23d66131cd6d5767142a1405000e79f5584691d70",
+            },
+        ),
+    )
+}
+
+DATASETS_WITHOUT_ARCHIVE: dict[str, str] = {
+    "crs-lastfm": (
+        "the LastFM multi-round CRS benchmark of the EAR / SCPR / UNICORN releases (SCPR layout), "
+        "derived from HetRec 2011 Last.fm"
+    ),
+    "redial": "the ReDial conversational recommendation data (official release, or KGSF's processed splits)",
+    "movie-metadata": "id2info.json from the CFCRS release (movie facts from IMDb pages, ReDial ids)",
+}
+"""Datasets crsagent reads that have no single official archive to download: provide the folder."""
+
+
+def get_source(name: str) -> DatasetSource:
+    """The recorded source of ``name``; a ``DownloadError`` that says what to do otherwise."""
+    source = SOURCES.get(name)
+    if source is not None:
+        return source
+    if name in DATASETS_WITHOUT_ARCHIVE:
+        raise DownloadError(
+            f"dataset {name!r} has no single official archive to download: it comes from "
+            f"{DATASETS_WITHOUT_ARCHIVE[name]}. Get that release and put the folder at "
+            f"<data dir>/{name}/, with the data dir set by CRSAGENT_DATA_DIR (or pass its path)."
+        )
+    known = ", ".join(sorted(SOURCES))
+    manual = ", ".join(sorted(DATASETS_WITHOUT_ARCHIVE))
+    raise DownloadError(
+        f"unknown dataset {name!r}: downloadable ones are {known}; {manual} must be provided by hand "
+        "under CRSAGENT_DATA_DIR"
+    )
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's content, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_dataset_folder(folder: Path, source: DatasetSource) -> list[str]:
+    """Problems with ``folder`` against ``source.files`` (missing file, wrong sha256); [] when all verify."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return [f"{folder}: folder is missing" if not folder.exists() else f"{folder}: not a folder"]
+    problems: list[str] = []
+    for relative, expected in source.files.items():
+        path = folder / relative
+        if not path.is_file():
+            problems.append(f"{path}: file is missing")
+            continue
+        actual = sha256_file(path)
+        if actual != expected:
+            problems.append(f"{path}: sha256 {actual} does not match the recorded {expected}")
+    return problems
+
+
+def download_dataset(
+    name: str,
+    dest_root: Path,
+    *,
+    url: str | None = None,
+    timeout_s: float = 60,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Path:
+    """Download dataset ``name`` (see ``SOURCES``) into ``dest_root / name`` and return that folder.
+
+    An existing folder whose files all verify is returned as is unless ``force``. ``url`` replaces
+    the official URL (a mirror, a local copy as ``file://...``). Every failure raises
+    ``DownloadError``; it leaves no temporary files and leaves an existing folder untouched.
+    """
+    return download_source(
+        get_source(name), dest_root, url=url, timeout_s=timeout_s, force=force, progress=progress
+    )
+
+
+def download_source(
+    source: DatasetSource,
+    dest_root: Path,
+    *,
+    url: str | None = None,
+    timeout_s: float = 60,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Path:
+    """``download_dataset`` for an explicit ``DatasetSource`` (one not in ``SOURCES``, e.g. in tests)."""
+    dest_root = Path(dest_root)
+    target = dest_root / source.name
+    if not force and target.is_dir() and not verify_dataset_folder(target, source):
+        return target
+    url = url or source.url
+    if not url.lower().startswith(_URL_SCHEMES):
+        raise DownloadError(f"cannot download {url!r}: only http://, https:// and file:// URLs are supported")
+    if timeout_s <= 0:
+        raise DownloadError(f"timeout_s must be positive, got {timeout_s}")
+    try:
+        dest_root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DownloadError(f"cannot create the download folder {dest_root}: {error}") from error
+
+    part: Path | None = None
+    staging: Path | None = None
+    try:
+        fd, part_name = tempfile.mkstemp(dir=dest_root, prefix=f".{source.name}.", suffix=".part")
+        part = Path(part_name)
+        with os.fdopen(fd, "wb") as handle:
+            _fetch(url, handle, timeout_s=timeout_s, progress=progress)
+        staging = Path(tempfile.mkdtemp(dir=dest_root, prefix=f".{source.name}.", suffix=".tmp"))
+        _extract_and_verify(part, staging, source, url)
+        part.unlink()
+        part = None
+        _install(staging, target)
+        staging = None
+    except OSError as error:  # disk full, permissions, a folder appearing at the target meanwhile
+        raise DownloadError(
+            f"installing {source.name!r} from {url} into {dest_root} failed: {error}"
+        ) from error
+    finally:
+        if part is not None:
+            with contextlib.suppress(OSError):
+                part.unlink()
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _fetch(url: str, out: IO[bytes], *, timeout_s: float, progress: ProgressCallback | None) -> None:
+    """Stream ``url`` into ``out``; truncation, HTTP errors and timeouts become ``DownloadError``."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            total = _content_length(response.headers.get("Content-Length"))
+            received = 0
+            while chunk := response.read(_CHUNK):
+                out.write(chunk)
+                received += len(chunk)
+                if progress is not None:
+                    progress(received, total)
+    except urllib.error.HTTPError as error:
+        error.close()
+        raise DownloadError(f"downloading {url} failed: HTTP {error.code} {error.reason}") from error
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, TimeoutError):
+            reason = f"timed out after {timeout_s:g} s"
+        raise DownloadError(f"downloading {url} failed: {reason}") from error
+    except TimeoutError as error:
+        raise DownloadError(f"downloading {url} failed: timed out after {timeout_s:g} s") from error
+    except (http.client.HTTPException, ConnectionError) as error:
+        raise DownloadError(f"downloading {url} failed: {type(error).__name__}: {error}") from error
+    except OSError as error:  # other socket errors while reading; disk errors while writing
+        raise DownloadError(f"downloading {url} failed: {error}") from error
+    if total is not None and received != total:
+        raise DownloadError(
+            f"downloading {url} failed: truncated download, received {received} of {total} bytes"
+        )
+
+
+def _content_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        length = int(value.strip())
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def _extract_and_verify(archive: Path, staging: Path, source: DatasetSource, url: str) -> None:
+    """Write the listed members into ``staging`` and check their sha256; all problems in one error."""
+    root = staging.resolve()
+    problems: list[str] = []
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            names = set(bundle.namelist())
+            for relative, expected in source.files.items():
+                member = source.member_name(relative)
+                if member not in names:
+                    problems.append(f"{relative}: archive member {member!r} is missing")
+                    continue
+                destination = (staging / relative).resolve()
+                if not destination.is_relative_to(root):  # the validators make this unreachable
+                    problems.append(f"{relative}: refused, it would be written outside {staging}")
+                    continue
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                digest = hashlib.sha256()
+                with bundle.open(member) as reader, destination.open("wb") as writer:
+                    while chunk := reader.read(_CHUNK):
+                        digest.update(chunk)
+                        writer.write(chunk)
+                actual = digest.hexdigest()
+                if actual != expected:
+                    problems.append(f"{relative}: sha256 {actual} does not match the recorded {expected}")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise DownloadError(f"corrupt archive from {url}: {error}") from error
+    if problems:
+        raise DownloadError(
+            f"archive from {url} for {source.name!r} failed verification: " + "; ".join(problems)
+        )
+
+
+def _install(staging: Path, target: Path) -> None:
+    """Move ``staging`` to ``target`` by rename; an old ``target`` is moved aside and removed after."""
+    if not target.exists() and not target.is_symlink():
+        staging.replace(target)
+        return
+    aside = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    target.replace(aside)
+    try:
+        staging.replace(target)
+    except OSError:
+        aside.replace(target)  # put the old folder back
+        raise
+    if aside.is_dir() and not aside.is_symlink():
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        aside.unlink(missing_ok=True)

@@ -1,0 +1,153 @@
+"""Movie facts from ``movie-metadata/id2info.json`` (ReDial ids), and the join to MovieLens by imdb id.
+
+``id2info.json`` maps a ReDial movie id to ``name``, ``genre`` (lower-case list), ``plot``,
+``director``, ``writer``, ``star`` (top-3 cast) and ``imdb_id`` (``"tt0114092"``). Empty values are
+normal (some movies have no plot, writer or cast); a value of the wrong type is an error that names
+the ReDial id and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crsagent.data.files import iter_csv, read_json_object
+from crsagent.errors import DataFileError
+
+_IMDB_ID = re.compile(r"tt([0-9]+)")
+_DIGITS = re.compile(r"[0-9]+")
+_LIST_FIELDS = (("genres", "genre"), ("directors", "director"), ("writers", "writer"), ("cast", "star"))
+
+
+class MovieMetadata(BaseModel):
+    """What ``id2info.json`` knows about one movie; empty strings and lists where it knows nothing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="The movie's ReDial name, usually with the year: 'Heat (1995)'.")
+    genres: tuple[str, ...] = Field(default=(), description="IMDb genres, lower case: ('crime', 'drama').")
+    plot: str = Field(default="", description="One-paragraph plot summary, '' when unknown.")
+    directors: tuple[str, ...] = Field(default=(), description="Director names.")
+    writers: tuple[str, ...] = Field(default=(), description="Writer names.")
+    cast: tuple[str, ...] = Field(default=(), description="Top-billed actors (at most three upstream).")
+    imdb_id: str = Field(
+        default="", description="'tt' + at least 7 digits ('tt0114092'); '' when the entry has none."
+    )
+
+    @property
+    def filled_fields(self) -> int:
+        """How many of the fields name, genres, plot, directors, writers, cast, imdb_id are non-empty."""
+        values = (self.name, self.genres, self.plot, self.directors, self.writers, self.cast, self.imdb_id)
+        return sum(1 for value in values if value)
+
+
+def format_imdb_id(digits: str) -> str:
+    """``"114092"`` -> ``"tt0114092"``: MovieLens stores the number, IMDb pads it to 7 digits."""
+    return f"tt{digits.zfill(7)}"
+
+
+def _text(path: Path, movie_id: str, field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DataFileError(path, f"movie {movie_id!r}: field {field!r} should be text, found {value!r}")
+    return value.strip()
+
+
+def _names(path: Path, movie_id: str, field: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise DataFileError(
+            path, f"movie {movie_id!r}: field {field!r} should be a list of text, found {value!r}"
+        )
+    # Order kept (billing order for cast); blanks and repeats dropped.
+    return tuple(dict.fromkeys(name.strip() for name in value if name.strip()))
+
+
+def _imdb(path: Path, movie_id: str, value: Any) -> str:
+    text = _text(path, movie_id, "imdb_id", value)
+    if not text:
+        return ""
+    match = _IMDB_ID.fullmatch(text)
+    if match is None:
+        raise DataFileError(path, f"movie {movie_id!r}: field 'imdb_id' is not 'tt' + digits: {text!r}")
+    return format_imdb_id(match.group(1))
+
+
+def _parse_entry(path: Path, movie_id: str, entry: Any) -> MovieMetadata:
+    if not isinstance(entry, dict):
+        raise DataFileError(path, f"movie {movie_id!r}: expected an object, found {type(entry).__name__}")
+    name = _text(path, movie_id, "name", entry.get("name"))
+    if not name:
+        raise DataFileError(path, f"movie {movie_id!r}: field 'name' is missing or empty")
+    lists = {ours: _names(path, movie_id, theirs, entry.get(theirs)) for ours, theirs in _LIST_FIELDS}
+    return MovieMetadata(
+        name=" ".join(name.split()),
+        plot=_text(path, movie_id, "plot", entry.get("plot")),
+        imdb_id=_imdb(path, movie_id, entry.get("imdb_id")),
+        **lists,
+    )
+
+
+def load_movie_metadata(path: Path) -> dict[str, MovieMetadata]:
+    """ReDial movie id -> its metadata, in file order.
+
+    Raises ``DataFileError`` when the file is missing or not JSON, and when an entry is not an
+    object, has no name, or has a field of the wrong type (the message names the id and the field).
+    """
+    data = read_json_object(path)
+    return {movie_id: _parse_entry(path, movie_id, entry) for movie_id, entry in data.items()}
+
+
+def _redial_order(movie_id: str) -> tuple[int, int, str]:
+    """Numeric ids by value, then any non-numeric ids by text."""
+    return (0, int(movie_id), "") if _DIGITS.fullmatch(movie_id) else (1, 0, movie_id)
+
+
+def metadata_by_imdb(metadata: dict[str, MovieMetadata]) -> dict[str, tuple[str, MovieMetadata]]:
+    """imdb id -> (ReDial id, metadata), one entry per imdb id; entries without an imdb id are left out.
+
+    ReDial lists some films twice (``"Back to the Future"`` and ``"Back to the Future (1985)"``), so
+    several ReDial ids can share an imdb id. The one kept is the entry with the most filled fields
+    (``MovieMetadata.filled_fields``); ties go to the smallest numeric ReDial id. The result does not
+    depend on the order of ``metadata``. Keys come out in the order of their first entry.
+    """
+    chosen: dict[str, tuple[str, MovieMetadata]] = {}
+    for movie_id, meta in metadata.items():
+        if not meta.imdb_id:
+            continue
+        current = chosen.get(meta.imdb_id)
+        if current is None:
+            chosen[meta.imdb_id] = (movie_id, meta)
+            continue
+        current_id, current_meta = current
+        if (-meta.filled_fields, _redial_order(movie_id)) < (
+            -current_meta.filled_fields,
+            _redial_order(current_id),
+        ):
+            chosen[meta.imdb_id] = (movie_id, meta)
+    return chosen
+
+
+def read_movielens_imdb_links(links_csv: Path) -> dict[str, str]:
+    """imdb id (``"tt"`` + 7-digit zero-padded imdbId) -> MovieLens movieId, from ``links.csv``.
+
+    Rows with an empty imdbId are skipped (no link). If two movies claim the same imdb id, the first
+    row wins. A non-numeric imdbId or an empty movieId is a ``DataFileError`` naming the line.
+    """
+    links: dict[str, str] = {}
+    for line, row in iter_csv(links_csv, ("movieId", "imdbId")):
+        movie_id = row["movieId"].strip()
+        imdb_digits = row["imdbId"].strip()
+        if not movie_id:
+            raise DataFileError(links_csv, f"line {line}: column 'movieId' is empty")
+        if not imdb_digits:
+            continue
+        if not _DIGITS.fullmatch(imdb_digits):
+            raise DataFileError(links_csv, f"line {line}: column 'imdbId' is not a number: {imdb_digits!r}")
+        links.setdefault(format_imdb_id(imdb_digits), movie_id)
+    return links
