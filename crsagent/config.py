@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, description="Key for the endpoint, if it needs one.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
+
+    @field_validator("data_dir", "llm_model", "llm_base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``CRSAGENT_DATA_DIR=`` (set but empty) means "not configured", not the current folder."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def datasets_cache(self) -> Path:

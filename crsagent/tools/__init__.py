@@ -1,0 +1,1 @@
+"""Recommender models and the LLM-callable tools over them; grounding of names to catalog ids."""
