@@ -50,7 +50,7 @@ def measure(name: str, cache_dir: str, use_cache: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median reported)")
     parser.add_argument("--out", type=Path, help="write a markdown table here")
     args = parser.parse_args()

@@ -4,8 +4,18 @@ Public names are re-exported here; importing this package has no side effects.
 """
 
 from crsagent.config import Settings
-from crsagent.data import Catalog, Dataset, Interactions, Item
+from crsagent.data import Catalog, CatalogStore, Dataset, Interactions, Item, ItemQuery, load_dataset
 
 __version__ = "0.1.0"
 
-__all__ = ["Catalog", "Dataset", "Interactions", "Item", "Settings", "__version__"]
+__all__ = [
+    "Catalog",
+    "CatalogStore",
+    "Dataset",
+    "Interactions",
+    "Item",
+    "ItemQuery",
+    "Settings",
+    "__version__",
+    "load_dataset",
+]

@@ -6,7 +6,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from crsagent.errors import DataFileError
 
@@ -49,7 +49,7 @@ def iter_csv(
     *,
     delimiter: str = ",",
     encoding: str = "utf-8",
-    quoting: int = csv.QUOTE_MINIMAL,
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row; checks the header holds the ``required`` columns.
 

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``crsagent`` CLI, one module per command group (each has ``register``)."""

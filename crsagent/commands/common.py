@@ -1,0 +1,25 @@
+"""Options and settings shared by CLI sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from crsagent.config import Settings
+
+
+def with_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--data-dir`` and ``--cache-dir``, overriding the environment."""
+    parser.add_argument("--data-dir", type=Path, help="folder holding datasets (default: $CRSAGENT_DATA_DIR)")
+    parser.add_argument("--cache-dir", type=Path, help="cache folder (default: $CRSAGENT_CACHE_DIR)")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with the command line's ``--data-dir`` / ``--cache-dir`` on top."""
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None) is not None:
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "cache_dir", None) is not None:
+        overrides["cache_dir"] = args.cache_dir
+    return Settings.model_validate(overrides)
