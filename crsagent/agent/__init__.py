@@ -1,0 +1,1 @@
+"""The agent: a LangGraph planner over the tools and the policy (offline or with an LLM)."""

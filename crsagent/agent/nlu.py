@@ -1,0 +1,342 @@
+"""Offline natural-language understanding: user text -> ``UserTurn`` from the catalog's own words.
+
+No model, no network: a lexicon of English cue phrases (``nlu_lexicon``), the catalog's attribute
+values (``nlu_values``: exact, plural, alias, surname and typo-tolerant), its titles (through a
+pluggable title resolver) and the agent's previous turn (``TurnContext``). Deterministic; a few
+milliseconds per message. Layers run in order and each marks the tokens it used, so a word is read
+once: restart / answer phrases, item questions and title mentions, years, people after cue words,
+offered values, shown items, any other value, "recent" / "old". Negation ("no horror", "I hate
+musicals", "horror is not for me") flips whatever it reaches up to the end of the clause.
+
+Messages are capped at ``MAX_MESSAGE_CHARS`` characters (and ``MAX_TOKENS`` tokens) before
+anything else; ``wishes`` carries at most ``MAX_WISHES_CHARS`` of the original text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from crsagent.agent import nlu_lexicon as lexicon
+from crsagent.agent.nlu_items import ItemFinder, Mention, Role
+from crsagent.agent.nlu_polarity import Answer, Polarity, analyse_polarity, detect_answer
+from crsagent.agent.nlu_shown import ShownRefs, VariantTitleResolver
+from crsagent.agent.nlu_spotting import Spot, Spotter
+from crsagent.agent.nlu_text import MAX_MESSAGE_CHARS, MAX_TOKENS, Message
+from crsagent.agent.nlu_values import Kind, ValueIndex
+from crsagent.agent.nlu_years import YearFacts, add_eras, parse_recency, parse_years
+from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
+from crsagent.data.catalog import Catalog
+from crsagent.tools.context import TitleResolver
+
+__all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU", "VariantTitleResolver"]
+
+MAX_WISHES_CHARS = 500
+# Words that carry no wish of their own: a message made only of these (and understood parts) has
+# empty ``wishes``.
+_EMPTY_WORDS = (
+    lexicon.STOPWORDS
+    | lexicon.SOCIAL
+    | lexicon.FILLERS
+    | lexicon.MEDIA_NOUNS
+    | lexicon.FEEDBACK_WORDS
+    | lexicon.POSITION_MARKERS
+    | frozenset(lexicon.ORDINALS)
+    | frozenset(lexicon.NUMBER_WORDS)
+    | frozenset(
+        word
+        for phrases in (
+            lexicon.YES,
+            lexicon.NO,
+            lexicon.NO_PREFERENCE,
+            lexicon.ALL_OFFERED,
+            lexicon.NONE_OFFERED,
+        )
+        for phrase in phrases
+        for word in phrase.rstrip("$").split()
+    )
+)
+
+
+@dataclass
+class _Found:
+    """Everything the layers found, before it becomes a ``UserTurn``."""
+
+    accepted: list[ValueRef] = field(default_factory=list)
+    rejected: list[ValueRef] = field(default_factory=list)
+    value_tokens: set[int] = field(default_factory=set)
+    """Tokens read as values or years (a title span holding some was no title)."""
+    explained: set[int] = field(default_factory=set)
+    """Other tokens the turn accounts for (unplaced titles): not wishes."""
+
+    def add(self, ref: ValueRef, negated: bool, tokens: range) -> None:
+        target, other = (self.rejected, self.accepted) if negated else (self.accepted, self.rejected)
+        if ref not in target and ref not in other:
+            target.append(ref)
+        self.value_tokens.update(tokens)
+
+
+@dataclass
+class _Reading:
+    """One message as the layers left it."""
+
+    message: Message
+    polarity: Polarity
+    answer: Answer | None
+    usable: list[bool]
+    found: _Found
+    years: YearFacts
+    mentions: list[Mention]
+    refs: ShownRefs
+
+
+class OfflineNLU:
+    """Understands English messages about one catalog without a language model.
+
+    ``resolve_title`` maps a name to ranked catalog ids (a grounder); by default
+    ``VariantTitleResolver``: exact titles, then alternate titles, most popular first. Indexes are
+    built on first use (or by ``prepare``).
+    """
+
+    def __init__(self, catalog: Catalog, resolve_title: TitleResolver | None = None) -> None:
+        self.catalog = catalog
+        self.resolve_title: TitleResolver = resolve_title or VariantTitleResolver(catalog)
+
+    @cached_property
+    def values(self) -> ValueIndex:
+        """The multi-type value index."""
+        return ValueIndex(self.catalog)
+
+    @cached_property
+    def _spotter(self) -> Spotter:
+        return Spotter(self.values)
+
+    @cached_property
+    def _items(self) -> ItemFinder:
+        return ItemFinder(self.catalog, self.resolve_title)
+
+    @cached_property
+    def newest_year(self) -> int | None:
+        """Release year of the newest item (None when the catalog has no years)."""
+        return max((item.year for item in self.catalog if item.year is not None), default=None)
+
+    def prepare(self) -> OfflineNLU:
+        """Builds every index now (values, common words, titles, phrase tables) rather than on the
+        first messages, so that later calls all cost the same."""
+        _ = self.values.entries, self.values.common_words, self.newest_year, self.catalog.title_index
+        for attribute_type in self.values.person_types:  # the fuzzy fallback after strong cue words
+            self.values.fuzzy(attribute_type, "warm up")
+        if isinstance(self.resolve_title, VariantTitleResolver):
+            _ = self.resolve_title.by_variant
+        offered = next(iter(self.catalog.vocabulary.items()), ("genre", ["x"]))
+        self.understand(
+            "yes, more like X after 2000", TurnContext(asked_type=offered[0], asked_values=offered[1][:2])
+        )
+        return self
+
+    def understand(self, text: str, context: TurnContext | None = None) -> UserTurn:
+        """The ``UserTurn`` of one message, given what the agent did last (default: nothing).
+
+        Any string is understood without an exception; a non-string or a ``context`` naming
+        items the catalog lacks is a programming error and raises ``TypeError`` /
+        ``UnknownItemError``.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"understand() needs the message as str, got {type(text).__name__}")
+        context = context or TurnContext()
+        shown = list(context.shown_items)
+        for item_id in shown:
+            self.catalog.index_of(item_id)  # a clear error for an id the catalog lacks
+        message = Message(text)
+        polarity = analyse_polarity(message)
+        answer, answer_tokens = detect_answer(message)
+        usable = [i not in polarity.cue_tokens and i not in answer_tokens for i in range(len(message))]
+        words = self.values.correct(message.norms)
+        found = _Found()
+
+        mentions = self._items.find_mentions(message, usable, shown, self._is_value)
+        years = parse_years(message, usable, polarity.negated)
+        spots = self._spotter.spot_cued_people(message, words, usable)
+        asked_type = context.asked_type
+        offered = list(context.asked_values) if asked_type else []
+        if asked_type and offered:
+            spots += self._spotter.spot_offered(message, words, usable, asked_type, offered)
+            if len(offered) > 1:
+                positions = self._items.shown.position_hits(message, usable, offered)
+                spots += [Spot(s, e, asked_type, value) for s, e, value in positions]
+        refs = ShownRefs()
+        if shown and not (asked_type and len(offered) > 1):
+            refs = self._items.shown.find(message, usable, shown, polarity.negated, polarity.seen_clauses)
+        prefer = [asked_type] if asked_type else []
+        spots += self._spotter.spot_values(message, words, usable, prefer)
+        for spot in spots:
+            negated = any(polarity.negated[spot.start : spot.end])
+            found.add(ValueRef(type=spot.type, value=spot.value), negated, range(spot.start, spot.end))
+        self._years_to_values(years, asked_type, found)
+        if self.newest_year is not None:
+            value_starts = {spot.start for spot in spots}
+            recency = parse_recency(message, usable, polarity.negated, self.newest_year, value_starts)
+            years = _merge(years, recency)
+        reading = _Reading(message, polarity, answer, usable, found, years, mentions, refs)
+        return self._assemble(reading, context)
+
+    def _is_value(self, message: Message, start: int, end: int) -> bool:
+        entries = self.values.lookup(tuple(message.norms[start:end]))
+        return any(entry.kind <= Kind.ALIAS for entry in entries)
+
+    def _years_to_values(self, years: YearFacts, asked_type: str | None, found: _Found) -> None:
+        """Decades become values when the agent asked about that type or the catalog has no years."""
+        plain = []
+        value_types = [t for t in self.values.types if t not in self.values.person_types]
+        for era in years.eras:
+            tokens = range(era.start, era.end)
+            if era.decade is None:
+                if asked_type == "year" and "year" in self.catalog.vocabulary and not era.negated:
+                    found.add(ValueRef(type="year", value=str(era.low)), False, tokens)
+                else:
+                    plain.append(era)
+                continue
+            spellings = [f"{era.decade}s", f"{era.decade % 100:02d}s"]
+            value = self.values.find(spellings, [asked_type]) if asked_type else None
+            if value is None and (self.newest_year is None or era.negated):
+                # No years to bound, or a refused decade a year range cannot express.
+                value = self.values.find(spellings, value_types)
+            if value is not None:
+                found.add(ValueRef(type=value[0], value=value[1]), era.negated, tokens)
+            else:
+                plain.append(era)
+                found.value_tokens.update(tokens)
+        if self.newest_year is not None:
+            add_eras(years, plain)
+
+    def _assemble(self, reading: _Reading, context: TurnContext) -> UserTurn:
+        """The turn: mentions, the answer or the feedback, values, wishes, then the intent."""
+        message, polarity, answer, found, refs = (
+            reading.message,
+            reading.polarity,
+            reading.answer,
+            reading.found,
+            reading.refs,
+        )
+        years = reading.years
+        turn = UserTurn(intent=Intent.OTHER, year_min=years.year_min, year_max=years.year_max)
+        asked_item_found = self._apply_mentions(turn, polarity, reading.mentions, found)
+        question = context.asked_type is not None
+        if question:
+            self._apply_answer(turn, context, answer, found)
+        elif context.shown_items and not (turn.liked_items or turn.rejected_items or turn.asked_item):
+            _apply_feedback(refs, answer, polarity, context.shown_items)
+        turn.accepted, turn.rejected = found.accepted, found.rejected
+        _extend(turn.accepted_items, refs.accepted)
+        _extend(turn.rejected_items, refs.rejected)
+        residual = [
+            i
+            for i, word in enumerate(message.norms)
+            if reading.usable[i]
+            and message.tokens[i].is_word
+            and word not in _EMPTY_WORDS
+            and i not in found.value_tokens
+            and i not in found.explained
+        ]
+        if residual:
+            turn.wishes = message.text[:MAX_WISHES_CHARS]
+        answered = (
+            turn.answer is not None
+            or answer in {Answer.NO_PREFERENCE, Answer.ALL, Answer.NONE}
+            or any(ref.type == context.asked_type for ref in [*found.accepted, *found.rejected])
+        )
+        if polarity.restart:
+            turn.intent = Intent.RESTART
+        elif asked_item_found:
+            turn.intent = Intent.ASK_ITEM
+        elif question and answered:
+            turn.intent = Intent.ANSWER
+        elif refs.accepted or refs.rejected or set(turn.rejected_items) & set(context.shown_items):
+            turn.intent = Intent.FEEDBACK
+        elif (
+            turn.accepted
+            or turn.rejected
+            or turn.year_min is not None
+            or turn.year_max is not None
+            or turn.liked_items
+            or turn.rejected_items
+            or turn.unplaced_titles
+            or turn.wishes
+        ):
+            turn.intent = Intent.REQUEST
+        return turn
+
+    def _apply_mentions(
+        self, turn: UserTurn, polarity: Polarity, mentions: list[Mention], found: _Found
+    ) -> bool:
+        """Mentions into the turn; True when an item question was asked."""
+        asked = False
+        for mention in mentions:
+            ids = mention.ids
+            if not ids:
+                # Values or years inside the span: it was no title ("tell me about horror films").
+                if any(i in found.value_tokens for i in range(mention.start, mention.end)):
+                    continue
+                if mention.surface and mention.surface not in turn.unplaced_titles:  # "" for "it"
+                    turn.unplaced_titles.append(mention.surface)
+                found.explained.update(range(mention.start, mention.end))
+            if mention.role is Role.ASK:
+                if not asked:
+                    asked = True
+                    turn.asked_item = ids[0] if ids else None
+                    turn.asked_attribute = mention.attribute
+            elif mention.role is Role.LIKE and not polarity.negated[mention.start]:
+                _extend(turn.liked_items, ids)
+            else:
+                _extend(turn.rejected_items, ids)
+        return asked
+
+    def _apply_answer(
+        self, turn: UserTurn, context: TurnContext, answer: Answer | None, found: _Found
+    ) -> None:
+        """Yes / no / a choice among offered values, tied to the asked type."""
+        asked_type = context.asked_type
+        assert asked_type is not None
+        offered = [ValueRef(type=asked_type, value=v) for v in context.asked_values]
+        if answer in {Answer.YES, Answer.ALL} and (len(offered) == 1 or answer is Answer.ALL):
+            for ref in offered:
+                found.add(ref, False, range(0))
+        elif answer in {Answer.NO, Answer.NONE} and not any(ref in found.accepted for ref in offered):
+            for ref in offered:
+                found.add(ref, True, range(0))
+        if answer in {Answer.YES, Answer.ALL}:
+            turn.answer = "yes"
+        elif answer in {Answer.NO, Answer.NONE}:
+            turn.answer = "no"
+        elif offered:  # no answer phrase, or "I don't mind comedy": the offered values decide
+            if any(ref in found.accepted for ref in offered):
+                turn.answer = "yes"
+            elif any(ref in found.rejected for ref in offered):
+                turn.answer = "no"
+
+
+def _apply_feedback(refs: ShownRefs, answer: Answer | None, polarity: Polarity, shown: list[str]) -> None:
+    """A bare "no" / "none of these" / "seen them" / "yes" about the shown items."""
+    if refs.accepted or refs.rejected:
+        return
+    # "Seen it" with several items shown names none of them: like "no", it turns the list down.
+    if answer in {Answer.NO, Answer.NONE} or polarity.seen_clauses:
+        refs.rejected.extend(shown)
+    elif answer is Answer.ALL or (answer is Answer.YES and len(shown) == 1):
+        refs.accepted.extend(shown)
+
+
+def _extend(target: list[str], ids: list[str]) -> None:
+    for item_id in ids:
+        if item_id not in target:
+            target.append(item_id)
+
+
+def _merge(first: YearFacts, second: YearFacts) -> YearFacts:
+    """Both sets of bounds at once (the tighter of each); contradictions keep the first."""
+    lows = [y for y in (first.year_min, second.year_min) if y is not None]
+    highs = [y for y in (first.year_max, second.year_max) if y is not None]
+    merged = YearFacts(max(lows) if lows else None, min(highs) if highs else None, first.eras)
+    if merged.year_min is not None and merged.year_max is not None and merged.year_min > merged.year_max:
+        return first
+    return merged
