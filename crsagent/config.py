@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, description="Key for the endpoint, if it needs one.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
+    llm_structured_output: Literal["response_format", "structured_outputs", "guided_json"] = Field(
+        default="response_format",
+        description=(
+            "How an OpenAI-compatible server is asked for schema-valid JSON: response_format (OpenAI, "
+            "vLLM, most servers), vLLM's structured_outputs field, or older vLLM's guided_json field."
+        ),
+    )
+    llm_device: str = Field(default="auto", description="Device of the hf: backend: auto, cpu, cuda, cuda:1.")
 
     @field_validator("data_dir", "llm_model", "llm_base_url", mode="before")
     @classmethod

@@ -1,0 +1,189 @@
+"""OpenAI-compatible backend: OpenAI itself, a ``vllm serve`` server, or any compatible server.
+
+Uses the official ``openai`` SDK (sync and async clients, created on first use). Retries are ours
+(see ``retry.py``); the SDK's own are switched off so there is exactly one retry policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from crsagent.config import Settings
+from crsagent.llm.base import BaseChatModel
+from crsagent.llm.errors import LLMError, LLMRequestError
+from crsagent.llm.openai_wire import (
+    StreamAssembler,
+    WireSettings,
+    request_kwargs,
+    to_completion,
+    translate_error,
+)
+from crsagent.llm.protocol import ChatRequest
+from crsagent.llm.results import Completion, TextDelta
+from crsagent.llm.retry import RetryPolicy
+from crsagent.llm.usage import UsageMeter
+
+R = TypeVar("R")
+
+# A local server (vLLM without --api-key) accepts any key, but the SDK insists on one.
+_NO_KEY = "EMPTY"
+
+
+class OpenAICompatibleConfig(BaseModel):
+    """Where the server is and how to talk to it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str | None = Field(default=None, description="Endpoint ending in /v1; None is api.openai.com.")
+    api_key: SecretStr | None = Field(default=None, description="Key; None reads OPENAI_API_KEY.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
+    retry: RetryPolicy = Field(default_factory=RetryPolicy, description="Retries on 429 / 5xx / network.")
+    wire: WireSettings = Field(description="Model name and request format.")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, model: str, **overrides: Any) -> OpenAICompatibleConfig:
+        """Endpoint, key, timeout and retries from ``Settings`` (``CRSAGENT_LLM_*``)."""
+        values: dict[str, Any] = {
+            "base_url": settings.llm_base_url,
+            "api_key": settings.llm_api_key,
+            "timeout_s": settings.llm_timeout_s,
+            "retry": RetryPolicy(max_retries=settings.llm_max_retries),
+            "wire": WireSettings(model=model),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+class OpenAICompatibleChatModel(BaseChatModel):
+    """A ``ChatModel`` over the chat-completions endpoint of an OpenAI-compatible server."""
+
+    def __init__(
+        self, config: OpenAICompatibleConfig, name: str | None = None, meter: UsageMeter | None = None
+    ):
+        super().__init__(name or f"openai:{config.wire.model}", meter)
+        self.config = config
+        self._client: openai.OpenAI | None = None
+        # An async client's connections belong to the event loop that opened them: one per loop.
+        self._async_client: tuple[asyncio.AbstractEventLoop, openai.AsyncOpenAI] | None = None
+
+    @property
+    def server(self) -> str:
+        """How errors name the server: the model string and the endpoint."""
+        base_url = self.config.base_url or "api.openai.com"
+        return self.name if base_url in self.name else f"{self.name} at {base_url}"
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        key = (
+            self.config.api_key.get_secret_value()
+            if self.config.api_key
+            else os.environ.get("OPENAI_API_KEY")
+        )
+        if not key:
+            if self.config.base_url is None:
+                raise LLMRequestError(
+                    f"{self.name}: no API key for api.openai.com; set CRSAGENT_LLM_API_KEY or OPENAI_API_KEY"
+                )
+            key = _NO_KEY
+        return {
+            "api_key": key,
+            "base_url": self.config.base_url,
+            "timeout": self.config.timeout_s,
+            "max_retries": 0,
+        }
+
+    def client(self) -> openai.OpenAI:
+        if self._client is None:
+            self._client = openai.OpenAI(**self._client_kwargs())
+        return self._client
+
+    def async_client(self) -> openai.AsyncOpenAI:
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_client[0] is not loop:
+            self._async_client = (loop, openai.AsyncOpenAI(**self._client_kwargs()))
+        return self._async_client[1]
+
+    def close(self) -> None:
+        """Close the sync client's connections (an async client's go with its event loop)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- retries ------------------------------------------------------------------------------------
+    def _fail(self, error: Exception, attempts: int) -> LLMError:
+        return translate_error(error, self.server, attempts, self.config.timeout_s)
+
+    def _with_retries(self, call: Callable[[], R]) -> R:
+        policy = self.config.retry
+        retry = 0
+        while True:
+            try:
+                return call()
+            except openai.APIError as error:
+                if retry >= policy.max_retries or not policy.is_retryable(error):
+                    raise self._fail(error, retry + 1) from error
+                time.sleep(policy.delay_s(retry, error))
+                retry += 1
+            except json.JSONDecodeError as error:  # a 200 whose body is not JSON: a broken server
+                raise self._fail(error, retry + 1) from error
+
+    async def _awith_retries(self, call: Callable[[], Awaitable[R]]) -> R:
+        policy = self.config.retry
+        retry = 0
+        while True:
+            try:
+                return await call()
+            except openai.APIError as error:
+                if retry >= policy.max_retries or not policy.is_retryable(error):
+                    raise self._fail(error, retry + 1) from error
+                await asyncio.sleep(policy.delay_s(retry, error))
+                retry += 1
+            except json.JSONDecodeError as error:
+                raise self._fail(error, retry + 1) from error
+
+    # -- the backend hooks --------------------------------------------------------------------------
+    def _complete(self, request: ChatRequest) -> Completion:
+        kwargs = request_kwargs(self.config.wire, request)
+        response = self._with_retries(lambda: self.client().chat.completions.create(**kwargs))
+        return to_completion(response, self.server)
+
+    async def _acomplete(self, request: ChatRequest) -> Completion:
+        kwargs = request_kwargs(self.config.wire, request)
+        response = await self._awith_retries(lambda: self.async_client().chat.completions.create(**kwargs))
+        return to_completion(response, self.server)
+
+    def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
+        kwargs = request_kwargs(self.config.wire, request, stream=True)
+        # Retries cover opening the stream; once text has been shown a failure is final.
+        stream = self._with_retries(lambda: self.client().chat.completions.create(**kwargs))
+        assembler = StreamAssembler()
+        try:
+            with stream:
+                for chunk in stream:
+                    text = assembler.feed(chunk)
+                    if text:
+                        yield TextDelta(text=text)
+        except (openai.APIError, json.JSONDecodeError) as error:
+            raise self._fail(error, 1) from error
+        yield assembler.completion()
+
+    async def _astream(self, request: ChatRequest) -> AsyncIterator[TextDelta | Completion]:
+        kwargs = request_kwargs(self.config.wire, request, stream=True)
+        stream = await self._awith_retries(lambda: self.async_client().chat.completions.create(**kwargs))
+        assembler = StreamAssembler()
+        try:
+            async with stream:
+                async for chunk in stream:
+                    text = assembler.feed(chunk)
+                    if text:
+                        yield TextDelta(text=text)
+        except (openai.APIError, json.JSONDecodeError) as error:
+            raise self._fail(error, 1) from error
+        yield assembler.completion()

@@ -1,0 +1,164 @@
+"""A scripted chat model: answers from a list, in order, and records what it was asked.
+
+For tests of anything that talks to an LLM (the agent's control flow, simulators, evaluations):
+
+    model = ScriptedChatModel([
+        ScriptedReply.calling("search_items", genre="jazz"),   # first call: a tool call
+        Preferences(genres=["jazz"]),                          # second: this object, as JSON
+        "Here are three albums.",                              # third: plain text
+    ])
+
+It goes through the same validation and re-ask path as the real backends, so a script can also
+test that path (a bad answer, then a good one). ``scripted:<file.json>`` loads a script from a file
+(a JSON list of strings or ``{"text": ..., "tool_calls": [{"name": ..., "arguments": {...}}]}``), so
+the CLI and UI can run on a scripted model too.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crsagent.llm.base import BaseChatModel
+from crsagent.llm.errors import ScriptExhaustedError
+from crsagent.llm.messages import ToolCall
+from crsagent.llm.protocol import ChatRequest
+from crsagent.llm.results import Completion, Usage
+from crsagent.llm.usage import UsageMeter
+
+
+class ScriptedToolCall(BaseModel):
+    """A tool call in a script file."""
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScriptedReply(BaseModel):
+    """One scripted answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(default="", description="The answer's text.")
+    tool_calls: tuple[ToolCall, ...] = Field(default=(), description="Tool calls the answer makes.")
+    usage: Usage | None = Field(default=None, description="Token counts; None counts words (see below).")
+    finish_reason: str = Field(default="stop", description="Reported finish reason.")
+
+    @classmethod
+    def calling(cls, name: str, text: str = "", **arguments: Any) -> ScriptedReply:
+        """An answer that calls tool ``name`` with ``arguments``."""
+        return cls(text=text, tool_calls=(ToolCall(id="", name=name, arguments=json.dumps(arguments)),))
+
+
+# A reply, an object to answer as JSON, or a function of the request (to answer what was asked).
+ScriptEntry = str | BaseModel | Callable[[ChatRequest], str | BaseModel]
+
+
+def _as_reply(entry: str | BaseModel) -> ScriptedReply:
+    if isinstance(entry, ScriptedReply):
+        return entry
+    if isinstance(entry, str):
+        return ScriptedReply(text=entry)
+    return ScriptedReply(text=entry.model_dump_json())
+
+
+def _word_count(request: ChatRequest) -> int:
+    return sum(len(message.content.split()) for message in request.messages)
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers each call with the next script entry; ``requests`` holds every request received.
+
+    Token usage, unless a reply sets it, is the number of whitespace-separated words (prompt: all
+    message contents; completion: the reply's text), so meter totals are easy to predict in tests.
+    Tool calls without an id get ``call_<n>`` (n counts calls across the script).
+    """
+
+    def __init__(
+        self,
+        script: Iterable[ScriptEntry] = (),
+        *,
+        name: str = "scripted",
+        meter: UsageMeter | None = None,
+    ) -> None:
+        super().__init__(name, meter)
+        self._script: collections.deque[ScriptEntry] = collections.deque(script)
+        self.requests: list[ChatRequest] = []
+        self._calls_made = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: Path, *, meter: UsageMeter | None = None) -> ScriptedChatModel:
+        """A script from a JSON file: a list of strings or {"text", "tool_calls"} objects."""
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ValueError(f"{path}: cannot read the script: {error.strerror}") from error
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: the script is not JSON ({error.msg}, line {error.lineno})") from error
+        if not isinstance(entries, list):
+            raise ValueError(f"{path}: the script must be a JSON list of replies")
+        return cls(
+            [_file_entry(path, index, entry) for index, entry in enumerate(entries)],
+            name=f"scripted:{path}",
+            meter=meter,
+        )
+
+    def add(self, *entries: ScriptEntry) -> None:
+        """Append replies to the script."""
+        with self._lock:
+            self._script.extend(entries)
+
+    @property
+    def remaining(self) -> int:
+        """Replies not used yet."""
+        return len(self._script)
+
+    def _complete(self, request: ChatRequest) -> Completion:
+        with self._lock:
+            self.requests.append(request)
+            self._calls_made += 1
+            number = self._calls_made
+            if not self._script:
+                last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+                raise ScriptExhaustedError(
+                    f"{self.name}: call {number} has no scripted reply left (the last user message was "
+                    f"{last_user[:120]!r})"
+                )
+            entry = self._script.popleft()
+        reply = _as_reply(entry if isinstance(entry, str | BaseModel) else entry(request))
+        calls = tuple(
+            call if call.id else call.model_copy(update={"id": f"call_{number}_{position}"})
+            for position, call in enumerate(reply.tool_calls)
+        )
+        usage = reply.usage or Usage(
+            prompt_tokens=_word_count(request), completion_tokens=len(reply.text.split())
+        )
+        return Completion(
+            text=reply.text,
+            tool_calls=calls,
+            usage=usage,
+            finish_reason="tool_calls" if calls else reply.finish_reason,
+            model=self.name,
+        )
+
+
+def _file_entry(path: Path, index: int, entry: Any) -> ScriptedReply:
+    if isinstance(entry, str):
+        return ScriptedReply(text=entry)
+    if not isinstance(entry, dict):
+        raise ValueError(f"{path}: reply {index} must be a string or an object, not {type(entry).__name__}")
+    try:
+        calls = [ScriptedToolCall.model_validate(call) for call in entry.get("tool_calls", [])]
+        return ScriptedReply(
+            text=str(entry.get("text", "")),
+            tool_calls=tuple(ToolCall(id="", name=c.name, arguments=json.dumps(c.arguments)) for c in calls),
+        )
+    except (ValidationError, TypeError) as error:
+        raise ValueError(f"{path}: reply {index} is not a valid reply: {error}") from error
