@@ -124,15 +124,8 @@ def item_info_tool(context: ToolContext) -> Tool[ItemInfoInput]:
     """``item_info``: every attribute and the plot of named items."""
 
     def run(request: ItemInfoInput) -> ToolOutput:
-        ids = list(request.item_ids)
-        unplaced = []
-        for title in request.titles:
-            found = context.resolve_title(title)
-            if found:
-                ids.append(found[0])
-            else:
-                unplaced.append(title)
-        items = [context.catalog.get(item_id) for item_id in dict.fromkeys(ids)]
+        indices, unplaced = context.ids_for(request.item_ids, request.titles)
+        items = [context.catalog.at(index) for index in indices]
         facts = {
             item.id: {
                 "title": item.title,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
@@ -12,6 +13,10 @@ from crsagent.data.item import Item
 from crsagent.data.sqlstore import CatalogStore
 from crsagent.tools.bus import CandidateBus
 from crsagent.tools.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # heavy optional parts: imported only by those who build them
+    from crsagent.tools.recommenders.base import Recommender
+    from crsagent.tools.vector_index import VectorIndex
 
 # Resolves free-text item names to catalog ids, best first (exact titles by default; the grounder
 # replaces it when it is available).
@@ -32,19 +37,44 @@ class ToolContext:
     bus: CandidateBus
     vocabulary: Vocabulary
     resolve_title: TitleResolver
-    extras: dict[str, object] = field(default_factory=dict)
+    vectors: VectorIndex | None = None
+    """Item embeddings: enables ``semantic_search``."""
+    recommender: Recommender | None = None
+    """A recommender fitted on the train split: enables ``rank_candidates``."""
 
     @classmethod
-    def create(cls, dataset: Dataset, cache_dir: Path | str | None = None) -> ToolContext:
-        """A context with a fresh bus over the whole catalog."""
+    def create(
+        cls,
+        dataset: Dataset,
+        cache_dir: Path | str | None = None,
+        *,
+        resolve_title: TitleResolver | None = None,
+        vectors: VectorIndex | None = None,
+        recommender: Recommender | None = None,
+    ) -> ToolContext:
+        """A context with a fresh bus over the whole catalog; names resolve by exact title by default."""
         catalog = dataset.catalog
         return cls(
             dataset=dataset,
             store=CatalogStore(catalog, cache_dir),
             bus=CandidateBus(len(catalog)),
             vocabulary=Vocabulary(catalog),
-            resolve_title=exact_title_resolver(catalog),
+            resolve_title=resolve_title or exact_title_resolver(catalog),
+            vectors=vectors,
+            recommender=recommender,
         )
+
+    def ids_for(self, item_ids: list[str], titles: list[str]) -> tuple[list[int], list[str]]:
+        """Catalog indices of items named by id or title, and the titles that could not be placed."""
+        indices = [self.catalog.index_of(item_id) for item_id in item_ids]
+        unplaced = []
+        for title in titles:
+            found = self.resolve_title(title)
+            if found:
+                indices.append(self.catalog.index_of(found[0]))
+            else:
+                unplaced.append(title)
+        return list(dict.fromkeys(indices)), unplaced
 
     @property
     def catalog(self) -> Catalog:

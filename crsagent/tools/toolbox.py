@@ -12,19 +12,30 @@ from crsagent.tools.base import Tool, ToolOutput
 from crsagent.tools.bus import ToolCallRecord
 from crsagent.tools.catalog_tools import item_info_tool, search_catalog_tool, sql_query_tool
 from crsagent.tools.context import ToolContext
+from crsagent.tools.model_tools import rank_candidates_tool, semantic_search_tool
 
 ToolFactory = Callable[[ToolContext], Tool[Any]]
 
 CATALOG_TOOLS: tuple[ToolFactory, ...] = (search_catalog_tool, sql_query_tool, item_info_tool)
 
 
+def available_tools(context: ToolContext) -> tuple[ToolFactory, ...]:
+    """The catalog tools, plus each model tool whose model the context holds."""
+    factories = list(CATALOG_TOOLS)
+    if context.vectors is not None:
+        factories.append(semantic_search_tool)
+    if context.recommender is not None:
+        factories.append(rank_candidates_tool)
+    return tuple(factories)
+
+
 class Toolbox:
     """Tools bound to one ``ToolContext``; every call is logged with the bus size before / after."""
 
-    def __init__(self, context: ToolContext, factories: Iterable[ToolFactory] = CATALOG_TOOLS) -> None:
+    def __init__(self, context: ToolContext, factories: Iterable[ToolFactory] | None = None) -> None:
         self.context = context
         self.tools: dict[str, Tool[Any]] = {}
-        for factory in factories:
+        for factory in available_tools(context) if factories is None else factories:
             tool = factory(context)
             self.tools[tool.name] = tool
 

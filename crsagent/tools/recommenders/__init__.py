@@ -1,1 +1,47 @@
-"""Recommender models behind one protocol: fitted on a train split, scoring items for a history."""
+"""Recommender models behind one protocol: fitted on a train split, scoring items for a history.
+
+Popularity, item-kNN and EASE need numpy / scipy only; SASRec needs torch (the ``ml`` extra) and is
+imported on first use (``make_recommender("sasrec")`` or ``from ...recommenders.sasrec import SASRec``).
+"""
+
+from crsagent.tools.recommenders.base import (
+    NotFittedError,
+    Recommender,
+    RecommenderConfig,
+    UnknownItemIndexError,
+)
+from crsagent.tools.recommenders.base_model import BaseRecommender, SavedModelError
+from crsagent.tools.recommenders.ease import EASE, EASEConfig
+from crsagent.tools.recommenders.itemknn import ItemKNN, ItemKNNConfig
+from crsagent.tools.recommenders.metrics import evaluate_model, evaluate_scores
+from crsagent.tools.recommenders.popularity import Popularity, PopularityConfig
+from crsagent.tools.recommenders.registry import (
+    RECOMMENDER_NAMES,
+    load_recommender,
+    make_recommender,
+    recommender_class,
+)
+from crsagent.tools.recommenders.sequences import targets_by_user, user_sequences
+
+__all__ = [
+    "EASE",
+    "RECOMMENDER_NAMES",
+    "BaseRecommender",
+    "EASEConfig",
+    "ItemKNN",
+    "ItemKNNConfig",
+    "NotFittedError",
+    "Popularity",
+    "PopularityConfig",
+    "Recommender",
+    "RecommenderConfig",
+    "SavedModelError",
+    "UnknownItemIndexError",
+    "evaluate_model",
+    "evaluate_scores",
+    "load_recommender",
+    "make_recommender",
+    "recommender_class",
+    "targets_by_user",
+    "user_sequences",
+]

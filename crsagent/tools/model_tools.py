@@ -1,0 +1,108 @@
+"""Tools over models: free-text semantic retrieval and recommender ranking of the current candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from crsagent.tools.base import Tool, ToolOutput
+from crsagent.tools.context import ToolContext, describe_item
+
+SHOW = (1, 50)
+KEEP = (1, 2000)
+
+
+def _shown(context: ToolContext, tool: str, header: str, k: int) -> ToolOutput:
+    """The top ``k`` of the bus as a tool output."""
+    bus = context.bus
+    top = bus.top(k)
+    items = [context.catalog.at(int(i)) for i in top]
+    scores = [] if bus.scores is None else [round(float(s), 4) for s in bus.scores[: len(top)]]
+    return ToolOutput(
+        tool=tool,
+        summary="\n".join([header, *(describe_item(item) for item in items)]),
+        item_ids=[item.id for item in items],
+        scores=scores,
+        data={"candidates": len(bus)},
+    )
+
+
+class SemanticSearchInput(BaseModel):
+    """Free-text wishes, matched against item descriptions."""
+
+    text: str = Field(min_length=1, max_length=2000, description="What the user wants, in their words.")
+    k: int = Field(default=10, description="How many of the best matches to show.")
+    keep: int = Field(default=200, description="How many best matches stay candidates.")
+
+
+def semantic_search_tool(context: ToolContext) -> Tool[SemanticSearchInput]:
+    """``semantic_search``: rank the candidates by similarity of their description to the text."""
+    vectors = context.vectors
+    if vectors is None:
+        raise ValueError("semantic_search needs a vector index in the tool context")
+
+    def run(request: SemanticSearchInput) -> ToolOutput:
+        query = vectors.embed_queries([request.text])[0]
+        bus = context.bus
+        similarity = vectors.matrix()[bus.candidates] @ query
+        bus.rank(similarity, top=request.keep)
+        return _shown(
+            context, "semantic_search", f"{len(bus)} candidates kept, most similar first:", request.k
+        )
+
+    return Tool(
+        name="semantic_search",
+        description=(
+            "Order the current candidates by how well their description (title, attributes, plot) matches "
+            "free-text wishes, keeping the best ones. Use for moods, themes and plots, not hard conditions."
+        ),
+        input_model=SemanticSearchInput,
+        function=run,
+        clamp={"k": SHOW, "keep": KEEP},
+    )
+
+
+class RankInput(BaseModel):
+    """Whose taste to rank for: liked items by id or by name."""
+
+    liked_item_ids: list[str] = Field(default_factory=list, max_length=200, description="Catalog ids liked.")
+    liked_titles: list[str] = Field(
+        default_factory=list, max_length=50, description="Names of liked items, grounded to the catalog."
+    )
+    k: int = Field(default=10, description="How many of the best-ranked candidates to show.")
+
+
+def rank_candidates_tool(context: ToolContext) -> Tool[RankInput]:
+    """``rank_candidates``: the recommender scores the current candidates for a history."""
+    recommender = context.recommender
+    if recommender is None:
+        raise ValueError("rank_candidates needs a fitted recommender in the tool context")
+
+    def run(request: RankInput) -> ToolOutput:
+        history, unplaced = context.ids_for(request.liked_item_ids, request.liked_titles)
+        bus = context.bus
+        scores = recommender.score(np.asarray(history, dtype=np.int64), bus.candidates)
+        liked = np.isin(bus.candidates, history)
+        # The liked items themselves are not recommendations.
+        bus.narrow(bus.candidates[~liked])
+        bus.rank(scores[~liked])
+        output = _shown(
+            context,
+            "rank_candidates",
+            f"{len(bus)} candidates ranked for {len(history)} liked items:",
+            request.k,
+        )
+        if unplaced:
+            output.notices.append(f"not in catalog: {', '.join(unplaced)}")
+        return output
+
+    return Tool(
+        name="rank_candidates",
+        description=(
+            "Rank the current candidates with the collaborative recommender for the items the user liked "
+            "(by id or by name). Use after filtering, to order what is left."
+        ),
+        input_model=RankInput,
+        function=run,
+        clamp={"k": SHOW},
+    )

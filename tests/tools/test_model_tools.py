@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crsagent.data import Catalog, Dataset, Interactions, Item
+from crsagent.tools.context import ToolContext
+from crsagent.tools.embeddings import HashingEmbedder
+from crsagent.tools.recommenders.ease import EASE
+from crsagent.tools.toolbox import Toolbox
+from crsagent.tools.vector_index import VectorIndex
+
+
+def dataset() -> Dataset:
+    items = [
+        Item(
+            id="a",
+            title="Space Station",
+            attributes={"genre": ["Sci-Fi"]},
+            text="astronauts on a space station",
+        ),
+        Item(
+            id="b",
+            title="Alien Planet",
+            attributes={"genre": ["Sci-Fi"]},
+            text="astronauts land on an alien planet",
+        ),
+        Item(id="c", title="Wedding Plans", attributes={"genre": ["Comedy"]}, text="a wedding goes wrong"),
+        Item(
+            id="d", title="Office Party", attributes={"genre": ["Comedy"]}, text="an office party goes wrong"
+        ),
+    ]
+    # Users who like "a" also like "b"; users who like "c" also like "d".
+    train = Interactions.from_pairs(
+        ["u1", "u2", "u3", "u4"], [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3)]
+    )
+    return Dataset(
+        name="toy",
+        catalog=Catalog(items, name="toy"),
+        interactions=train,
+        positives=train,
+        splits={"train": train},
+    )
+
+
+@pytest.fixture
+def toolbox(tmp_path: Path) -> Toolbox:
+    data = dataset()
+    vectors = VectorIndex.open(data.catalog, HashingEmbedder(), cache_dir=tmp_path)
+    recommender = EASE().fit(data.splits["train"], len(data.catalog))
+    return Toolbox(ToolContext.create(data, tmp_path, vectors=vectors, recommender=recommender))
+
+
+def test_model_tools_are_offered_when_their_models_exist(toolbox: Toolbox, tmp_path: Path) -> None:
+    assert toolbox.names() == [
+        "search_catalog",
+        "sql_query",
+        "item_info",
+        "semantic_search",
+        "rank_candidates",
+    ]
+    bare = Toolbox(ToolContext.create(dataset(), tmp_path))
+    assert "semantic_search" not in bare.names() and "rank_candidates" not in bare.names()
+
+
+def test_semantic_search_orders_by_description(toolbox: Toolbox) -> None:
+    out = toolbox.call("semantic_search", {"text": "astronauts in space", "k": 2, "keep": 3})
+    assert out.ok, out.error
+    assert out.item_ids == ["a", "b"]
+    assert len(toolbox.context.bus) == 3
+    assert out.scores[0] >= out.scores[1]
+
+
+def test_rank_candidates_uses_collaborative_signal_and_skips_liked(toolbox: Toolbox) -> None:
+    out = toolbox.call("rank_candidates", {"liked_titles": ["Wedding Plans"], "k": 3})
+    assert out.ok, out.error
+    assert out.item_ids[0] == "d"  # co-liked with "c" in train
+    assert "c" not in out.item_ids
+    log = toolbox.context.bus.log[-1]
+    assert (log.tool, log.size_before, log.size_after) == ("rank_candidates", 4, 3)
+
+
+def test_rank_after_filter_only_ranks_what_is_left(toolbox: Toolbox) -> None:
+    toolbox.call("search_catalog", {"include": [{"type": "genre", "value": "sci-fi"}]})
+    out = toolbox.call("rank_candidates", {"liked_item_ids": ["c"], "liked_titles": ["Nonexistent Film"]})
+    assert out.ok
+    assert sorted(out.item_ids) == ["a", "b"]
+    assert out.notices == ["not in catalog: Nonexistent Film"]
+
+
+def test_model_tool_bad_input(toolbox: Toolbox) -> None:
+    out = toolbox.call("semantic_search", {"text": ""})
+    assert not out.ok and out.error is not None and "text" in out.error
+    out = toolbox.call("rank_candidates", {"liked_item_ids": ["zzz"]})
+    assert not out.ok and out.error is not None and "'zzz' is not in catalog" in out.error
+
+
+@pytest.mark.real_data
+def test_tools_run_on_lastfm(lastfm: Dataset, tmp_path: Path) -> None:
+    recommender = EASE().fit(lastfm.splits["train"], len(lastfm.catalog))
+    box = Toolbox(ToolContext.create(lastfm, tmp_path, recommender=recommender))
+    out = box.call("search_catalog", {"include": [{"type": "tag", "value": "Electronic"}], "limit": 5})
+    assert out.ok and len(out.item_ids) == 5
+    assert all("electronic" in lastfm.catalog.get(i).values("tag") for i in out.item_ids)
+    ranked = box.call("rank_candidates", {"liked_item_ids": out.item_ids[:2], "k": 5})
+    assert ranked.ok and len(ranked.item_ids) == 5
+    assert set(ranked.item_ids).isdisjoint(out.item_ids[:2])
+
+
+@pytest.mark.real_data
+def test_tools_run_on_movielens(movielens: Dataset, tmp_path: Path) -> None:
+    box = Toolbox(ToolContext.create(movielens, tmp_path))
+    out = box.call("search_catalog", {"include": [{"type": "director", "value": "nolan"}], "year_max": 2008})
+    assert out.ok
+    titles = [movielens.catalog.get(i).title for i in out.item_ids]
+    assert "Memento (2000)" in titles and "Dark Knight, The (2008)" in titles
+    info = box.call("item_info", {"titles": ["The Dark Knight"]})
+    assert info.ok and "Heath Ledger" in info.summary
