@@ -119,6 +119,11 @@ class SASRec(BaseRecommender[SASRecConfig]):
     timestamps, else file order), every position predicting the next item. With ``valid`` given
     to ``fit``, training stops when valid NDCG@10 (full ranking, train items excluded) has not
     improved for ``patience`` epochs, and the best epoch's weights are kept.
+
+    File order is not always time: crs-lastfm lists each user's train artists by increasing HetRec
+    artist id, and every valid / test artist has a higher id than all of the user's train artists,
+    so an order-aware model fitted on that order learns the split (docs/results/recommenders.md).
+    Shuffle each user's rows there, or use an order-free model.
     """
 
     name: ClassVar[str] = "sasrec"
