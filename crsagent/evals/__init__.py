@@ -1,0 +1,1 @@
+"""Evaluations: the CPR benchmark (``crsagent.evals.cpr``) and, beside it, the general framework."""

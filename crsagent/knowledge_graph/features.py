@@ -1,0 +1,200 @@
+"""Per-user item features from models fitted on the train split only.
+
+For one user, ``PriorFeatures.user_matrix`` is an items x features matrix: the collaborative
+scores of the user's train history (EASE, item-kNN: the recommenders of ``crsagent.tools``), train
+popularity, whether the item never occurs in train, how well the item's attribute values match the
+values of the user's train items, how many values the item has, and whether the user already has
+the item. The estimator combines these columns with learned weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+from crsagent.data.interactions import Interactions
+from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.tools.recommenders import BaseRecommender, make_recommender
+
+
+class CollaborativeModel(BaseModel):
+    """One collaborative scorer whose scores become a feature column."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Literal["ease", "itemknn"] = Field(description="Recommender registry name.")
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="The recommender's typed config as a mapping ({'k': 100})."
+    )
+
+    @property
+    def label(self) -> str:
+        """Feature name: the model name and its settings ('itemknn_k100')."""
+        return "_".join([self.name, *(f"{key}{value}" for key, value in sorted(self.config.items()))])
+
+
+class PriorFeatureConfig(BaseModel):
+    """Which train-fitted scorers feed the estimator."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Two item-kNN neighbourhoods: on crs-lastfm's valid split the weight of the 100 nearest
+    # neighbours comes out negative and that of the 1,000 nearest positive (the held-out targets are
+    # similar to the user's items, but not their most similar, popular ones). EASE + item-kNN k=100
+    # did worse there (docs/results/cpr-lastfm.md) and EASE is the slowest to fit: opt in with
+    # CollaborativeModel(name="ease", config={"l2": 200.0}).
+    collaborative: tuple[CollaborativeModel, ...] = Field(
+        default=(
+            CollaborativeModel(name="itemknn", config={"k": 100}),
+            CollaborativeModel(name="itemknn", config={"k": 1000}),
+        ),
+        description="Collaborative scorers of the user's train history, one feature each.",
+    )
+    popularity_bins: tuple[int, ...] = Field(
+        default=(1, 2, 4, 10, 30),
+        description="Edges of train-popularity bins, one indicator each ([1, 2), [2, 4), ...), beside log popularity.",
+    )
+    content_smoothing: float = Field(
+        default=1.0,
+        gt=0,
+        description="Pseudo-count added to a user's value counts before the log-ratio to the catalog rate.",
+    )
+
+
+class PriorFeatures:
+    """The train-fitted parts of the preference estimator and the per-user feature matrix."""
+
+    def __init__(self, config: PriorFeatureConfig, kg: KnowledgeGraph, train: Interactions) -> None:
+        self.config = config
+        self.kg = kg
+        n_items = kg.n_items
+        self.models: list[BaseRecommender[Any]] = [
+            make_recommender(model.name, model.config).fit(train, n_items) for model in config.collaborative
+        ]
+        self.popularity = np.bincount(train.items, minlength=n_items).astype(np.float64)
+        self.histories: dict[int, NDArray[np.int64]] = {
+            user: np.unique(items).astype(np.int64) for user, items in train.items_by_user().items()
+        }
+        self.n_users = len(train.user_ids)
+        # Catalog rate of each value: the baseline a user's value rate is compared with.
+        rate = kg.value_counts.astype(np.float64) / max(kg.n_items, 1)
+        self._log_value_rate = np.log(np.clip(rate, 1e-6, None))
+        self._values_per_item = np.maximum(kg.values_per_item, 1).astype(np.float64)
+        edges = config.popularity_bins
+        bins = [
+            (self.popularity >= low) & (self.popularity < high) for low, high in itertools.pairwise(edges)
+        ]
+        self._static = np.stack(
+            [
+                np.log1p(self.popularity),
+                (self.popularity == 0).astype(np.float64),
+                *(b.astype(np.float64) for b in bins),
+                np.log1p(kg.values_per_item.astype(np.float64)),
+            ],
+            axis=1,
+        )
+        self.names: tuple[str, ...] = (
+            *(model.label for model in config.collaborative),
+            "log_popularity",
+            "never_in_train",
+            *(f"popularity_{low}_{high - 1}" for low, high in itertools.pairwise(edges)),
+            "log_values",
+            "content",
+            "seen",
+        )
+        if len(set(self.names)) != len(self.names):
+            raise ValueError(f"feature names must be unique, got {self.names}")
+
+    @property
+    def n_features(self) -> int:
+        """Columns of ``user_matrix``."""
+        return len(self.names)
+
+    def history(self, user: int | None) -> NDArray[np.int64]:
+        """The user's distinct train items (empty for an unknown user)."""
+        if user is None:
+            return np.zeros(0, dtype=np.int64)
+        return self.histories.get(user, np.zeros(0, dtype=np.int64))
+
+    def content_scores(self, history: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Mean over an item's values of log(user's smoothed value rate / catalog rate)."""
+        if history.size == 0:
+            return np.zeros(self.kg.n_items)
+        counts = self.kg.value_mass(history, np.ones(history.size))
+        a = self.config.content_smoothing
+        user_rate = (counts + a * np.exp(self._log_value_rate)) / (history.size + a)
+        log_ratio = np.log(user_rate) - self._log_value_rate
+        return np.asarray(self.kg.incidence @ log_ratio, dtype=np.float64).ravel() / self._values_per_item
+
+    def user_matrix(self, user: int | None) -> NDArray[np.float32]:
+        """Items x features for one user (a user without train history gets zero collaborative columns)."""
+        history = self.history(user)
+        n_items = self.kg.n_items
+        columns: list[NDArray[np.float64]] = []
+        for model in self.models:
+            # A cold user would get the model's popularity fallback, on another scale: use 0 instead.
+            columns.append(
+                model.score(history).astype(np.float64)
+                if history.size
+                else np.zeros(n_items, dtype=np.float64)
+            )
+        seen = np.zeros(n_items)
+        seen[history] = 1.0
+        matrix = np.empty((n_items, self.n_features), dtype=np.float32)
+        k = len(columns)
+        if k:
+            matrix[:, :k] = np.stack(columns, axis=1)
+        static = self._static.shape[1]
+        matrix[:, k : k + static] = self._static
+        matrix[:, k + static] = self.content_scores(history)
+        matrix[:, k + static + 1] = seen
+        return matrix
+
+
+class ValueAffinity:
+    """Pointwise mutual information of two values over train-weighted items (an FM-like interaction).
+
+    Each item counts with weight (train interactions + 1), so values that co-occur on items users
+    actually consume are associated strongly; rows are computed on demand and cached, which keeps a
+    large vocabulary (MovieLens cast and writers) cheap.
+    """
+
+    def __init__(self, kg: KnowledgeGraph, popularity: NDArray[np.float64]) -> None:
+        self.kg = kg
+        weights = popularity + 1.0
+        self._weighted = sp.csr_matrix(sp.diags(weights) @ kg.incidence)
+        self._value_weight = np.asarray(self._weighted.sum(axis=0), dtype=np.float64).ravel()
+        self._total = float(weights.sum())
+        self._rows: dict[int, NDArray[np.float64]] = {}
+
+    def row(self, value: int) -> NDArray[np.float64]:
+        """PMI of ``value`` with every value (0 for itself and for values that never co-occur)."""
+        cached = self._rows.get(value)
+        if cached is not None:
+            return cached
+        column = self._weighted[:, [value]]
+        joint = np.asarray((self.kg.incidence.T @ column).todense(), dtype=np.float64).ravel()
+        expected = self._value_weight[value] * self._value_weight / self._total
+        row = np.zeros(self.kg.n_values)
+        positive = (joint > 0) & (expected > 0)
+        row[positive] = np.log(joint[positive] / expected[positive])
+        row[value] = 0.0
+        self._rows[value] = row
+        return row
+
+    def combined_row(self, values: list[int]) -> NDArray[np.float64]:
+        """The summed PMI rows of ``values`` (zeros for none)."""
+        if not values:
+            return np.zeros(self.kg.n_values)
+        return np.sum([self.row(v) for v in values], axis=0)
+
+    def item_affinity(self, items: NDArray[np.int64] | None, values: list[int]) -> NDArray[np.float64]:
+        """Per item (all when ``items`` is None), the summed PMI of ``values`` with its values, per value."""
+        sums = self.kg.item_sums(items, self.combined_row(values))
+        per_item = self.kg.values_per_item if items is None else self.kg.values_per_item[items]
+        return sums / np.maximum(per_item, 1)

@@ -1,0 +1,191 @@
+"""The knowledge graph: items, typed attribute values, and the item x value incidence matrix.
+
+Two views of one structure. ``incidence`` (scipy.sparse, items x values) is what the per-turn math
+uses: candidate masks, value marginals, entropies. ``graph`` (networkx, built on first use) is what
+paths, explanations and neighbourhood queries use: item nodes ``("item", index)`` and value nodes
+``("value", value_id)``, joined by an edge whose ``relation`` is the attribute type ("director").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from crsagent.data.catalog import Catalog
+from crsagent.data.dataset import Dataset
+from crsagent.errors import CrsAgentError
+
+
+class UnknownValueError(CrsAgentError, KeyError):
+    """An attribute value that the graph does not hold."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else "unknown attribute value"
+
+
+@dataclass(frozen=True, order=True)
+class AttributeValue:
+    """One value node: an attribute type and a value of it, e.g. ``director`` / ``Nora Ephron``."""
+
+    type: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        """``type:value``, the form episode logs and the CLI use."""
+        return f"{self.type}:{self.value}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def item_node(index: int) -> tuple[str, int]:
+    """The networkx node of the item at catalog index ``index``."""
+    return ("item", index)
+
+
+def value_node(value_id: int) -> tuple[str, int]:
+    """The networkx node of value ``value_id``."""
+    return ("value", value_id)
+
+
+class KnowledgeGraph:
+    """Items and attribute values of one catalog; immutable once built."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        values = sorted(
+            AttributeValue(attribute_type, value)
+            for attribute_type, vocabulary in catalog.vocabulary.items()
+            for value in vocabulary
+        )
+        self.values: tuple[AttributeValue, ...] = tuple(values)
+        self._value_ids: dict[AttributeValue, int] = {v: i for i, v in enumerate(values)}
+        self._keys: dict[str, int] = {v.key: i for i, v in enumerate(values)}
+        rows: list[int] = []
+        columns: list[int] = []
+        for index, item in enumerate(catalog.items):
+            ids = {self._value_ids[AttributeValue(t, v)] for t, vs in item.attributes.items() for v in vs}
+            rows.extend([index] * len(ids))
+            columns.extend(sorted(ids))
+        data = np.ones(len(rows), dtype=np.float32)
+        shape = (len(catalog), len(values))
+        self.incidence: sp.csr_matrix = sp.csr_matrix((data, (rows, columns)), shape=shape)
+        self.incidence_csc: sp.csc_matrix = sp.csc_matrix(self.incidence)
+        # values x items, row-compressed: the fast layout for ``value_mass``.
+        self.incidence_t: sp.csr_matrix = self.incidence.T.tocsr()
+        self.value_counts: NDArray[np.int64] = np.diff(self.incidence_csc.indptr).astype(np.int64)
+        self.values_per_item: NDArray[np.int64] = np.diff(self.incidence.indptr).astype(np.int64)
+        self.value_types: NDArray[np.int64] = np.array(
+            [sorted({v.type for v in values}).index(v.type) for v in values], dtype=np.int64
+        )
+        self.n_items: int = shape[0]
+        self.n_values: int = shape[1]
+        # int64 copies of the index arrays: slices of them are what item_values / items_with return.
+        self._row_values: NDArray[np.int64] = self.incidence.indices.astype(np.int64)
+        self._column_items: NDArray[np.int64] = self.incidence_csc.indices.astype(np.int64)
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> KnowledgeGraph:
+        """The graph of a dataset's catalog (interactions are not part of the graph)."""
+        return cls(dataset.catalog)
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph({self.catalog.name!r}, {self.n_items} items, {self.n_values} values)"
+
+    @cached_property
+    def dense_incidence(self) -> NDArray[np.float64] | None:
+        """The incidence as a dense 0/1 float array when it is small (<= 4 M cells), else None.
+
+        Small vocabularies (crs-lastfm: 7,432 x 33, 2 MB) are faster to slice and multiply densely
+        than through CSR; float64 because every product with it is a float64 product.
+        """
+        if self.n_items * self.n_values > 4_000_000:
+            return None
+        return self.incidence.toarray().astype(np.float64)
+
+    def value_id(self, value: AttributeValue | str) -> int:
+        """The id of a value, given as an ``AttributeValue`` or a ``type:value`` key."""
+        found = self._keys.get(value) if isinstance(value, str) else self._value_ids.get(value)
+        if found is None:
+            raise UnknownValueError(
+                f"attribute value {str(value)!r} is not in the graph of {self.catalog.name!r}"
+            )
+        return found
+
+    def label(self, value_id: int) -> str:
+        """Human-readable value ("rock", "Nora Ephron")."""
+        return self.values[value_id].value
+
+    def item_values(self, index: int) -> NDArray[np.int64]:
+        """Value ids of the item at ``index``, ascending."""
+        start, end = self.incidence.indptr[index], self.incidence.indptr[index + 1]
+        return self._row_values[start:end]
+
+    def items_with(self, value_id: int) -> NDArray[np.int64]:
+        """Catalog indices of the items carrying ``value_id``, ascending."""
+        start, end = self.incidence_csc.indptr[value_id], self.incidence_csc.indptr[value_id + 1]
+        return self._column_items[start:end]
+
+    def has_value(self, items: NDArray[np.int64] | Sequence[int], value_id: int) -> NDArray[np.bool_]:
+        """For each item index, whether it carries ``value_id``."""
+        member = np.zeros(self.n_items, dtype=bool)
+        member[self.items_with(value_id)] = True
+        return member[np.asarray(items, dtype=np.int64)]
+
+    def items_with_all(self, value_ids: Iterable[int]) -> NDArray[np.int64]:
+        """Items carrying every value in ``value_ids`` (all items when it is empty)."""
+        result = np.arange(self.n_items, dtype=np.int64)
+        for value_id in value_ids:
+            result = np.intersect1d(result, self.items_with(value_id), assume_unique=True)
+        return result
+
+    def value_mass(self, items: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per value, the summed weight of the given items that carry it (the per-turn workhorse).
+
+        The weights are scattered into a catalog-length vector and multiplied by the sparse
+        incidence: cheaper than gathering the items' rows once there are more than a few dozen.
+        """
+        full = np.zeros(self.n_items)
+        full[items] = weights
+        return np.asarray(self.incidence_t @ full, dtype=np.float64)
+
+    def item_sums(
+        self, items: NDArray[np.int64] | None, per_value: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Per item (every item when ``items`` is None), the sum of ``per_value`` over its values."""
+        sums = np.asarray(self.incidence @ per_value, dtype=np.float64)
+        return sums if items is None else sums[items]
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """Item and value nodes; an edge per (item, value) with ``relation`` = the attribute type."""
+        graph = nx.Graph()
+        for index, item in enumerate(self.catalog.items):
+            graph.add_node(item_node(index), kind="item", id=item.id, title=item.title)
+        for value_id, value in enumerate(self.values):
+            graph.add_node(value_node(value_id), kind="value", type=value.type, value=value.value)
+        coo = self.incidence.tocoo()
+        graph.add_edges_from(
+            (item_node(int(i)), value_node(int(v)), {"relation": self.values[int(v)].type})
+            for i, v in zip(coo.row.tolist(), coo.col.tolist(), strict=True)
+        )
+        return graph
+
+    def shared_values(self, first: int, second: int) -> list[int]:
+        """Value ids two items have in common, ascending."""
+        return np.intersect1d(self.item_values(first), self.item_values(second)).tolist()
+
+    def related_items(self, index: int, limit: int = 10) -> list[tuple[int, int]]:
+        """Items sharing the most values with ``index``: (item, shared count), most shared first."""
+        row = self.incidence[index]
+        shared = np.asarray((self.incidence @ row.T).todense()).ravel()
+        shared[index] = 0
+        order = np.lexsort((np.arange(len(shared)), -shared))
+        return [(int(i), int(shared[i])) for i in order[:limit] if shared[i] > 0]

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crsagent.data.catalog import Catalog
+from crsagent.data.item import Item
+from crsagent.knowledge_graph.graph import (
+    AttributeValue,
+    KnowledgeGraph,
+    UnknownValueError,
+    item_node,
+    value_node,
+)
+from tests.knowledge_graph.tiny_data import tiny_dataset
+
+
+def movies() -> KnowledgeGraph:
+    items = [
+        Item(
+            id="m1",
+            title="Sleepless in Seattle",
+            attributes={"director": ["Nora Ephron"], "genre": ["Romance"]},
+        ),
+        Item(
+            id="m2",
+            title="You've Got Mail",
+            attributes={"director": ["Nora Ephron"], "genre": ["Comedy", "Romance"]},
+        ),
+        Item(id="m3", title="Heat", attributes={"director": ["Michael Mann"], "genre": ["Crime"]}),
+        Item(id="m4", title="Untitled", attributes={}),
+        Item(id="m5", title="Notting Hill", attributes={"director": ["Roger Michell"], "genre": ["Romance"]}),
+    ]
+    return KnowledgeGraph(Catalog(items, name="movies"))
+
+
+def test_values_are_typed_and_addressed_by_key() -> None:
+    kg = movies()
+    assert kg.n_items == 5
+    assert [v.key for v in kg.values] == [
+        "director:Michael Mann",
+        "director:Nora Ephron",
+        "director:Roger Michell",
+        "genre:Comedy",
+        "genre:Crime",
+        "genre:Romance",
+    ]
+    ephron = kg.value_id("director:Nora Ephron")
+    assert kg.value_id(AttributeValue("director", "Nora Ephron")) == ephron
+    assert kg.label(ephron) == "Nora Ephron"
+    with pytest.raises(UnknownValueError, match="'director:Nobody' is not in the graph"):
+        kg.value_id("director:Nobody")
+
+
+def test_incidence_matches_the_items() -> None:
+    kg = movies()
+    ephron, romance = kg.value_id("director:Nora Ephron"), kg.value_id("genre:Romance")
+    assert kg.items_with(ephron).tolist() == [0, 1]
+    assert kg.item_values(1).tolist() == sorted([ephron, romance, kg.value_id("genre:Comedy")])
+    assert kg.item_values(3).tolist() == []
+    assert kg.items_with_all([ephron, kg.value_id("genre:Comedy")]).tolist() == [1]
+    assert kg.items_with_all([]).tolist() == [0, 1, 2, 3, 4]
+    assert kg.has_value(np.array([2, 0, 1]), ephron).tolist() == [False, True, True]
+    assert kg.value_counts[romance] == 3
+    assert kg.values_per_item.tolist() == [2, 3, 2, 0, 2]
+
+
+def test_value_mass_and_item_sums_agree_with_the_dense_incidence() -> None:
+    kg = KnowledgeGraph(tiny_dataset().catalog)
+    dense = kg.incidence.toarray()
+    items = np.array([3, 5, 8, 13])
+    weights = np.array([0.1, 0.2, 0.3, 0.4])
+    assert np.allclose(kg.value_mass(items, weights), weights @ dense[items])
+    per_value = np.arange(kg.n_values, dtype=np.float64)
+    assert np.allclose(kg.item_sums(items, per_value), dense[items] @ per_value)
+    assert np.allclose(kg.item_sums(None, per_value), dense @ per_value)
+
+
+def test_networkx_view_has_typed_relations() -> None:
+    kg = movies()
+    graph = kg.graph
+    assert graph.number_of_nodes() == 5 + 6
+    ephron = kg.value_id("director:Nora Ephron")
+    assert graph.edges[item_node(0), value_node(ephron)]["relation"] == "director"
+    assert graph.nodes[item_node(2)]["title"] == "Heat"
+    assert graph.degree(item_node(3)) == 0
+
+
+def test_related_items_share_the_most_values() -> None:
+    kg = movies()
+    assert kg.related_items(0) == [(1, 2), (4, 1)]
+    assert kg.shared_values(0, 1) == sorted(
+        [kg.value_id("director:Nora Ephron"), kg.value_id("genre:Romance")]
+    )
