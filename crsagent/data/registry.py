@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import pickle
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.errors import DatasetNotFoundError
+from crsagent.pickle_cache import read_cached, write_cached
 
 logger = logging.getLogger(__name__)
 
@@ -110,31 +108,6 @@ def _cache_key(folder: Path, companions: list[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _read_cache(path: Path) -> Dataset | None:
-    if not path.is_file():
-        return None
-    try:
-        with path.open("rb") as handle:
-            dataset = pickle.load(handle)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ModuleNotFoundError) as error:
-        logger.warning("parsed-dataset cache %s is unreadable (%s); rebuilding it", path, error)
-        return None
-    return dataset if isinstance(dataset, Dataset) else None
-
-
-def _write_cache(path: Path, dataset: Dataset) -> None:
-    """Write to a temporary file, then rename: readers never see a half-written cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    temporary = Path(temporary_name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def load_dataset(
     name_or_path: str | Path = "default", *, settings: Settings | None = None, use_cache: bool = True
 ) -> Dataset:
@@ -160,9 +133,9 @@ def load_dataset(
     if not use_cache:
         return loader()
     cache_file = settings.cache_dir / "parsed" / f"{folder.name}-{_cache_key(folder, companions)}.pickle"
-    cached = _read_cache(cache_file)
+    cached = read_cached(cache_file, Dataset)
     if cached is not None:
         return cached
     dataset = loader()
-    _write_cache(cache_file, dataset)
+    write_cached(cache_file, dataset)
     return dataset

@@ -8,17 +8,12 @@ the fitted estimator instead.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import pickle
-import tempfile
 from pathlib import Path
 
 from crsagent.data.interactions import Interactions
 from crsagent.knowledge_graph.estimator import EstimatorConfig, PreferenceEstimator
 from crsagent.knowledge_graph.graph import KnowledgeGraph
-
-logger = logging.getLogger(__name__)
+from crsagent.pickle_cache import read_cached, write_cached
 
 # Bump when the estimator's fitting or pickled layout changes.
 ESTIMATOR_CACHE_VERSION = "1"
@@ -50,26 +45,12 @@ def load_or_fit(
     if cache_dir is None:
         return PreferenceEstimator.fit(kg, train, valid, config)
     path = cache_dir / "estimators" / f"{kg.catalog.name}-{estimator_key(kg, train, valid, config)}.pickle"
-    if path.is_file():
-        try:
-            with path.open("rb") as handle:
-                cached = pickle.load(handle)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-            logger.warning("estimator cache %s is unreadable (%s); fitting again", path, error)
-        else:
-            if isinstance(cached, PreferenceEstimator):
-                cached.kg = kg  # the same catalog (the key says so); share the caller's graph
-                cached.prior.kg = kg
-                cached.affinity.kg = kg
-                return cached
+    cached = read_cached(path, PreferenceEstimator)
+    if cached is not None:
+        cached.kg = kg  # the same catalog (the key says so); share the caller's graph
+        cached.prior.kg = kg
+        cached.affinity.kg = kg
+        return cached
     estimator = PreferenceEstimator.fit(kg, train, valid, config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    temporary = Path(temporary_name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            pickle.dump(estimator, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_cached(path, estimator)
     return estimator
