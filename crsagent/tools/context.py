@@ -15,6 +15,7 @@ from crsagent.tools.bus import CandidateBus
 from crsagent.tools.vocabulary import Vocabulary
 
 if TYPE_CHECKING:  # heavy optional parts: imported only by those who build them
+    from crsagent.knowledge_graph.graph import KnowledgeGraph
     from crsagent.tools.recommenders.base import Recommender
     from crsagent.tools.vector_index import VectorIndex
 
@@ -41,6 +42,8 @@ class ToolContext:
     """Item embeddings: enables ``semantic_search``."""
     recommender: Recommender | None = None
     """A recommender fitted on the train split: enables ``rank_candidates``."""
+    graph: KnowledgeGraph | None = None
+    """The knowledge graph: enables ``similar_items`` (personalized PageRank)."""
 
     @classmethod
     def create(
@@ -51,6 +54,7 @@ class ToolContext:
         resolve_title: TitleResolver | None = None,
         vectors: VectorIndex | None = None,
         recommender: Recommender | None = None,
+        graph: KnowledgeGraph | None = None,
     ) -> ToolContext:
         """A context with a fresh bus over the whole catalog; names resolve by exact title by default."""
         catalog = dataset.catalog
@@ -62,6 +66,7 @@ class ToolContext:
             resolve_title=resolve_title or exact_title_resolver(catalog),
             vectors=vectors,
             recommender=recommender,
+            graph=graph,
         )
 
     def ids_for(self, item_ids: list[str], titles: list[str]) -> tuple[list[int], list[str]]:

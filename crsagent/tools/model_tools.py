@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from crsagent.tools.base import Tool, ToolOutput
@@ -62,6 +65,26 @@ def semantic_search_tool(context: ToolContext) -> Tool[SemanticSearchInput]:
     )
 
 
+def _ranked_for(
+    context: ToolContext,
+    tool: str,
+    seeds: list[int],
+    unplaced: list[str],
+    scores: NDArray[np.floating],
+    k: int,
+    keep: int | None = None,
+) -> ToolOutput:
+    """Rank the bus by ``scores`` (aligned with it), leaving out the seed items themselves."""
+    bus = context.bus
+    is_seed = np.isin(bus.candidates, seeds)
+    bus.narrow(bus.candidates[~is_seed])
+    bus.rank(scores[~is_seed], top=keep)
+    output = _shown(context, tool, f"{len(bus)} candidates ranked for {len(seeds)} liked items:", k)
+    if unplaced:
+        output.notices.append(f"not in catalog: {', '.join(unplaced)}")
+    return output
+
+
 class RankInput(BaseModel):
     """Whose taste to rank for: liked items by id or by name."""
 
@@ -105,4 +128,51 @@ def rank_candidates_tool(context: ToolContext) -> Tool[RankInput]:
         input_model=RankInput,
         function=run,
         clamp={"k": SHOW},
+    )
+
+
+class SimilarInput(BaseModel):
+    """Seed items to find similar ones for."""
+
+    item_ids: list[str] = Field(default_factory=list, max_length=50, description="Catalog ids of seed items.")
+    titles: list[str] = Field(default_factory=list, max_length=20, description="Names of seed items.")
+    method: Literal["graph", "item-item"] = Field(
+        default="graph",
+        description="graph: shared attributes (personalized PageRank); item-item: co-liked by users.",
+    )
+    k: int = Field(default=10, description="How many similar items to show.")
+    keep: int = Field(default=200, description="How many most similar items stay candidates.")
+
+
+def similar_items_tool(context: ToolContext) -> Tool[SimilarInput]:
+    """``similar_items``: "more like X" by graph walk or by the collaborative model."""
+    graph = context.graph
+    if graph is None:
+        raise ValueError("similar_items needs the knowledge graph in the tool context")
+
+    def run(request: SimilarInput) -> ToolOutput:
+        from crsagent.knowledge_graph.pagerank import personalized_pagerank
+
+        seeds, unplaced = context.ids_for(request.item_ids, request.titles)
+        if not seeds:
+            return ToolOutput.failure("similar_items", "no seed item could be placed in the catalog")
+        candidates = context.bus.candidates
+        if request.method == "item-item":
+            if context.recommender is None:
+                return ToolOutput.failure("similar_items", "item-item similarity needs a fitted recommender")
+            scores = context.recommender.score(np.asarray(seeds, dtype=np.int64), candidates)
+        else:
+            item_scores, _ = personalized_pagerank(graph, seeds)
+            scores = item_scores[candidates]
+        return _ranked_for(context, "similar_items", seeds, unplaced, scores, request.k, request.keep)
+
+    return Tool(
+        name="similar_items",
+        description=(
+            "Order the current candidates by similarity to seed items ('more like X'): through shared "
+            "attributes in the knowledge graph, or through users who liked both (item-item)."
+        ),
+        input_model=SimilarInput,
+        function=run,
+        clamp={"k": SHOW, "keep": KEEP},
     )

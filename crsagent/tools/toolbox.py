@@ -12,7 +12,7 @@ from crsagent.tools.base import Tool, ToolOutput
 from crsagent.tools.bus import ToolCallRecord
 from crsagent.tools.catalog_tools import item_info_tool, search_catalog_tool, sql_query_tool
 from crsagent.tools.context import ToolContext
-from crsagent.tools.model_tools import rank_candidates_tool, semantic_search_tool
+from crsagent.tools.model_tools import rank_candidates_tool, semantic_search_tool, similar_items_tool
 
 ToolFactory = Callable[[ToolContext], Tool[Any]]
 
@@ -26,6 +26,8 @@ def available_tools(context: ToolContext) -> tuple[ToolFactory, ...]:
         factories.append(semantic_search_tool)
     if context.recommender is not None:
         factories.append(rank_candidates_tool)
+    if context.graph is not None:
+        factories.append(similar_items_tool)
     return tuple(factories)
 
 

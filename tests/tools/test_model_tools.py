@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from crsagent.data import Catalog, Dataset, Interactions, Item
+from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.tools.context import ToolContext
 from crsagent.tools.embeddings import HashingEmbedder
 from crsagent.tools.recommenders.ease import EASE
@@ -49,7 +50,8 @@ def toolbox(tmp_path: Path) -> Toolbox:
     data = dataset()
     vectors = VectorIndex.open(data.catalog, HashingEmbedder(), cache_dir=tmp_path)
     recommender = EASE().fit(data.splits["train"], len(data.catalog))
-    return Toolbox(ToolContext.create(data, tmp_path, vectors=vectors, recommender=recommender))
+    graph = KnowledgeGraph.from_dataset(data)
+    return Toolbox(ToolContext.create(data, tmp_path, vectors=vectors, recommender=recommender, graph=graph))
 
 
 def test_model_tools_are_offered_when_their_models_exist(toolbox: Toolbox, tmp_path: Path) -> None:
@@ -59,9 +61,10 @@ def test_model_tools_are_offered_when_their_models_exist(toolbox: Toolbox, tmp_p
         "item_info",
         "semantic_search",
         "rank_candidates",
+        "similar_items",
     ]
     bare = Toolbox(ToolContext.create(dataset(), tmp_path))
-    assert "semantic_search" not in bare.names() and "rank_candidates" not in bare.names()
+    assert bare.names() == ["search_catalog", "sql_query", "item_info"]
 
 
 def test_semantic_search_orders_by_description(toolbox: Toolbox) -> None:
@@ -87,6 +90,17 @@ def test_rank_after_filter_only_ranks_what_is_left(toolbox: Toolbox) -> None:
     assert out.ok
     assert sorted(out.item_ids) == ["a", "b"]
     assert out.notices == ["not in catalog: Nonexistent Film"]
+
+
+def test_similar_items_by_graph_and_by_users(toolbox: Toolbox) -> None:
+    by_graph = toolbox.call("similar_items", {"titles": ["Space Station"], "k": 1})
+    assert by_graph.ok, by_graph.error
+    assert by_graph.item_ids == ["b"]  # the other Sci-Fi item shares the genre node
+    toolbox.context.bus.reset()
+    by_users = toolbox.call("similar_items", {"item_ids": ["c"], "method": "item-item", "k": 1})
+    assert by_users.ok and by_users.item_ids == ["d"]
+    nothing = toolbox.call("similar_items", {"titles": ["Unknown Thing"]})
+    assert not nothing.ok and nothing.error == "no seed item could be placed in the catalog"
 
 
 def test_model_tool_bad_input(toolbox: Toolbox) -> None:
