@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from crsagent.errors import CrsAgentError
-from crsagent.knowledge_graph.estimator import PreferenceEstimator
+from crsagent.knowledge_graph.belief_model import BeliefModel
 from crsagent.knowledge_graph.policies.base import EstimatorPolicy, Policy
 from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
 from crsagent.knowledge_graph.policies.max_entropy import MaxEntropyPolicy
@@ -38,7 +38,7 @@ def _config(model: type[BaseModel], values: dict[str, Any] | None, name: str) ->
         raise CrsAgentError(f"invalid settings for policy {name!r}: {error}") from error
 
 
-def make_policy(name: str, estimator: PreferenceEstimator, settings: dict[str, Any] | None = None) -> Policy:
+def make_policy(name: str, estimator: BeliefModel, settings: dict[str, Any] | None = None) -> Policy:
     """A policy by name; ``settings`` are validated against its typed config.
 
     The learned policy is trained on the valid split with the simulator, so it is built by

@@ -7,7 +7,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from crsagent.knowledge_graph.belief import Belief, binary_entropy
-from crsagent.knowledge_graph.estimator import PreferenceEstimator
+from crsagent.knowledge_graph.belief_model import BeliefModel
 from crsagent.knowledge_graph.state import Action, Ask, DialogueState, Recommend
 
 
@@ -35,7 +35,7 @@ class EstimatorPolicy:
 
     name: ClassVar[str] = "base"
 
-    def __init__(self, estimator: PreferenceEstimator) -> None:
+    def __init__(self, estimator: BeliefModel) -> None:
         self.estimator = estimator
         self.kg = estimator.kg
 

@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.knowledge_graph.belief import Belief
-from crsagent.knowledge_graph.estimator import PreferenceEstimator
+from crsagent.knowledge_graph.belief_model import BeliefModel
 from crsagent.knowledge_graph.policies.base import EstimatorPolicy
 from crsagent.knowledge_graph.state import Action, Ask, DialogueState
 
@@ -74,7 +74,7 @@ class InfoGainPolicy(EstimatorPolicy):
 
     name: ClassVar[str] = "info-gain"
 
-    def __init__(self, estimator: PreferenceEstimator, config: InfoGainConfig | None = None) -> None:
+    def __init__(self, estimator: BeliefModel, config: InfoGainConfig | None = None) -> None:
         super().__init__(estimator)
         self.config = config or InfoGainConfig()
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crsagent.knowledge_graph.estimator import PreferenceEstimator
+from crsagent.knowledge_graph.belief_model import BeliefModel
 from crsagent.knowledge_graph.policies.base import EstimatorPolicy
 from crsagent.knowledge_graph.state import Action, DialogueState
 
@@ -33,7 +33,7 @@ class ScprPolicy(EstimatorPolicy):
 
     name: ClassVar[str] = "scpr"
 
-    def __init__(self, estimator: PreferenceEstimator, config: ScprConfig | None = None) -> None:
+    def __init__(self, estimator: BeliefModel, config: ScprConfig | None = None) -> None:
         super().__init__(estimator)
         self.config = config or ScprConfig()
 

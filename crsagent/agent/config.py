@@ -1,0 +1,61 @@
+"""How an agent behaves: list size, questions, policy, limits. One typed config, validated."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AgentConfig(BaseModel):
+    """Settings of one ``Agent``; every field has a safe default for chatting with a person."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    list_size: int = Field(default=5, ge=1, le=50, description="Items per recommendation.")
+    offer_values: int = Field(
+        default=3,
+        ge=1,
+        le=8,
+        description="Values offered per question: 1 asks yes / no (the CPR protocol), more asks to choose.",
+    )
+    max_turns: int = Field(
+        default=15,
+        ge=2,
+        description="Turn budget the policy plans for (the opening included, as in CPR); chatting goes on after it.",
+    )
+    policy: Literal["info-gain", "scpr", "max-entropy"] = Field(
+        default="info-gain",
+        description="Ask / recommend policy. The CPR benchmark's 'learned' policy is trained per split by "
+        "`crsagent eval cpr`; the agent uses the untrained ones.",
+    )
+    negative_answers: str = Field(
+        default="prune",
+        pattern="^(prune|soft)$",
+        description="A 'no' removes items (prune) or down-weights them (soft).",
+    )
+    max_questions_in_a_row: int | None = Field(
+        default=3,
+        ge=1,
+        description="Recommend after this many questions in a row, whatever the policy says (people tire "
+        "of questions); None leaves it to the policy alone (the CPR protocol).",
+    )
+    ranked_list_size: int = Field(
+        default=50, ge=1, le=500, description="Length of the ranked list logged in the trace (Recall@k)."
+    )
+    liked_weight: float = Field(
+        default=4.0, ge=0, description="Weight of graph proximity to items the user liked ('more like X')."
+    )
+    tool_weight: float = Field(
+        default=2.0, ge=0, description="Weight of an LLM plan's tool ranking in the candidates' scores."
+    )
+    max_relaxations: int = Field(
+        default=2, ge=0, le=5, description="Constraints the agent may drop when nothing matches (reflection)."
+    )
+    transcript_turns: int = Field(
+        default=6, ge=0, description="Past exchanges an LLM sees (older ones are summarised by the state)."
+    )
+    llm_fallback: bool = Field(
+        default=True,
+        description="On an LLM error, answer that turn offline (with a notice) instead of failing.",
+    )

@@ -1,0 +1,197 @@
+"""``Agent``: the Python API over the graph. Chat, stream, give feedback, reset, read a session back.
+
+    agent = Agent.from_dataset("ml-latest-small")            # offline: NLU + KG policy + templates
+    agent = Agent.from_dataset("demo", llm="scripted:plan.json")
+    reply = agent.chat("something like Heat, but not too long ago", session_id="ann")
+
+Sessions are LangGraph threads: with ``checkpoint_path`` they live in SQLite and survive a restart
+of the process. Sessions never share state; one agent may serve many of them from many threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from crsagent.agent.config import AgentConfig
+from crsagent.agent.graph import compile_graph
+from crsagent.agent.reply import Reply
+from crsagent.agent.runtime import AgentRuntime
+from crsagent.agent.state import AgentState, TurnWork
+from crsagent.agent.turns import Intent, UserTurn
+from crsagent.config import Settings
+from crsagent.data.catalog import Catalog
+from crsagent.data.dataset import Dataset
+from crsagent.data.registry import load_dataset
+from crsagent.errors import CrsAgentError
+from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.llm.model_string import chat_model_from_settings, load_chat_model
+from crsagent.llm.protocol import ChatModel
+
+# Longer messages are cut here (and the trace says so): no one types more, and a pasted book must
+# not reach an LLM prompt or the NLU whole.
+MAX_INPUT_CHARS = 4000
+MAX_SESSION_ID_CHARS = 200
+
+
+class AgentInputError(CrsAgentError, ValueError):
+    """Bad arguments to the agent's API (not bad user text, which the agent answers)."""
+
+
+def _check_session(session_id: object) -> str:
+    if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > MAX_SESSION_ID_CHARS:
+        raise AgentInputError(
+            f"session_id must be a non-empty string of at most {MAX_SESSION_ID_CHARS} characters, got {session_id!r:.80}"
+        )
+    return session_id
+
+
+class Agent:
+    """A conversational recommender over one dataset, offline or with an LLM."""
+
+    def __init__(self, runtime: AgentRuntime, checkpointer: BaseCheckpointSaver | None = None) -> None:
+        self.runtime = runtime
+        self.checkpointer = checkpointer or InMemorySaver()
+        self.graph = compile_graph(self.checkpointer)
+
+    @classmethod
+    def from_dataset(
+        cls,
+        dataset: str | Path | Dataset = "default",
+        *,
+        llm: ChatModel | str | None = None,
+        config: AgentConfig | None = None,
+        settings: Settings | None = None,
+        checkpoint_path: str | Path | None = None,
+    ) -> Agent:
+        """An agent over ``dataset`` (a name, a folder, or a loaded ``Dataset``).
+
+        ``llm``: a ``ChatModel``, a model string (``openai:gpt-4o-mini``, ``vllm-server:URL#model``,
+        ``scripted:file.json``, ...), ``"offline"`` for none, or None for whatever ``Settings``
+        configures (``CRSAGENT_LLM_MODEL``; offline when unset).
+        """
+        settings = settings or Settings()
+        loaded = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, settings=settings)
+        if isinstance(llm, str):
+            chat_model = None if llm in ("offline", "none", "") else load_chat_model(llm, settings)
+        elif llm is None:
+            chat_model = chat_model_from_settings(settings)
+        else:
+            chat_model = llm
+        runtime = AgentRuntime.build(
+            loaded, settings=settings, config=config or AgentConfig(), chat_model=chat_model
+        )
+        checkpointer = None
+        if checkpoint_path is not None:
+            path = Path(checkpoint_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            checkpointer = SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+        return cls(runtime, checkpointer)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.runtime.dataset
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.runtime.dataset.catalog
+
+    @property
+    def kg(self) -> KnowledgeGraph:
+        return self.runtime.kg
+
+    @property
+    def mode(self) -> str:
+        """offline or llm."""
+        return "offline" if self.runtime.chat_model is None else "llm"
+
+    def _run(
+        self, text: str, session_id: str, turn: UserTurn | None, user: int | None
+    ) -> tuple[AgentState, RunnableConfig]:
+        session_id = _check_session(session_id)
+        if not isinstance(text, str):
+            raise AgentInputError(f"text must be a string, got {type(text).__name__}")
+        if user is not None and not (isinstance(user, int) and user >= 0):
+            raise AgentInputError(f"user must be a non-negative dataset user index, got {user!r}")
+        work = TurnWork(session_id=session_id)
+        if len(text) > MAX_INPUT_CHARS:
+            work.notices.append(f"message cut from {len(text)} to {MAX_INPUT_CHARS} characters")
+            text = text[:MAX_INPUT_CHARS]
+        state: AgentState = {
+            "text": text,
+            "given_turn": turn.model_dump(mode="json") if turn is not None else None,
+            "user": user,
+            "work": work.model_dump(mode="json"),
+            "understood": None,
+            "outcome": None,
+            "reply": None,
+        }
+        return state, {"configurable": {"thread_id": session_id}}
+
+    def chat(
+        self, text: str, session_id: str = "default", *, turn: UserTurn | None = None, user: int | None = None
+    ) -> Reply:
+        """Answer one message. ``turn``: the message already understood (skips understanding);
+        ``user``: the dataset user index to personalise for (evaluations)."""
+        state, config = self._run(text, session_id, turn, user)
+        result = self.graph.invoke(state, config, context=self.runtime)
+        return Reply.model_validate(result["reply"])
+
+    async def achat(
+        self, text: str, session_id: str = "default", *, turn: UserTurn | None = None, user: int | None = None
+    ) -> Reply:
+        """``chat`` in a worker thread (the graph's work is CPU-bound or blocking I/O)."""
+        return await asyncio.to_thread(self.chat, text, session_id, turn=turn, user=user)
+
+    def stream(
+        self, text: str, session_id: str = "default", *, turn: UserTurn | None = None, user: int | None = None
+    ) -> Iterator[str | Reply]:
+        """The reply's text in pieces as it is produced, then the whole ``Reply``."""
+        state, config = self._run(text, session_id, turn, user)
+        final: dict[str, Any] | None = None
+        for mode, chunk in self.graph.stream(
+            state, config, context=self.runtime, stream_mode=["custom", "values"]
+        ):
+            if mode == "custom":
+                yield str(chunk)
+            elif isinstance(chunk, dict):
+                final = chunk
+        if final is None or final.get("reply") is None:
+            raise CrsAgentError("the agent's graph ended without a reply")
+        yield Reply.model_validate(final["reply"])
+
+    def feedback(self, session_id: str, item_id: str, liked: bool) -> Reply:
+        """A like / dislike on a shown item (UI buttons): the same as saying it, without the NLU."""
+        item = self.catalog.get(item_id)
+        turn = (
+            UserTurn(intent=Intent.FEEDBACK, accepted_items=[item.id])
+            if liked
+            else UserTurn(intent=Intent.FEEDBACK, rejected_items=[item.id])
+        )
+        text = f"I like {item.title}" if liked else f"Not {item.title}"
+        return self.chat(text, session_id, turn=turn)
+
+    def reset(self, session_id: str) -> None:
+        """Forget a session entirely."""
+        self.checkpointer.delete_thread(_check_session(session_id))
+
+    def _values(self, session_id: str) -> dict[str, Any]:
+        snapshot = self.graph.get_state({"configurable": {"thread_id": _check_session(session_id)}})
+        return dict(snapshot.values) if snapshot.values else {}
+
+    def history(self, session_id: str) -> list[tuple[str, str]]:
+        """The session's exchanges so far, (user, agent) pairs (empty for an unknown session)."""
+        return [(e["user"], e["agent"]) for e in self._values(session_id).get("transcript", [])]
+
+    def last_reply(self, session_id: str) -> Reply | None:
+        """The session's latest reply, if any."""
+        reply = self._values(session_id).get("reply")
+        return Reply.model_validate(reply) if reply else None

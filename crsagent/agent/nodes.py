@@ -1,0 +1,362 @@
+"""The graph's nodes: understand -> decide -> tools -> reflect -> respond.
+
+* understand: text -> ``UserTurn`` (given, LLM plan, or offline NLU) and the memory update.
+* decide: turns that need no search (restart, a question about an item, thanks) go straight to
+  respond; the rest go to tools.
+* tools: the hard constraints as a graph filter, then an LLM plan's tool calls over the bus.
+* reflect: nothing left -> re-plan once (LLM) or drop the newest constraint (at most
+  ``max_relaxations``); otherwise the KG policy chooses ask or recommend over what is left.
+* respond: the reply (templates, or an LLM lead over them) with grounded items and a trace.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+from langgraph.config import get_config, get_stream_writer
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from crsagent.agent import llm_turn
+from crsagent.agent.decision import constraints_of, filter_candidates, liked_shift, run_policy
+from crsagent.agent.memory import Memory, apply_turn
+from crsagent.agent.outcome import Outcome
+from crsagent.agent.relax import relax_once, tool_shift
+from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
+from crsagent.agent.runtime import AgentRuntime, default_runtime
+from crsagent.agent.state import AgentState, TurnWork
+from crsagent.agent.templates import (
+    card,
+    greeting,
+    item_answer,
+    list_text,
+    question_for,
+    reasons_for,
+)
+from crsagent.agent.turns import Intent, UserTurn
+from crsagent.knowledge_graph.state import Ask
+from crsagent.llm.errors import LLMError
+from crsagent.tools.bus import BusState, ToolCallRecord
+
+
+def _required(state: AgentState, key: str) -> Any:
+    """A key an earlier node of this turn wrote (a missing one is a bug in the graph, not bad input)."""
+    value = state.get(key)
+    if value is None:
+        raise RuntimeError(f"agent state has no {key!r}: the graph ran a node out of order")
+    return value
+
+
+def _context(runtime: Runtime[AgentRuntime]) -> AgentRuntime:
+    return runtime.context if runtime.context is not None else default_runtime()
+
+
+def _work(state: AgentState) -> TurnWork:
+    return TurnWork.model_validate(_required(state, "work"))
+
+
+def _memory(state: AgentState) -> Memory:
+    return Memory.model_validate(state.get("memory") or {})
+
+
+def understand(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
+    rt = _context(runtime)
+    # A caller that passes only text (LangGraph's tooling) gets a fresh turn named after its thread.
+    thread = str(get_config().get("configurable", {}).get("thread_id", "default"))
+    work = TurnWork.model_validate(state.get("work") or {"session_id": thread})
+    memory = _memory(state)
+    if state.get("user") is not None:
+        memory.user = state.get("user")
+    text = state.get("text", "")
+    given = state.get("given_turn")
+    if given is not None:
+        turn = UserTurn.model_validate(given)
+    elif rt.chat_model is not None:
+        try:
+            turn = llm_turn.plan_turn(rt, memory, state.get("transcript", []), text, work)
+            work.mode = "llm"
+        except LLMError as error:
+            if not rt.config.llm_fallback:
+                raise
+            work.notices.append(f"LLM unavailable for understanding ({error}); answered offline")
+            turn = rt.nlu.understand(text, memory.context())
+    else:
+        turn = rt.nlu.understand(text, memory.context())
+    updated, notes = apply_turn(memory, turn, rt.kg)
+    work.notices.extend(notes)
+    return {
+        "memory": updated.model_dump(mode="json"),
+        "understood": turn.model_dump(mode="json"),
+        "work": work.model_dump(mode="json"),
+    }
+
+
+def _needs_search(turn: UserTurn, memory: Memory, work: TurnWork) -> bool:
+    said_something = bool(
+        turn.accepted
+        or turn.rejected
+        or turn.answer
+        or turn.year_min
+        or turn.year_max
+        or turn.liked_items
+        or turn.rejected_items
+        or work.plan
+        or work.suggested
+    )
+    return said_something or memory.actions > 0 or memory.turns > 1
+
+
+def decide(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal["tools", "respond"]]:
+    del runtime
+    turn = UserTurn.model_validate(_required(state, "understood"))
+    memory, work = _memory(state), _work(state)
+    if turn.intent == Intent.RESTART:
+        outcome = Outcome(decision="restart", reason="the user asked to start over")
+    elif turn.asked_item is not None:
+        outcome = Outcome(
+            decision="answer_item",
+            reason="the user asked about an item",
+            asked_item=turn.asked_item,
+            asked_attribute=turn.asked_attribute,
+        )
+    elif turn.accepted_items and not (
+        turn.accepted or turn.rejected or turn.rejected_items or turn.liked_items
+    ):
+        outcome = Outcome(decision="acknowledge", reason="the user accepted a recommendation")
+    elif not _needs_search(turn, memory, work):
+        outcome = Outcome(decision="greet", reason="nothing usable yet: ask an open question")
+    else:
+        return Command(goto="tools")
+    return Command(goto="respond", update={"outcome": outcome.model_dump(mode="json")})
+
+
+def _candidates(rt: AgentRuntime, memory: Memory) -> np.ndarray:
+    constraints = constraints_of(memory, rt.kg)
+    prune = rt.config.negative_answers == "prune"
+    return filter_candidates(rt.kg, rt.years, constraints, prune_rejected=prune)
+
+
+def tools(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
+    rt = _context(runtime)
+    work, memory = _work(state), _memory(state)
+    start = time.perf_counter()
+    candidates = _candidates(rt, memory)
+    filter_record = ToolCallRecord(
+        tool="kg_filter",
+        arguments=constraints_of(memory, rt.kg).describe(rt.kg),
+        ok=True,
+        size_before=len(rt.dataset.catalog),
+        size_after=int(candidates.size),
+        elapsed_ms=(time.perf_counter() - start) * 1000,
+    )
+    if not work.tool_calls:
+        work.candidates_before = len(rt.dataset.catalog)
+    bus = BusState(candidates=candidates.tolist())
+    records = [filter_record]
+    if work.plan:
+        toolbox = rt.toolbox(bus)
+        for call in work.plan:
+            toolbox.call(call.tool, call.arguments)
+        records.extend(toolbox.context.bus.log)
+        bus = toolbox.context.bus.state()
+        bus.log = []
+    work.tool_calls.extend(records)
+    return {
+        "bus": bus.model_dump(mode="json"),
+        "work": work.model_dump(mode="json"),
+        "tool_log": [record.model_dump(mode="json") for record in records],
+    }
+
+
+def reflect(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal["tools", "respond"]]:
+    rt = _context(runtime)
+    work, memory = _work(state), _memory(state)
+    allowed = np.zeros(rt.kg.n_items, dtype=bool)
+    allowed[_candidates(rt, memory)] = True
+    bus = BusState.model_validate(_required(state, "bus"))
+    listed = np.asarray(
+        bus.candidates if bus.candidates is not None else np.flatnonzero(allowed), dtype=np.int64
+    )
+    final = listed[allowed[listed]]
+    if final.size == 0:
+        retry = _retry(rt, memory, work, state)
+        if retry is not None:
+            return retry
+        outcome = Outcome(decision="no_match", reason="nothing matches, even after relaxing", candidates=0)
+        return Command(
+            goto="respond",
+            update={"outcome": outcome.model_dump(mode="json"), "work": work.model_dump(mode="json")},
+        )
+    shift = np.zeros(rt.kg.n_items)
+    liked = liked_shift(
+        rt.kg, [rt.dataset.catalog.index_of(i) for i in memory.liked_items], rt.config.liked_weight
+    )
+    if liked is not None:
+        shift += liked
+    shift += tool_shift(rt, bus, work)
+    with rt.lock:
+        policy = run_policy(
+            rt.model,
+            rt.kg,
+            np.sort(final),
+            constraints_of(memory, rt.kg),
+            memory,
+            rt.config,
+            session_id=work.session_id,
+            never_ask=rt.never_ask,
+            shift=shift if shift.any() else None,
+        )
+    catalog = rt.dataset.catalog
+    ranked = [catalog.at(i).id for i in policy.ranked]
+    if isinstance(policy.action, Ask):
+        values = [rt.kg.values[v] for v in policy.offered]
+        outcome = Outcome(
+            decision="ask",
+            reason=policy.reason,
+            attribute=values[0].type,
+            offered=[v.value for v in values],
+            ranked=ranked,
+            candidates=int(final.size),
+        )
+    else:
+        items = [catalog.at(i).id for i in policy.action.items]
+        outcome = Outcome(
+            decision="recommend", reason=policy.reason, items=items, ranked=ranked, candidates=int(final.size)
+        )
+    return Command(
+        goto="respond",
+        update={"outcome": outcome.model_dump(mode="json"), "work": work.model_dump(mode="json")},
+    )
+
+
+def _retry(
+    rt: AgentRuntime, memory: Memory, work: TurnWork, state: AgentState
+) -> Command[Literal["tools", "respond"]] | None:
+    """Re-plan once (LLM), else drop the plan, else relax the newest constraint; None when out of options."""
+    if work.plan and rt.chat_model is not None and not work.replanned:
+        work.replanned = True
+        try:
+            llm_turn.replan(rt, memory, state.get("transcript", []), state.get("text", ""), work)
+        except LLMError as error:
+            work.notices.append(f"LLM re-plan failed ({error}); dropped the plan")
+            work.plan = []
+        return Command(goto="tools", update={"work": work.model_dump(mode="json")})
+    if work.plan:
+        work.plan = []
+        work.relaxations.append("ignored the tool results, which matched nothing else you asked for")
+        return Command(goto="tools", update={"work": work.model_dump(mode="json")})
+    if len(work.relaxations) >= rt.config.max_relaxations:
+        return None
+    relaxed = relax_once(memory)
+    if relaxed is None:
+        return None
+    memory, description = relaxed
+    work.relaxations.append(description)
+    return Command(
+        goto="tools", update={"work": work.model_dump(mode="json"), "memory": memory.model_dump(mode="json")}
+    )
+
+
+def respond(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
+    rt = _context(runtime)
+    work, memory = _work(state), _memory(state)
+    outcome = Outcome.model_validate(_required(state, "outcome"))
+    catalog, kg = rt.dataset.catalog, rt.kg
+    items: list[ReplyItem] = []
+    question: Question | None = None
+    if outcome.decision == "ask" and outcome.attribute is not None:
+        question = question_for(outcome.attribute, outcome.offered, rt.noun)
+        body = question.text
+    elif outcome.decision == "recommend":
+        liked = [catalog.index_of(i) for i in memory.liked_items]
+        accepted = [kg.value_id(key) for key in memory.accepted]
+        for item_id in outcome.items:
+            index = catalog.index_of(item_id)
+            items.append(card(catalog.at(index), reasons_for(kg, index, liked, accepted)))
+        body = list_text(items, rt.noun)
+    elif outcome.decision == "answer_item" and outcome.asked_item is not None:
+        body = item_answer(catalog.get(outcome.asked_item), outcome.asked_attribute)
+    elif outcome.decision == "acknowledge":
+        body = f"Great choice — enjoy it! Tell me if you'd like another {rt.noun}."
+    elif outcome.decision == "restart":
+        body = "Sure, let's start over. " + greeting(rt.noun)
+    elif outcome.decision == "greet":
+        body = greeting(rt.noun)
+    else:
+        body = f"I couldn't find any {rt.noun} that matches all of that. Could you loosen something?"
+    if _understood_nothing(state) and outcome.decision in ("ask", "recommend"):
+        body = "I couldn't match that to anything I know. " + body
+    if work.relaxations:
+        body = "Nothing matched everything, so I " + "; and ".join(work.relaxations) + ".\n" + body
+    text = body
+    if work.mode == "llm" and rt.chat_model is not None:
+        text = llm_turn.compose(rt, outcome, items, question, body, state.get("text", ""), work)
+    memory = _remember(memory, outcome, question)
+    trace = _trace(state, work, outcome, memory, rt)
+    reply = Reply(session_id=work.session_id, text=text, items=items, question=question, trace=trace)
+    writer = get_stream_writer()
+    for piece in _pieces(text):
+        writer(piece)
+    exchange = {"user": state.get("text", ""), "agent": text}
+    return {
+        "reply": reply.model_dump(mode="json"),
+        "memory": memory.model_dump(mode="json"),
+        "transcript": [exchange],
+    }
+
+
+def _understood_nothing(state: AgentState) -> bool:
+    """The user wrote something and nothing of it was understood (offline NLU or LLM alike)."""
+    understood = state.get("understood")
+    if not understood or not state.get("text", "").strip():
+        return False
+    turn = UserTurn.model_validate(understood)
+    useful = turn.model_dump(exclude={"intent", "wishes", "unplaced_titles"}, exclude_defaults=True)
+    return not useful and turn.intent in (Intent.OTHER, Intent.REQUEST)
+
+
+def _remember(memory: Memory, outcome: Outcome, question: Question | None) -> Memory:
+    if outcome.decision in ("ask", "recommend"):
+        memory.actions += 1
+        memory.questions_in_a_row = memory.questions_in_a_row + 1 if outcome.decision == "ask" else 0
+        memory.question = question
+        memory.shown = list(outcome.items)
+    elif outcome.decision != "answer_item":
+        memory.question = None
+    return memory
+
+
+def _trace(state: AgentState, work: TurnWork, outcome: Outcome, memory: Memory, rt: AgentRuntime) -> Trace:
+    understood = state.get("understood")
+    return Trace(
+        mode=work.mode,
+        turn=memory.turns,
+        understood=UserTurn.model_validate(understood) if understood else None,
+        decision=outcome.decision,
+        decision_reason=outcome.reason,
+        policy=rt.config.policy,
+        candidates_before=work.candidates_before or len(rt.dataset.catalog),
+        candidates_after=outcome.candidates,
+        tool_calls=work.tool_calls,
+        ranked_ids=outcome.ranked,
+        relaxations=work.relaxations,
+        dropped_titles=work.dropped_titles,
+        llm_calls=work.llm_calls,
+        prompt_tokens=work.prompt_tokens,
+        completion_tokens=work.completion_tokens,
+        notices=work.notices,
+        latency_ms=(time.perf_counter() - work.started) * 1000,
+    )
+
+
+def _pieces(text: str) -> list[str]:
+    """The reply in streamable pieces: a line at a time, words within long lines."""
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        words = line.split(" ")
+        pieces.extend(
+            " ".join(words[i : i + 8]) + (" " if i + 8 < len(words) else "") for i in range(0, len(words), 8)
+        )
+    return pieces

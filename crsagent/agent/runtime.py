@@ -1,0 +1,123 @@
+"""The agent's run context: everything immutable a turn needs (catalog, graph, models, NLU, LLM).
+
+LangGraph passes it to every node as ``runtime.context``; the graph state holds only ids, values
+and logs. One runtime serves many sessions at once: the preference model caches per-user scores,
+so policy calls run under ``lock`` (they take about a millisecond).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crsagent.agent.config import AgentConfig
+from crsagent.agent.decision import item_years
+from crsagent.agent.nlu import OfflineNLU
+from crsagent.agent.templates import item_noun
+from crsagent.config import Settings
+from crsagent.data.dataset import Dataset
+from crsagent.data.registry import load_dataset
+from crsagent.knowledge_graph.belief_model import BeliefModel, CatalogPriorModel
+from crsagent.knowledge_graph.estimator import EstimatorConfig
+from crsagent.knowledge_graph.estimator_cache import load_or_fit
+from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.llm.model_string import chat_model_from_settings
+from crsagent.llm.protocol import ChatModel
+from crsagent.tools.bus import BusState, CandidateBus
+from crsagent.tools.context import TitleResolver, ToolContext
+from crsagent.tools.grounding import Grounder
+from crsagent.tools.toolbox import Toolbox
+
+logger = logging.getLogger(__name__)
+
+# Attribute types the agent never asks about: exact years are too fine a question (decades are asked).
+NEVER_ASK_TYPES = ("year",)
+
+
+def preference_model(dataset: Dataset, kg: KnowledgeGraph, settings: Settings) -> BeliefModel:
+    """The fitted estimator when the dataset has train and valid interactions, else the catalog prior."""
+    train, valid = dataset.splits.get("train"), dataset.splits.get("valid")
+    if train is None or valid is None or len(train) == 0 or len(valid) == 0:
+        logger.info("%s has no train/valid interactions: using the catalog prior", dataset.name)
+        return CatalogPriorModel(kg)
+    return load_or_fit(kg, train, valid, EstimatorConfig(), settings.cache_dir)
+
+
+@dataclass
+class AgentRuntime:
+    """Immutable resources of one agent, shared by its sessions."""
+
+    dataset: Dataset
+    kg: KnowledgeGraph
+    model: BeliefModel
+    nlu: OfflineNLU
+    grounder: Grounder
+    tools: ToolContext
+    config: AgentConfig
+    chat_model: ChatModel | None = None
+    years: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    never_ask: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(
+        cls,
+        dataset: Dataset,
+        *,
+        settings: Settings,
+        config: AgentConfig,
+        chat_model: ChatModel | None = None,
+    ) -> AgentRuntime:
+        """Graph, preference model (fitted or cached), NLU, grounder and tools for ``dataset``."""
+        kg = KnowledgeGraph.from_dataset(dataset)
+        grounder = Grounder(dataset.catalog)
+        tools = ToolContext.create(dataset, settings.cache_dir, resolve_title=_resolver(grounder), graph=kg)
+        never_ask = [i for i, value in enumerate(kg.values) if value.type in NEVER_ASK_TYPES]
+        return cls(
+            dataset=dataset,
+            kg=kg,
+            model=preference_model(dataset, kg, settings),
+            nlu=OfflineNLU(dataset.catalog).prepare(),
+            grounder=grounder,
+            tools=tools,
+            config=config,
+            chat_model=chat_model,
+            years=item_years(kg),
+            never_ask=never_ask,
+        )
+
+    @property
+    def noun(self) -> str:
+        """What items are called in replies (film, artist)."""
+        return item_noun(self.dataset.name)
+
+    def toolbox(self, bus: BusState) -> Toolbox:
+        """Tools over a fresh bus holding ``bus`` (one per turn: sessions never share a bus)."""
+        context = replace(self.tools, bus=CandidateBus(len(self.dataset.catalog), bus))
+        return Toolbox(context)
+
+
+def _resolver(grounder: Grounder) -> TitleResolver:
+    def resolve(text: str) -> list[str]:
+        found = grounder.ground(text, k=1).item_id
+        return [found] if found is not None else []
+
+    return resolve
+
+
+@cache
+def default_runtime() -> AgentRuntime:
+    """The runtime of the configured dataset and LLM (``Settings``), for callers that pass no context
+    (LangGraph's own tooling through ``langgraph.json``)."""
+    settings = Settings()
+    return AgentRuntime.build(
+        load_dataset("default", settings=settings),
+        settings=settings,
+        config=AgentConfig(),
+        chat_model=chat_model_from_settings(settings),
+    )

@@ -1,0 +1,133 @@
+"""Offline replies: questions, recommendation lists with graph reasons, item answers. No model.
+
+Every item line is built from a catalog item (so it carries an id); reasons come from graph paths
+(``knowledge_graph.explain``), or, when no path connects the item to what the user said, from its
+own most telling attributes.
+"""
+
+from __future__ import annotations
+
+from crsagent.agent.reply import Question, ReplyItem
+from crsagent.data.item import Item
+from crsagent.knowledge_graph.explain import explain
+from crsagent.knowledge_graph.graph import KnowledgeGraph
+
+# Attribute types shown on item cards, in this order, when the item has them.
+CARD_TYPES = ("genre", "director", "cast", "tag", "decade")
+CARD_VALUES = 3
+
+_YES_NO = {
+    "genre": "Are you in the mood for something {value}?",
+    "director": "Do you like {noun}s directed by {value}?",
+    "writer": "Do you like {noun}s written by {value}?",
+    "cast": "Would you like something with {value}?",
+    "decade": "Are you after something from the {value}?",
+    "tag": "Should it be {value}?",
+}
+_CHOOSE = {
+    "genre": "Which of these genres appeals to you: {values}?",
+    "director": "Do any of these directors appeal to you: {values}?",
+    "writer": "Do any of these writers appeal to you: {values}?",
+    "cast": "Would you like someone in it like {values}?",
+    "decade": "Which period do you prefer: {values}?",
+    "tag": "Which of these fits what you want: {values}?",
+}
+
+
+def item_noun(dataset_name: str) -> str:
+    """What the catalog's items are called in replies."""
+    return "artist" if "lastfm" in dataset_name.casefold() else "film"
+
+
+def _join(values: list[str], last: str) -> str:
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} {last} {values[-1]}"
+
+
+def question_for(attribute: str, values: list[str], noun: str) -> Question:
+    """The question offering ``values`` of one attribute type."""
+    if len(values) == 1:
+        template = _YES_NO.get(attribute, "Do you want {noun}s with " + attribute + " {value}?")
+        text = template.format(value=values[0], noun=noun)
+    else:
+        template = _CHOOSE.get(attribute, "Which " + attribute + " do you prefer: {values}?")
+        text = template.format(values=_join(values, "or"), noun=noun)
+    return Question(attribute=attribute, values=values, text=text)
+
+
+def card(item: Item, reasons: list[str]) -> ReplyItem:
+    """An item as a card: title, year, a few values of the key attribute types, reasons."""
+    attributes = {t: item.values(t)[:CARD_VALUES] for t in CARD_TYPES if item.values(t)}
+    return ReplyItem(id=item.id, title=item.title, year=item.year, attributes=attributes, reasons=reasons)
+
+
+def fallback_reason(item: Item) -> str:
+    """A reason from the item's own attributes when no graph path links it to the user's words."""
+    for attribute, phrase in (("director", "directed by {}"), ("genre", "a {} pick"), ("tag", "tagged {}")):
+        values = item.values(attribute)
+        if values:
+            return phrase.format(_join(values[:2], "and"))
+    return "a strong match for what you told me"
+
+
+def reasons_for(kg: KnowledgeGraph, index: int, liked: list[int], accepted: list[int]) -> list[str]:
+    """Up to two reasons, graph paths first."""
+    found = [
+        reason.text for reason in explain(kg, index, liked_items=liked, accepted_values=accepted, limit=2)
+    ]
+    return found or [fallback_reason(kg.catalog.at(index))]
+
+
+def display_title(item: Item) -> str:
+    """Title with the year when the title does not already carry it."""
+    if item.year is not None and str(item.year) not in item.title:
+        return f"{item.title} ({item.year})"
+    return item.title
+
+
+def list_text(items: list[ReplyItem], noun: str, lead: str | None = None) -> str:
+    """A numbered list, one reason per line."""
+    head = (
+        lead
+        or f"Here {'is a' if len(items) == 1 else 'are some'} {noun}{'' if len(items) == 1 else 's'} you might like:"
+    )
+    lines = [head]
+    for number, item in enumerate(items, start=1):
+        title = (
+            item.title if item.year is None or str(item.year) in item.title else f"{item.title} ({item.year})"
+        )
+        reason = f" — {item.reasons[0]}" if item.reasons else ""
+        lines.append(f"{number}. {title}{reason}")
+    return "\n".join(lines)
+
+
+def item_answer(item: Item, attribute: str | None) -> str:
+    """Answer a question about one item ("who directed X?", "what is X about?")."""
+    title = display_title(item)
+    if attribute == "year":
+        return (
+            f"{title} came out in {item.year}." if item.year else f"I don't know when {item.title} came out."
+        )
+    if attribute == "text":
+        return f"{title}: {item.text}" if item.text else f"I have no description of {item.title}."
+    if attribute:
+        values = item.values(attribute)
+        if not values:
+            return f"The catalog lists no {attribute} for {title}."
+        verb = {"director": "was directed by", "writer": "was written by", "cast": "stars"}.get(attribute)
+        if verb:
+            return f"{title} {verb} {_join(values[:5], 'and')}."
+        return f"{title} — {attribute}: {', '.join(values[:8])}."
+    facts = [
+        f"{t}: {', '.join(item.values(t)[:4])}"
+        for t in ("genre", "director", "cast", "tag")
+        if item.values(t)
+    ]
+    return f"{title}. " + "; ".join(facts) + ("." if facts else "")
+
+
+def greeting(noun: str) -> str:
+    """The opening prompt when the user has not said anything usable yet."""
+    return (
+        f"Hi! Tell me what kind of {noun} you're after — a genre, a person, a period, "
+        f"or a {noun} you liked — and I'll find something for you."
+    )
