@@ -25,6 +25,7 @@ def _print_reply(reply: Reply, out: TextIO) -> None:
 def run_repl(agent: Agent, session_id: str, stdin: TextIO, out: TextIO) -> int:
     """Read messages until EOF or /quit; each reply streams as it is produced."""
     from crsagent.agent.reply import Reply
+
     print(f"crsagent on {agent.dataset.name} ({agent.mode}). {HELP}", file=out)
     last: Reply | None = None
     while True:

@@ -42,7 +42,9 @@ def test_a_greeting_gets_an_open_question(ml_agent: Agent, session: Callable[[],
 def test_yes_no_answers_narrow_the_candidates(movielens, real_settings, session) -> None:
     from crsagent.agent import AgentConfig
 
-    agent = Agent.from_dataset(movielens, llm="offline", settings=real_settings, config=AgentConfig(offer_values=1))
+    agent = Agent.from_dataset(
+        movielens, llm="offline", settings=real_settings, config=AgentConfig(offer_values=1)
+    )
     sid = session()
     first = agent.chat("I'd like a comedy", sid)
     assert first.question is not None and first.question.yes_no
@@ -106,7 +108,9 @@ def test_accepting_an_item_is_acknowledged(ml_agent: Agent, session: Callable[[]
     listed = _until_items(ml_agent, sid, "a crime movie")
     reply = ml_agent.chat("I'll take the first one", sid)
     assert reply.trace.decision == "acknowledge"
-    assert reply.trace.understood is not None and reply.trace.understood.accepted_items == [listed.items[0].id]
+    assert reply.trace.understood is not None and reply.trace.understood.accepted_items == [
+        listed.items[0].id
+    ]
 
 
 def test_rejecting_an_attribute_value(ml_agent: Agent, session: Callable[[], str]) -> None:
