@@ -1,0 +1,159 @@
+"""The agent's memory update, candidate filter, relaxation and the catalog-prior belief, on tiny data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from crsagent.agent.config import AgentConfig
+from crsagent.agent.decision import constraints_of, filter_candidates, item_years, run_policy
+from crsagent.agent.memory import Memory, apply_turn
+from crsagent.agent.relax import relax_once
+from crsagent.agent.reply import Question
+from crsagent.agent.turns import Intent, UserTurn, ValueRef
+from crsagent.data.catalog import Catalog
+from crsagent.data.item import Item
+from crsagent.knowledge_graph.belief_model import CatalogPriorModel, ShiftedModel
+from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.state import Ask, DialogueState, Recommend
+
+
+def _kg() -> KnowledgeGraph:
+    items = [
+        Item(
+            id="a", title="A", year=1990, attributes={"genre": ["Comedy"], "decade": ["1990s"]}, popularity=5
+        ),
+        Item(id="b", title="B", year=2005, attributes={"genre": ["Comedy", "Drama"], "decade": ["2000s"]}),
+        Item(
+            id="c", title="C", year=2010, attributes={"genre": ["Drama"], "decade": ["2010s"]}, popularity=9
+        ),
+        Item(id="d", title="D", year=None, attributes={"genre": ["Horror"]}),
+    ]
+    return KnowledgeGraph(Catalog(items, name="tiny"))
+
+
+def test_yes_and_no_to_a_yes_no_question() -> None:
+    kg = _kg()
+    asked = Memory(question=Question(attribute="genre", values=["Comedy"], text="?"))
+    yes, _ = apply_turn(asked, UserTurn(intent=Intent.ANSWER, answer="yes"), kg)
+    no, _ = apply_turn(asked, UserTurn(intent=Intent.ANSWER, answer="no"), kg)
+    assert yes.accepted == ["genre:Comedy"] and no.rejected == ["genre:Comedy"]
+
+
+def test_no_to_a_choice_rejects_every_offered_value_and_silence_skips_them() -> None:
+    kg = _kg()
+    asked = Memory(question=Question(attribute="genre", values=["Comedy", "Drama"], text="?"))
+    no, _ = apply_turn(asked, UserTurn(intent=Intent.ANSWER, answer="no"), kg)
+    assert no.rejected == ["genre:Comedy", "genre:Drama"]
+    ignored, _ = apply_turn(asked, UserTurn(intent=Intent.OTHER), kg)
+    assert ignored.skipped == ["genre:Comedy", "genre:Drama"] and not ignored.rejected
+
+
+def test_a_changed_mind_moves_the_value_and_unknown_values_are_noted() -> None:
+    kg = _kg()
+    memory, _ = apply_turn(
+        Memory(), UserTurn(intent=Intent.REQUEST, rejected=[ValueRef(type="genre", value="Drama")]), kg
+    )
+    memory, notes = apply_turn(
+        memory,
+        UserTurn(
+            intent=Intent.REQUEST,
+            accepted=[ValueRef(type="genre", value="Drama"), ValueRef(type="genre", value="Polka")],
+        ),
+        kg,
+    )
+    assert memory.accepted == ["genre:Drama"] and memory.rejected == []
+    assert notes == ["ignored unknown value genre:Polka"]
+
+
+def test_restart_keeps_only_the_user() -> None:
+    memory = Memory(user=3, accepted=["genre:Drama"], year_min=2000, turns=4)
+    restarted, _ = apply_turn(memory, UserTurn(intent=Intent.RESTART), _kg())
+    assert restarted.user == 3 and restarted.accepted == [] and restarted.year_min is None
+
+
+def test_filter_applies_values_years_and_exclusions() -> None:
+    kg = _kg()
+    years = item_years(kg)
+    memory = Memory(accepted=["genre:Comedy"], year_min=2000)
+    kept = filter_candidates(kg, years, constraints_of(memory, kg), prune_rejected=True)
+    assert [kg.catalog.at(i).id for i in kept] == ["b"]
+    memory = Memory(rejected=["genre:Drama"], rejected_items=["a"])
+    kept = filter_candidates(kg, years, constraints_of(memory, kg), prune_rejected=True)
+    assert [kg.catalog.at(i).id for i in kept] == ["d"]
+    soft = filter_candidates(kg, years, constraints_of(memory, kg), prune_rejected=False)
+    assert [kg.catalog.at(i).id for i in soft] == ["b", "c", "d"]
+
+
+def test_relaxation_order_years_then_newest_value() -> None:
+    memory = Memory(
+        accepted=["genre:Comedy", "genre:Drama"], rejected=["genre:Horror"], year_min=2000, year_max=2001
+    )
+    steps = []
+    while (relaxed := relax_once(memory)) is not None:
+        memory, description = relaxed
+        steps.append(description)
+    assert steps == [
+        "dropped 'before 2002'",
+        "dropped 'from 2000'",
+        "dropped 'Drama'",
+        "dropped 'Comedy'",
+        "allowed 'Horror' again",
+    ]
+
+
+def test_catalog_prior_prefers_popular_items_and_accepted_values() -> None:
+    kg = _kg()
+    model = CatalogPriorModel(kg)
+    state = DialogueState(user=None, candidates=np.arange(4))
+    assert model.belief(state).top_items(1) == (2,)  # c is the most popular
+    state.accepted.append(kg.value_id("genre:Comedy"))
+    assert model.belief(state).top_items(1) == (0,)  # a: popular and a comedy
+    shifted = ShiftedModel(model, np.array([0.0, 50.0, 0.0, 0.0]))
+    assert shifted.belief(state).top_items(1) == (1,)
+
+
+def test_run_policy_asks_then_recommends_after_the_question_limit() -> None:
+    genres = ("Comedy", "Drama", "Horror", "Western")
+    flat = [
+        Item(
+            id=f"x{i}",
+            title=f"X{i}",
+            attributes={"genre": [genres[i % 4]], "decade": [f"{1950 + 10 * (i // 4)}s"]},
+        )
+        for i in range(8)
+    ]
+    kg = KnowledgeGraph(Catalog(flat, name="flat"))
+    config = AgentConfig(list_size=1, offer_values=2, max_questions_in_a_row=2)
+    memory = Memory()
+    candidates = np.arange(8)
+    args = {"session_id": "s", "never_ask": [], "shift": None}
+    first = run_policy(
+        CatalogPriorModel(kg), kg, candidates, constraints_of(memory, kg), memory, config, **args
+    )
+    assert isinstance(first.action, Ask) and len(first.offered) == 2
+    assert {kg.values[v].type for v in first.offered} == {kg.values[first.action.value].type}
+    tired = Memory(questions_in_a_row=2)
+    second = run_policy(
+        CatalogPriorModel(kg), kg, candidates, constraints_of(tired, kg), tired, config, **args
+    )
+    assert isinstance(second.action, Recommend) and second.ranked[0] == second.action.items[0]
+
+
+def test_langgraph_json_points_at_the_compiled_graph() -> None:
+    import importlib.util
+
+    from langgraph.graph.state import CompiledStateGraph
+
+    root = Path(__file__).resolve().parents[2]
+    spec_text = json.loads((root / "langgraph.json").read_text())["graphs"]["crsagent"]
+    file, attribute = spec_text.split(":")
+    spec = importlib.util.spec_from_file_location("crsagent_graph_probe", root / file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    graph = getattr(module, attribute)
+    assert isinstance(graph, CompiledStateGraph)
+    assert {"understand", "decide", "tools", "reflect", "respond"} <= set(graph.nodes)
