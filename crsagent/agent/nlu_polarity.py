@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 
+from rapidfuzz.distance import OSA
+
 from crsagent.agent import nlu_lexicon as lexicon
 from crsagent.agent.nlu_text import Message, PhraseSet
 
@@ -118,14 +120,60 @@ def analyse_polarity(message: Message) -> Polarity:
     return Polarity(negated, frozenset(seen), frozenset(cues), restart)
 
 
+# Answer words are short and typed fast: "not rally", "noen of those". Only words of at least this
+# many letters are corrected, so that short real words ("yet", "now") are never read as answers.
+MIN_CORRECTED_LETTERS = 4
+
+
+@cache
+def _answer_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(words of the answer phrases long enough to correct, every word the lexicon knows)."""
+    answer_phrases = (
+        *lexicon.YES,
+        *lexicon.NO,
+        *lexicon.NO_PREFERENCE,
+        *lexicon.ALL_OFFERED,
+        *lexicon.NONE_OFFERED,
+    )
+    answer = {w for p in answer_phrases for w in p.rstrip("$").split() if len(w) >= MIN_CORRECTED_LETTERS}
+    known = {w for p in answer_phrases for w in p.rstrip("$").split()}
+    for words in (
+        lexicon.STOPWORDS,
+        lexicon.FILLERS,
+        lexicon.SOCIAL,
+        lexicon.MEDIA_NOUNS,
+        lexicon.FEEDBACK_WORDS,
+    ):
+        known |= words
+    return frozenset(answer), frozenset(known)
+
+
+def correct_answer_typos(norms: list[str]) -> list[str]:
+    """Tokens one edit (or one swap) away from exactly one answer word become that word.
+
+    Only unknown words are touched; a catalog value that happens to be close to an answer word is
+    safe because values are matched on the original tokens, not on these.
+    """
+    answer, known = _answer_words()
+    corrected = []
+    for norm in norms:
+        if len(norm) >= MIN_CORRECTED_LETTERS and norm.isalpha() and norm not in known:
+            close = [word for word in answer if OSA.distance(norm, word, score_cutoff=1) <= 1]
+            if len(close) == 1:
+                norm = close[0]
+        corrected.append(norm)
+    return corrected
+
+
 def detect_answer(message: Message) -> tuple[Answer | None, frozenset[int]]:
     """The answer phrase of a message and its tokens.
 
     It counts at the start of the message (after fillers like "well," or "hmm"), or anywhere when it
-    stands alone between punctuation ("Honestly? No.").
+    stands alone between punctuation ("Honestly? No."). Small typos in answer words are forgiven
+    (``correct_answer_typos``).
     """
     phrases = _phrases()
-    norms = message.norms
+    norms = correct_answer_typos(message.norms)
     roles = (
         ("none", Answer.NONE),
         ("all", Answer.ALL),

@@ -1,0 +1,33 @@
+"""Typos in answer words are forgiven; short real words and catalog values are not rewritten."""
+
+from __future__ import annotations
+
+import pytest
+
+from crsagent.agent.nlu import OfflineNLU
+from crsagent.agent.nlu_polarity import correct_answer_typos
+from crsagent.agent.turns import TurnContext
+from crsagent.data.registry import load_dataset
+
+QUESTION = TurnContext(asked_type="genre", asked_values=["Comedy"])
+
+
+@pytest.fixture(scope="module")
+def nlu() -> OfflineNLU:
+    return OfflineNLU(load_dataset("demo").catalog)
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("not rally", "no"), ("Noen of those", "no"), ("definately", "yes"), ("shure", "yes"), ("nopee", "no")],
+)
+def test_misspelt_answers(nlu: OfflineNLU, text: str, answer: str) -> None:
+    assert nlu.understand(text, QUESTION).answer == answer
+
+
+def test_short_and_known_words_are_left_alone() -> None:
+    assert correct_answer_typos(["yet", "now", "not", "rock", "western"]) == ["yet", "now", "not", "rock", "western"]
+
+
+def test_words_far_from_every_answer_word_stay() -> None:
+    assert correct_answer_typos(["xyzzy", "noir", "sure"]) == ["xyzzy", "noir", "sure"]
