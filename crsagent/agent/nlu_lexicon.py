@@ -60,7 +60,7 @@ NO = _phrases(
 # thriller" is a choice, "either." is not).
 NO_PREFERENCE = _phrases(
     """
-    i do not mind, do not mind, i do not care, do not care, does not matter, it does not matter,
+    i do not mind, do not mind, i do not care$, do not care$, i really do not care$, does not matter, it does not matter,
     no preference, no strong preference, i have no preference, either is fine,
     either one, either way, either$, any$, anything$, whatever, whichever, any of them, any of those,
     any is fine, anything is fine, i do not know, do not know, not sure, no idea, dunno, maybe$,
@@ -80,7 +80,8 @@ NONE_OFFERED = _phrases(
     neither one, nothing$, not these, not those, not them, something else, anything else, other ones,
     different ones, something different, do not like any of them, do not like any of these,
     do not like any of those, do not want any of them, not any of them, none of those please,
-    like none of them, nothing here, none of the above
+    like none of them, nothing here, none of the above, other suggestions, any other suggestions,
+    other options, other recommendations, more options, not quite$, not quite it, show me others
     """
 )
 
@@ -94,7 +95,8 @@ NEGATE_AFTER = _phrases(
     excluding, exclude, anything but, anything except, everything but, other than, rather than,
     instead of, tired of, sick of, enough of, skip, minus, stay away from, keep away from, leave out,
     no interest in, not interested in, would rather not, rather not, not too keen on, not keen on,
-    do not need, do not show me, spare me, anything that is not
+    do not need, do not show me, spare me, anything that is not, do not care for, i do not care for,
+    do not really care for, not much for
     """
 )
 # Negates what came before, back to the start of the clause ("horror is not for me").

@@ -31,3 +31,18 @@ def test_short_and_known_words_are_left_alone() -> None:
 
 def test_words_far_from_every_answer_word_stay() -> None:
     assert correct_answer_typos(["xyzzy", "noir", "sure"]) == ["xyzzy", "noir", "sure"]
+
+
+SHOWN = TurnContext(shown_items=["demo-001", "demo-002"])
+
+
+def test_dont_care_for_is_a_dislike_but_dont_care_is_no_preference(nlu: OfflineNLU) -> None:
+    dislike = nlu.understand("I don't care for comedy", QUESTION)
+    assert dislike.answer == "no" and [r.value for r in dislike.rejected] == ["Comedy"]
+    indifferent = nlu.understand("I don't care", QUESTION)
+    assert indifferent.answer is None and not indifferent.rejected and not indifferent.accepted
+
+
+@pytest.mark.parametrize("text", ["hmm, not quite, other suggestions?", "any other options?", "show me others"])
+def test_asking_for_other_suggestions_turns_the_list_down(nlu: OfflineNLU, text: str) -> None:
+    assert nlu.understand(text, SHOWN).rejected_items == ["demo-001", "demo-002"]
