@@ -39,8 +39,13 @@ class SimulatorTurn(BaseModel):
     leaked: bool = Field(default=False, description="A draft named the target and was regenerated or masked.")
     signal: Signal | None = Field(
         default=None,
-        description="What the user did, in its own words' terms (an LLM user's own signal; the rule and "
-        "template users' decision). Recorded only: success is judged by id.",
+        description="What the user did (an LLM user's own structured signal; the rule and template "
+        "users' decision). Recorded only: success is judged by the target's id.",
+    )
+    claimed_item: str | None = Field(
+        default=None,
+        description="The shown item an LLM user said it accepts (by position), target or not. Recorded "
+        "only (a false accept is measurable): ``accepted_item`` and success go by the target's id.",
     )
     llm_calls: int = Field(default=0, description="LLM calls the simulator made for this message.")
     prompt_tokens: int = 0
@@ -76,6 +81,8 @@ class TurnRecord(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     simulator_llm_calls: int = 0
+    simulator_prompt_tokens: int = 0
+    simulator_completion_tokens: int = 0
     dropped_titles: int = 0
     leaked: bool = False
     user_signal: Signal | None = Field(default=None, description="The simulator's signal for user_text.")

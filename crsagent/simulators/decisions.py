@@ -1,0 +1,174 @@
+"""What the CPR rule user decides, whatever words it then uses: shared by ``RuleUser`` and ``TemplateUser``.
+
+The truth comes from ``crsagent.evals.cpr.protocol.RuleSimulator`` (the published rule user), so the
+structured benchmark and these simulators can never disagree about the target:
+
+- opening: one random value of the target (none when the target has no values);
+- a yes / no question: yes iff the target carries the value;
+- a question offering several values: the offered values the target carries are accepted, the
+  others rejected ("no" to all when it carries none);
+- a list: accepted iff the target's id is in ``reply.items`` (by id, never by text); otherwise all
+  of it is rejected.
+
+The agent may also do something the CPR protocol has no action for (greet, "no match", answer an
+item question): the user then names one more value of the target it has not named yet, chosen at
+random ("nudge"), or asks for a recommendation when it has named them all. A CPR policy always asks
+or recommends, so this never happens on the structured benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from crsagent.agent.reply import Reply
+from crsagent.agent.turns import Intent, UserTurn, ValueRef
+from crsagent.evals.cpr.protocol import RuleSimulator
+from crsagent.knowledge_graph.graph import AttributeValue, KnowledgeGraph, UnknownValueError
+from crsagent.simulators.base import Signal
+
+
+@dataclass(frozen=True)
+class Open:
+    """The opening: the values the user names first (one, or none for a target without values)."""
+
+    values: tuple[AttributeValue, ...]
+
+
+@dataclass(frozen=True)
+class AnswerQuestion:
+    """An answer to the agent's question about ``attribute``."""
+
+    attribute: str
+    offered: tuple[str, ...]
+    accepted: tuple[str, ...]
+    rejected: tuple[str, ...]
+    rejected_items: tuple[str, ...] = ()
+    """Items shown alongside the question (without the target): turned down too."""
+
+    @property
+    def yes_no(self) -> bool:
+        return len(self.offered) == 1
+
+
+@dataclass(frozen=True)
+class AcceptItem:
+    """The target is in the list: the user takes it."""
+
+    item_id: str
+    rank: int
+    """1-based position of the target in the shown list."""
+    title: str
+
+
+@dataclass(frozen=True)
+class RejectItems:
+    """A list without the target: all of it turned down."""
+
+    item_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The agent neither asked nor recommended: the user names another target value (or none left)."""
+
+    value: AttributeValue | None
+
+
+Decision = Open | AnswerQuestion | AcceptItem | RejectItems | Nudge
+
+
+def signal_of(decision: Decision) -> Signal:
+    """The accept / reject / answer / request signal of a decision."""
+    if isinstance(decision, AcceptItem):
+        return "accept"
+    if isinstance(decision, RejectItems):
+        return "reject"
+    if isinstance(decision, AnswerQuestion):
+        return "answer"
+    return "request"
+
+
+class CprDecider:
+    """The rule user's decisions about one target, for one episode."""
+
+    def __init__(self, kg: KnowledgeGraph, target_id: str, rng: np.random.Generator) -> None:
+        self.kg = kg
+        self.target_id = target_id
+        self.target_index = kg.catalog.index_of(target_id)
+        self.rng = rng
+        self._rule = RuleSimulator(kg, self.target_index)
+        self._named: set[int] = set()
+
+    def opening(self) -> Open:
+        ids = self._rule.opening(self.rng)
+        self._named.update(ids)
+        return Open(tuple(self.kg.values[i] for i in ids))
+
+    def react(self, reply: Reply) -> Decision:
+        """What the user does about ``reply``: take the target, answer the question, reject, or nudge."""
+        shown = tuple(item.id for item in reply.items)
+        rank = self._rule.judge(tuple(self.kg.catalog.index_of(item_id) for item_id in shown))
+        if rank is not None:
+            return AcceptItem(self.target_id, rank, self.kg.catalog.at(self.target_index).title)
+        if reply.question is not None:
+            return self._answer(reply.question.attribute, tuple(reply.question.values), shown)
+        if shown:
+            return RejectItems(shown)
+        return Nudge(self._unnamed_value())
+
+    def _carries(self, attribute: str, value: str) -> bool:
+        try:
+            value_id = self.kg.value_id(AttributeValue(attribute, value))
+        except UnknownValueError:
+            return False  # a value the graph lacks cannot be one of the target's
+        return self._rule.answer(value_id)
+
+    def _answer(self, attribute: str, offered: tuple[str, ...], shown: tuple[str, ...]) -> AnswerQuestion:
+        accepted = tuple(v for v in offered if self._carries(attribute, v))
+        rejected = tuple(v for v in offered if v not in accepted)
+        for value in accepted:
+            self._named.add(self.kg.value_id(AttributeValue(attribute, value)))
+        return AnswerQuestion(attribute, offered, accepted, rejected, shown)
+
+    def _unnamed_value(self) -> AttributeValue | None:
+        left = [int(v) for v in self._rule.values if int(v) not in self._named]
+        if not left:
+            return None
+        chosen = left[int(self.rng.integers(len(left)))]
+        self._named.add(chosen)
+        return self.kg.values[chosen]
+
+
+def _refs(attribute: str, values: tuple[str, ...]) -> list[ValueRef]:
+    return [ValueRef(type=attribute, value=value) for value in values]
+
+
+def structured_turn(decision: Decision) -> UserTurn:
+    """The decision as the ``UserTurn`` the agent would have understood (the rule user's message)."""
+    if isinstance(decision, Open):
+        return UserTurn(
+            intent=Intent.REQUEST, accepted=[ValueRef(type=v.type, value=v.value) for v in decision.values]
+        )
+    if isinstance(decision, AnswerQuestion):
+        answer = None
+        if decision.yes_no:
+            answer = "yes" if decision.accepted else "no"
+        elif not decision.accepted:
+            answer = "no"
+        return UserTurn(
+            intent=Intent.ANSWER,
+            answer=answer,
+            accepted=_refs(decision.attribute, decision.accepted),
+            rejected=_refs(decision.attribute, decision.rejected),
+            rejected_items=list(decision.rejected_items),
+        )
+    if isinstance(decision, AcceptItem):
+        return UserTurn(intent=Intent.FEEDBACK, accepted_items=[decision.item_id])
+    if isinstance(decision, RejectItems):
+        return UserTurn(intent=Intent.FEEDBACK, rejected_items=list(decision.item_ids))
+    accepted = (
+        [] if decision.value is None else [ValueRef(type=decision.value.type, value=decision.value.value)]
+    )
+    return UserTurn(intent=Intent.REQUEST, accepted=accepted)
