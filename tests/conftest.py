@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crsagent.agent import Agent
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 
@@ -87,3 +88,15 @@ def lastfm(real_settings: Settings) -> Dataset:
     assert real_settings.data_dir is not None
     require_dataset_folder(real_settings.data_dir, "crs-lastfm")
     return load_dataset("crs-lastfm", settings=real_settings)
+
+
+@pytest.fixture(scope="session")
+def ml_agent(movielens: Dataset, real_settings: Settings) -> Agent:
+    """An offline agent over ml-latest-small."""
+    return Agent.from_dataset(movielens, llm="offline", settings=real_settings)
+
+
+@pytest.fixture(scope="session")
+def demo_agent() -> Agent:
+    """An offline agent over the built-in demo catalog."""
+    return Agent.from_dataset("demo", llm="offline")

@@ -70,10 +70,12 @@ class Interactions:
 
     def items_by_user(self) -> dict[int, NDArray[np.int32]]:
         """User index -> item indices in row order."""
+        if len(self.users) == 0:
+            return {}
         order = np.argsort(self.users, kind="stable")
         users = self.users[order]
         items = self.items[order]
-        starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else np.array([], int)
+        starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
         ends = np.r_[starts[1:], len(users)]
         return {int(users[s]): items[s:e] for s, e in zip(starts, ends, strict=True)}
 

@@ -7,7 +7,6 @@ import re
 import pytest
 
 from crsagent.agent import Agent
-from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.llm.protocol import ChatRequest
 from crsagent.llm.testing import ScriptedChatModel
@@ -76,8 +75,8 @@ def test_an_llm_user_on_a_scripted_model_never_leaks_to_the_agent(demo_agent: Ag
 
 @pytest.mark.real_data
 @pytest.mark.slow  # building the agent fits its preference model (about a minute cold, on 2 cores)
-def test_simulated_users_on_ml_latest_small(movielens: Dataset, real_settings: Settings) -> None:
-    agent = Agent.from_dataset(movielens, llm="offline", settings=real_settings)
+def test_simulated_users_on_ml_latest_small(movielens: Dataset, ml_agent: Agent) -> None:
+    agent = ml_agent
     pairs = movielens.split("test").pairs()[:4]
     targets = [Target(item_id=movielens.catalog.at(item).id, user=user) for user, item in pairs]
     for name in ("rule", "template"):
