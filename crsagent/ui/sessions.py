@@ -1,0 +1,163 @@
+"""What the UI keeps per browser tab, and the agents it talks to (one per dataset and LLM).
+
+The conversation itself lives in the agent's SQLite checkpointer; the browser keeps only a
+``SessionView`` (session id, dataset, LLM and the last cards / question) in its localStorage, so a
+page reload finds the same session and redraws it from ``agent.history``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+
+from crsagent.agent.config import AgentConfig
+from crsagent.agent.reply import Question, Reply, ReplyItem
+from crsagent.config import Settings
+from crsagent.errors import CrsAgentError
+
+OFFLINE = "offline"
+# Spellings of "no LLM" the LLM selector accepts.
+_OFFLINE_NAMES = {"", "offline", "none", "no llm"}
+
+
+class ChatAgent(Protocol):
+    """The part of ``crsagent.agent.Agent`` the UI uses."""
+
+    def stream(self, text: str, *, session_id: str) -> Iterator[str | Reply]: ...
+
+    def feedback(self, session_id: str, item_id: str, liked: bool) -> Reply: ...
+
+    def history(self, session_id: str) -> list[tuple[str, str]]: ...
+
+
+# (dataset name, LLM model string or None) -> a ready agent.
+AgentFactory = Callable[[str, str | None], ChatAgent]
+
+
+def llm_choice(value: str | None) -> str | None:
+    """The LLM selector's value as a model string, None for the offline mode."""
+    text = (value or "").strip()
+    return None if text.lower() in _OFFLINE_NAMES else text
+
+
+def llm_label(llm: str | None) -> str:
+    """A model string (or None) as the LLM selector shows it."""
+    return llm or OFFLINE
+
+
+def new_session_id() -> str:
+    """A fresh, unguessable session id (the agent's thread id)."""
+    return uuid.uuid4().hex
+
+
+class SessionView(BaseModel):
+    """One tab's session as its browser stores it: small, JSON, and enough to redraw the page."""
+
+    session_id: str = Field(min_length=1, max_length=64, description="The agent's session (thread) id.")
+    dataset: str = Field(min_length=1, description="Dataset the session runs on.")
+    llm: str | None = Field(default=None, description="Model string, None for the offline mode.")
+    items: list[ReplyItem] = Field(default_factory=list, description="The latest recommended items.")
+    question: Question | None = Field(default=None, description="The question just asked, if any.")
+    trace: str = Field(default="", description="The last turn's trace, rendered (the side panel).")
+    feedback: dict[str, bool] = Field(default_factory=dict, description="Item id -> liked, this session.")
+
+    @classmethod
+    def new(cls, dataset: str, llm: str | None) -> SessionView:
+        """An empty session on ``dataset`` with ``llm``."""
+        return cls(session_id=new_session_id(), dataset=dataset, llm=llm)
+
+    @classmethod
+    def from_browser(cls, value: object) -> SessionView | None:
+        """What the browser stored, or None when it holds nothing usable (first visit, old format)."""
+        if not isinstance(value, dict):
+            return None
+        try:
+            return cls.model_validate(value)
+        except ValidationError:
+            return None
+
+    def after(self, reply: Reply, trace: str) -> SessionView:
+        """This view once ``reply`` is shown: a new list replaces the cards; the question is the new one."""
+        return self.model_copy(
+            update={"items": reply.items or self.items, "question": reply.question, "trace": trace}
+        )
+
+    def with_feedback(self, item_id: str, liked: bool) -> SessionView:
+        """This view with the user's like / dislike of one item recorded."""
+        return self.model_copy(update={"feedback": {**self.feedback, item_id: liked}})
+
+    def to_browser(self) -> dict[str, object]:
+        """JSON for the browser's localStorage."""
+        return self.model_dump(mode="json")
+
+
+class AgentPool:
+    """One agent per (dataset, LLM) pair, built on first use and shared by every tab."""
+
+    def __init__(self, factory: AgentFactory) -> None:
+        self._factory = factory
+        self._agents: dict[tuple[str, str | None], ChatAgent] = {}
+        self._lock = threading.Lock()
+
+    def get(self, dataset: str, llm: str | None) -> ChatAgent:
+        """The agent for the pair, building it (once, whichever tab asks first) when needed."""
+        key = (dataset, llm)
+        with self._lock:  # building twice would waste minutes on a large dataset
+            agent = self._agents.get(key)
+            if agent is None:
+                agent = self._factory(dataset, llm)
+                self._agents[key] = agent
+            return agent
+
+
+def default_dataset(settings: Settings) -> str:
+    """The dataset the UI opens on: ``settings.default_dataset`` when it is there, else the demo."""
+    from crsagent.data.registry import resolve_folder
+
+    name = settings.default_dataset
+    if name == "demo":
+        return name
+    try:
+        resolve_folder(name, settings)
+    except CrsAgentError:
+        return "demo"
+    return name
+
+
+def available_datasets(settings: Settings, *, current: str | None = None) -> list[str]:
+    """Known datasets whose folder is found (the demo always), plus ``current`` (a folder path...)."""
+    from crsagent.data.registry import KNOWN_DATASETS, resolve_folder
+
+    names: list[str] = []
+    for name in KNOWN_DATASETS:
+        if name != "demo":
+            try:
+                resolve_folder(name, settings)
+            except CrsAgentError:
+                continue
+        names.append(name)
+    if current and current not in names:
+        names.insert(0, current)
+    return names
+
+
+def agent_factory(
+    settings: Settings, *, config: AgentConfig | None = None, checkpoint_path: Path | None = None
+) -> AgentFactory:
+    """Builds real agents on ``settings``; all keep their sessions in one SQLite file (ids never repeat)."""
+    checkpoint = checkpoint_path or settings.cache_dir / "sessions.sqlite"
+
+    def build(dataset: str, llm: str | None) -> ChatAgent:
+        from crsagent.agent import Agent
+
+        # "offline", not None: None would mean "whatever the settings configure".
+        return Agent.from_dataset(
+            dataset, llm=llm or OFFLINE, config=config, settings=settings, checkpoint_path=checkpoint
+        )
+
+    return build
