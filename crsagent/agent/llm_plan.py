@@ -2,21 +2,51 @@
 
 An LLM cannot know catalog ids, so it names items by title; ``to_user_turn`` grounds every title to
 the catalog and drops (and reports) the ones grounding cannot place, so only ids go further.
+
+A planned tool call carries its arguments as a JSON object *in a string*. An object-typed field
+with free keys cannot be expressed in OpenAI's strict structured-output schema (which closes every
+object), so guided decoding would force it to ``{}`` and every planned call would lose its arguments.
+``planned_calls`` parses the strings; a call whose arguments are not a JSON object is left out with
+a note.
+
+Whatever a model writes must also be storable: the session's checkpoint (msgpack) refuses integers
+beyond 64 bits, and a reply holding a lone UTF-16 surrogate cannot be written as JSON (the UI, the
+evaluation logs); a JSON answer can carry both (a 40-digit number, ``"\\ud800"``). ``json_safe``
+replaces them before anything is kept, and years outside ``YEARS`` are dropped with a note.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from crsagent.agent.state import PlannedCall
 from crsagent.agent.turns import Intent, UserTurn, ValueRef
-from crsagent.tools.grounding import Grounder
+from crsagent.tools.grounding import Grounder, GroundingError
 from crsagent.tools.vocabulary import UnknownValueError, Vocabulary
 
 MAX_PLANNED_CALLS = 4
 MAX_TITLES = 5
+# A dropped title is kept in the trace at most this long (a model may write a paragraph as a "title").
+MAX_TITLE_CHARS = 200
+# Release years an LLM may set as bounds; anything else is a misreading (or noise), not a wish.
+YEARS = range(1000, 3000)
+_INT64 = 2**63
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with lone surrogates in strings made '?' and integers beyond 64 bits made None."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return None
+    if isinstance(value, dict):
+        return {json_safe(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    return value
 
 
 class LlmUnderstanding(BaseModel):
@@ -43,11 +73,66 @@ class LlmUnderstanding(BaseModel):
     wishes: str = Field(default="", description="Other wishes in a few words.")
 
 
+def _arguments_text(value: Any) -> Any:
+    """Arguments written as an object (scripts, lenient models) are taken as their JSON text."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+class PlanStep(BaseModel):
+    """One tool call of a plan, as the LLM writes it."""
+
+    tool: str = Field(description="Tool name, one of the tools listed.")
+    arguments: Annotated[str, BeforeValidator(_arguments_text)] = Field(
+        default="{}",
+        description="The tool's arguments: a JSON object, written as a string.",
+    )
+
+    @classmethod
+    def of(cls, tool: str, **arguments: Any) -> PlanStep:
+        """A step calling ``tool`` with ``arguments`` (for scripts and tests)."""
+        return cls(tool=tool, arguments=json.dumps(arguments, ensure_ascii=False))
+
+
 class Plan(BaseModel):
     """The planner's one structured answer per turn."""
 
     understanding: LlmUnderstanding
-    tool_calls: list[PlannedCall] = Field(default_factory=list, max_length=MAX_PLANNED_CALLS)
+    tool_calls: list[PlanStep] = Field(default_factory=list, max_length=MAX_PLANNED_CALLS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        # JSON text that pydantic's parser refuses (lone surrogates) is re-read leniently and arrives
+        # here as Python data (``crsagent.llm.structured.validate_output``).
+        return json_safe(data)
+
+
+def planned_calls(steps: list[PlanStep]) -> tuple[list[PlannedCall], list[str]]:
+    """The steps as tool calls, and a note for each step left out (arguments not a JSON object)."""
+    calls: list[PlannedCall] = []
+    notes: list[str] = []
+    for step in steps:
+        try:
+            arguments = json_safe(json.loads(step.arguments or "{}"))
+        except json.JSONDecodeError as error:
+            notes.append(f"LLM tool call {step.tool!r} left out: its arguments are not JSON ({error.msg})")
+            continue
+        except ValueError as error:  # a number longer than Python's int parsing allows
+            notes.append(f"LLM tool call {step.tool!r} left out: {error}")
+            continue
+        except RecursionError:
+            notes.append(f"LLM tool call {step.tool!r} left out: its arguments are nested too deeply")
+            continue
+        if not isinstance(arguments, dict):
+            notes.append(
+                f"LLM tool call {step.tool!r} left out: its arguments must be a JSON object, "
+                f"not {type(arguments).__name__}"
+            )
+            continue
+        calls.append(PlannedCall(tool=step.tool, arguments=arguments))
+    return calls, notes
 
 
 class GroundedTurn(BaseModel):
@@ -81,21 +166,34 @@ def to_user_turn(
     def ground(titles: list[str]) -> list[str]:
         ids: list[str] = []
         for title in titles[:MAX_TITLES]:
-            item_id = shown_by_title.get(title.strip().casefold()) or grounder.ground(title, k=1).item_id
+            if not title.strip():
+                continue  # an empty slot, not a name
+            try:
+                item_id = shown_by_title.get(title.strip().casefold()) or grounder.ground(title, k=1).item_id
+            except GroundingError as error:  # no letters, or longer than any title
+                notes.append(f"LLM title not grounded: {error}")
+                item_id = None
             if item_id is None:
-                dropped.append(title)
+                dropped.append(title[:MAX_TITLE_CHARS])
             elif item_id not in ids:
                 ids.append(item_id)
         return ids
 
+    years: dict[str, int | None] = {}
+    for name in ("year_min", "year_max"):
+        year = getattr(understanding, name)
+        if year is not None and year not in YEARS:
+            notes.append(f"LLM {name} {year} dropped: not a plausible release year")
+            year = None
+        years[name] = year
     asked = ground([understanding.asked_title]) if understanding.asked_title else []
     turn = UserTurn(
         intent=understanding.intent,
         answer=understanding.answer,
         accepted=_values(understanding.accepted, vocabulary, notes),
         rejected=_values(understanding.rejected, vocabulary, notes),
-        year_min=understanding.year_min,
-        year_max=understanding.year_max,
+        year_min=years["year_min"],
+        year_max=years["year_max"],
         liked_items=ground(understanding.liked_titles),
         accepted_items=ground(understanding.accepted_titles),
         rejected_items=ground(understanding.rejected_titles),

@@ -3,18 +3,24 @@
 Plan-first (InteRecAgent): one structured call returns the whole plan, the tools run over the
 candidate bus without further LLM calls, and one call writes the reply. A re-plan happens only when
 the plan left nothing (``replan``). Every title the LLM writes is grounded or dropped and counted;
-the lead of the reply is checked for quoted names that are not on the shown list.
+the lead of the reply is checked for quoted names that are not in the facts it was given, and for
+titles the plan named that grounding could not place.
+
+Every model call this turn counts in ``work.llm_calls``, failed ones included (a re-ask of a bad
+structured answer, retries of a server that did not answer), so the per-turn figure is what the
+backend was actually asked.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from crsagent.agent.llm_plan import MAX_PLANNED_CALLS, Plan, to_user_turn
+from crsagent.agent.llm_plan import MAX_PLANNED_CALLS, Plan, json_safe, planned_calls, to_user_turn
 from crsagent.agent.memory import Memory
 from crsagent.agent.outcome import Outcome
 from crsagent.agent.reply import Question, ReplyItem
@@ -22,14 +28,24 @@ from crsagent.agent.state import TurnWork
 from crsagent.agent.templates import display_title
 from crsagent.agent.turns import UserTurn
 from crsagent.data.text import normalize_title, split_title_year
-from crsagent.llm.errors import LLMError
+from crsagent.llm.errors import LLMError, LLMUnavailableError, StructuredOutputError
 from crsagent.llm.messages import Message
+from crsagent.llm.protocol import ChatOptions
 from crsagent.llm.results import ChatResult
+from crsagent.tools.grounding import GroundingError
 
 if TYPE_CHECKING:
     from crsagent.agent.runtime import AgentRuntime
 
 VOCABULARY_EXAMPLES = 12
+# Bounds on what one call may generate: a plan is a small JSON object, a lead one or two sentences.
+# A model that runs on (a small one looping inside a JSON string) is cut off, and the turn falls back.
+PLAN_OPTIONS = ChatOptions(max_tokens=1024)
+LEAD_OPTIONS = ChatOptions(max_tokens=160)
+# The tool-log name of the graph filter the tools node runs before a plan (the user's constraints).
+FILTER_TOOL = "kg_filter"
+# Control characters other than tab and newline: noise from a model, never meant for a reader.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Names in quotes or emphasis: where a model puts a title.
 _QUOTED = re.compile(r"[\"“«]([^\"”»\n]{2,80})[\"”»]|\*{1,2}([^*\n]{2,80})\*{1,2}|_([^_\n]{2,80})_")
 
@@ -44,6 +60,27 @@ def _count(work: TurnWork, result: ChatResult[Any]) -> None:
     work.llm_calls += result.attempts
     work.prompt_tokens += result.usage.prompt_tokens
     work.completion_tokens += result.usage.completion_tokens
+
+
+def _failed_calls(error: LLMError) -> int:
+    """Model calls behind a failure: both answers of a failed re-ask, every attempt of a retried request."""
+    if isinstance(error, StructuredOutputError):
+        return max(len(error.raw_texts), 1)
+    if isinstance(error, LLMUnavailableError):
+        return max(error.attempts, 1)
+    return 1
+
+
+def _plan_call(rt: AgentRuntime, messages: list[Message], work: TurnWork) -> Plan:
+    """One structured plan call, counted in ``work`` whether it succeeds or fails."""
+    assert rt.chat_model is not None
+    try:
+        result = rt.chat_model.chat(messages, output=Plan, options=PLAN_OPTIONS)
+    except LLMError as error:
+        work.llm_calls += _failed_calls(error)
+        raise
+    _count(work, result)
+    return result.output
 
 
 def _vocabulary(rt: AgentRuntime) -> str:
@@ -97,10 +134,10 @@ def _messages(rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]]
 
 def _apply_plan(rt: AgentRuntime, memory: Memory, plan: Plan, work: TurnWork) -> UserTurn:
     grounded = to_user_turn(plan.understanding, rt.grounder, rt.tools.vocabulary, memory.shown)
-    work.plan = list(plan.tool_calls)
+    work.plan, notes = planned_calls(plan.tool_calls)
     work.suggested = grounded.suggested
     work.dropped_titles.extend(grounded.dropped_titles)
-    work.notices.extend(grounded.notes)
+    work.notices.extend([*grounded.notes, *notes])
     return grounded.turn
 
 
@@ -108,37 +145,87 @@ def plan_turn(
     rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]], text: str, work: TurnWork
 ) -> UserTurn:
     """One structured call: the user's turn, grounded, and the tool plan (into ``work``)."""
-    assert rt.chat_model is not None
-    result = rt.chat_model.chat(_messages(rt, memory, transcript, text), output=Plan)
-    _count(work, result)
-    return _apply_plan(rt, memory, result.output, work)
+    plan = _plan_call(rt, _messages(rt, memory, transcript, text), work)
+    return _apply_plan(rt, memory, plan, work)
 
 
 def replan(
     rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]], text: str, work: TurnWork
 ) -> None:
-    """Reflection: the plan left no candidates; ask once for another plan with the tool log."""
-    assert rt.chat_model is not None
-    log = [f"{r.tool}({json.dumps(r.arguments)}): {r.size_before} -> {r.size_after}" for r in work.tool_calls]
+    """Reflection: the plan left no candidates; ask once for another plan with the tool log.
+
+    Only the new plan's tool calls are used: what the user said was understood by the first plan.
+    When the user's own constraints already match nothing (the graph filter left no candidates),
+    no plan can help: the plan is dropped without a call and relaxing the constraints follows.
+    """
+    filters = [record for record in work.tool_calls if record.tool == FILTER_TOOL]
+    if filters and filters[-1].size_after == 0:
+        work.notices.append("no re-plan: nothing matches the constraints themselves, whatever the tools do")
+        work.plan = []
+        return
+    log = [
+        f"{r.tool}({json.dumps(r.arguments, ensure_ascii=False)}): {r.size_before} -> {r.size_after}"
+        + (f" (error: {r.error})" if r.error else "")
+        for r in work.tool_calls
+    ]
     messages = _messages(rt, memory, transcript, text)
     messages.append(
         Message.user("That plan left no candidates:\n" + "\n".join(log) + "\nReturn a broader plan.")
     )
-    result = rt.chat_model.chat(messages, output=Plan)
-    _count(work, result)
-    work.plan = list(result.output.tool_calls)
+    plan = _plan_call(rt, messages, work)
+    work.plan, notes = planned_calls(plan.tool_calls)
+    work.notices.extend(notes)
 
 
-def invented_names(lead: str, allowed: list[str]) -> list[str]:
-    """Quoted or emphasised names in ``lead`` that are none of ``allowed`` (titles, values)."""
-    allowed_keys = {normalize_title(split_title_year(name)[0]) for name in allowed}
-    allowed_keys |= {normalize_title(name) for name in allowed}
-    found = []
+def _mentions(text: str, key: str) -> bool:
+    """``key`` (normalised words) occurs in ``text`` (normalised) as whole words."""
+    return bool(key) and f" {key} " in f" {text} "
+
+
+def invented_names(
+    lead: str,
+    facts: Sequence[str],
+    dropped: Sequence[str] = (),
+    catalog_title: Callable[[str], str | None] | None = None,
+) -> list[str]:
+    """Names in ``lead`` the reply may not carry.
+
+    A quoted or emphasised name (where a model puts a title) must occur in ``facts`` (the shown
+    titles, their reasons, the question, the templated body) — as written, or as the catalog spells
+    the item it grounds to (``catalog_title``: "The Matrix" is "Matrix, The" in a reason) — and no
+    title grounding could not place (``dropped``) may occur at all, quoted or not, unless the facts
+    hold it too. The user's own text is not a fact here: a title the user typed that the catalog
+    lacks must not come back either.
+    """
+    known = "  ".join(normalize_title(fact) for fact in facts)
+    raw = "  ".join(fact.casefold() for fact in facts)
+    found: list[str] = []
     for match in _QUOTED.finditer(lead):
-        span = next(group for group in match.groups() if group)
-        if normalize_title(split_title_year(span)[0]) not in allowed_keys:
-            found.append(span.strip())
+        span = next(group for group in match.groups() if group).strip()
+        if _mentions(known, normalize_title(split_title_year(span)[0])):
+            continue
+        title = catalog_title(span) if catalog_title is not None else None
+        if title is None or title.casefold() not in raw:
+            found.append(span)
+    plain = normalize_title(lead)
+    for title in dropped:
+        key = normalize_title(title)
+        if title not in found and _mentions(plain, key) and not _mentions(known, key):
+            found.append(title)
     return found
+
+
+def _catalog_title(rt: AgentRuntime) -> Callable[[str], str | None]:
+    """The catalog title of the item a name grounds to, if it grounds."""
+
+    def title(name: str) -> str | None:
+        try:
+            item_id = rt.grounder.ground(name, k=1).item_id
+        except GroundingError:  # no letters or digits: not a title at all
+            return None
+        return rt.dataset.catalog.get(item_id).title if item_id is not None else None
+
+    return title
 
 
 def compose(
@@ -165,18 +252,23 @@ def compose(
         Message.user(json.dumps(facts, ensure_ascii=False)),
     ]
     try:
-        result = rt.chat_model.chat(messages)
+        result = rt.chat_model.chat(messages, options=LEAD_OPTIONS)
     except LLMError as error:
+        work.llm_calls += _failed_calls(error)
         if not rt.config.llm_fallback:
             raise
         work.notices.append(f"LLM unavailable for the reply ({error}); used the template")
         return body
     _count(work, result)
-    lead = result.text.strip()
-    allowed = [i.title for i in items] + (question.values if question else [])
-    invented = invented_names(lead, allowed)
+    # The reply is written as JSON (no lone surrogates) and read by people (no control characters).
+    lead = _CONTROL.sub("", json_safe(result.text)).strip()
+    known = [body, *(i.title for i in items), *(r for i in items for r in i.reasons)]
+    if question is not None:
+        known += [question.text, *question.values]
+    invented = invented_names(lead, known, work.dropped_titles, _catalog_title(rt))
     if invented:
-        work.dropped_titles.extend(invented)
+        counted = {title.casefold() for title in work.dropped_titles}
+        work.dropped_titles.extend(title for title in invented if title.casefold() not in counted)
         work.notices.append(
             f"LLM lead named items not in the reply ({', '.join(invented)}); used the template"
         )
