@@ -1,4 +1,8 @@
-"""``crsagent eval``: simulated-user evaluations (``cpr``: the CPR benchmark with the rule user)."""
+"""``crsagent eval``: simulated-user evaluations.
+
+``cpr``: the structured CPR benchmark (rule user, policy only); ``run``: a TOML spec through the
+whole agent with a rule, template or LLM user; ``compare``: run folders side by side.
+"""
 
 from __future__ import annotations
 
@@ -109,10 +113,98 @@ def _eval_cpr(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_run(args: argparse.Namespace) -> int:
+    from crsagent.evals.report import format_value, metric_keys
+    from crsagent.evals.run import default_out, run_eval
+    from crsagent.evals.spec import parse_spec, read_spec_file
+
+    text, data = read_spec_file(args.spec)
+    overrides = dict(args.set or [])
+    if args.episodes is not None:
+        overrides["episodes"] = args.episodes
+    if args.concurrency is not None:
+        overrides["concurrency"] = args.concurrency
+    spec = parse_spec(data, source=str(args.spec), overrides=overrides)
+    out = args.out or default_out(spec)
+    command = _run_command_line(args, out)
+    run = run_eval(
+        spec, out=out, settings=settings_from_args(args), spec_text=text, progress=not args.quiet, command=command
+    )
+    for key in metric_keys(run.record):
+        print(f"{key:32} {format_value(run.record[key])}")
+    print(f"run folder: {run.folder}  ({run.played} episodes played now, {run.record['seconds']:.1f} s)")
+    return 0
+
+
+def _run_command_line(args: argparse.Namespace, out: Path) -> str:
+    """The command that reproduces (or resumes) this run, for the run folder's records."""
+    parts = ["crsagent", "eval", "run", str(args.spec), "--out", str(out)]
+    for name, value in args.set or []:
+        parts += ["--set", f"{name}={json.dumps(value) if not isinstance(value, str) else value}"]
+    for option in ("episodes", "concurrency"):
+        if getattr(args, option) is not None:
+            parts += [f"--{option}", str(getattr(args, option))]
+    return " ".join(shlex.quote(part) for part in parts)
+
+
+def _eval_compare(args: argparse.Namespace) -> int:
+    from crsagent.evals.compare import write_comparison
+
+    out = args.out or args.runs[0].parent / "compare.md"
+    print(write_comparison(args.runs, out), end="")
+    print(f"written to {out}")
+    return 0
+
+
+def _dotted_setting(text: str) -> tuple[str, Any]:
+    name, value = _setting(text)
+    if not all(part.strip() for part in name.split(".")):
+        raise argparse.ArgumentTypeError(f"expected FIELD.PATH=VALUE (e.g. simulator.llm=...), got {text!r}")
+    return name, value
+
+
+def _register_run(actions: argparse._SubParsersAction) -> None:  # pyright: ignore[reportPrivateUsage]
+    run = actions.add_parser(
+        "run",
+        help="run an evaluation spec (TOML) through the agent: rule, template or LLM user",
+        description=(
+            "Play the episodes of an evaluation spec (see evals/ and docs/evals.md) and write episodes.jsonl, "
+            "metrics.json, report.md, sr_by_turn.png and turns_hist.png into the run folder. Running the "
+            "same spec into the same folder again resumes: finished episodes are skipped."
+        ),
+    )
+    with_data_options(run)
+    run.add_argument("spec", type=Path, help="the spec file (TOML)")
+    run.add_argument("--out", type=Path, help="run folder (default: runs/eval/<spec name>)")
+    run.add_argument(
+        "--set",
+        type=_dotted_setting,
+        action="append",
+        metavar="FIELD=VALUE",
+        help="override a spec field, e.g. --set simulator.llm=vllm-server:http://host:8000/v1#model (repeatable)",
+    )
+    run.add_argument("--episodes", type=_positive_int, help="shorthand for --set episodes=N")
+    run.add_argument("--concurrency", type=_positive_int, help="shorthand for --set concurrency=N")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_eval_run)
+
+    compare = actions.add_parser(
+        "compare",
+        help="metrics of run folders side by side (eval run and eval cpr folders)",
+        description="Print a markdown table of the runs' metrics.json, one column per run, and write it to a file.",
+    )
+    compare.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="run folders (two or more)")
+    compare.add_argument("--out", type=Path, help="table file (default: compare.md beside the first run)")
+    compare.set_defaults(handler=_eval_compare)
+
+
 def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[reportPrivateUsage]
     """Add ``eval`` and its actions to the top-level parser."""
-    evaluation = commands.add_parser("eval", help="simulated-user evaluations (cpr: the CPR benchmark)")
+    evaluation = commands.add_parser(
+        "eval", help="simulated-user evaluations (cpr: the CPR benchmark; run: a spec; compare: runs)"
+    )
     actions = evaluation.add_subparsers(dest="eval_command", required=True, metavar="ACTION")
+    _register_run(actions)
 
     cpr = actions.add_parser(
         "cpr",

@@ -1,0 +1,125 @@
+"""``crsagent eval run``: play a spec's episodes into its run folder, resuming, then report.
+
+    run = run_eval(load_spec(Path("evals/cpr-agent.toml")), out=Path("runs/eval/cpr-agent"))
+
+A re-run with the same spec and folder plays only the episodes the log lacks (and those that
+failed to run), then recomputes the metrics over all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crsagent.config import Settings
+from crsagent.data.registry import load_dataset
+from crsagent.errors import CrsAgentError
+from crsagent.evals.execute import play_episodes
+from crsagent.evals.metrics import EvalMetrics, compute_metrics
+from crsagent.evals.report import describe_run, write_results
+from crsagent.evals.spec import EvalSpec
+from crsagent.evals.store import RunFolder, RunFolderError
+from crsagent.evals.targets import EpisodeTarget, episode_targets
+from crsagent.simulators.base import Episode
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RUNS = Path("runs") / "eval"
+
+
+@dataclass
+class EvalRun:
+    """What a run produced."""
+
+    folder: Path
+    record: dict[str, Any]
+    metrics: EvalMetrics
+    episodes: list[Episode]
+    played: int
+    """Episodes played by this call (the rest came from the log)."""
+
+
+def default_out(spec: EvalSpec) -> Path:
+    """runs/eval/<name>: a fixed folder, so running the same spec again resumes it."""
+    return DEFAULT_RUNS / spec.name
+
+
+def _check_log(done: dict[int, Episode], jobs: list[EpisodeTarget], folder: RunFolder) -> None:
+    for job in jobs:
+        logged = done.get(job.index)
+        if logged is not None and logged.target.item_id != job.target.item_id:
+            raise RunFolderError(
+                f"{folder.path}: episode {job.index} was logged for target {logged.target.item_id!r}, but the "
+                f"spec now gives {job.target.item_id!r} (the dataset changed?): use another --out"
+            )
+
+
+def _steady_rate(finish_times: list[float]) -> float | None:
+    """Dialogues per second between the first and the last to finish: building the agents (seconds
+    per worker) is left out, so the figure is the throughput a longer run sees."""
+    if len(finish_times) < 2 or finish_times[-1] <= finish_times[0]:
+        return None
+    return round((len(finish_times) - 1) / (finish_times[-1] - finish_times[0]), 3)
+
+
+def run_eval(
+    spec: EvalSpec,
+    *,
+    out: Path | None = None,
+    settings: Settings | None = None,
+    spec_text: str | None = None,
+    progress: bool = False,
+    command: str | None = None,
+) -> EvalRun:
+    """Play what the run folder lacks, then write metrics.json, report.md and the plots."""
+    started = time.perf_counter()
+    settings = settings or Settings()
+    folder = RunFolder(out or default_out(spec))
+    folder.prepare(spec, spec_text)
+    dataset = load_dataset(spec.dataset, settings=settings)
+    jobs = episode_targets(spec, dataset, settings)
+    done = folder.read_episodes()
+    _check_log(done, jobs, folder)
+    # An episode that failed to run (server down, a bug since fixed) is tried again.
+    todo = [job for job in jobs if job.index not in done or done[job.index].error is not None]
+    logger.info("%d episodes, %d logged, %d to play", len(jobs), len(jobs) - len(todo), len(todo))
+
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after the bar starts
+    play_started = time.perf_counter()
+    finish_times: list[float] = []
+    with (
+        folder.log() as log,
+        tqdm(total=len(jobs), initial=len(jobs) - len(todo), unit="dialogue", desc=spec.name, disable=not progress) as bar,
+    ):
+
+        def finished(episode: Episode) -> None:
+            log.write(episode)
+            done[episode.episode] = episode
+            finish_times.append(time.perf_counter())
+            bar.update(1)
+
+        play_episodes(spec, dataset, settings, todo, finished)
+    play_seconds = time.perf_counter() - play_started
+
+    episodes = [done[job.index] for job in jobs]
+    failed = [e for e in episodes if e.error is not None]
+    if len(failed) == len(episodes):
+        raise CrsAgentError(
+            f"none of the {len(episodes)} episodes ran to an end; the first failure: {failed[0].error}. "
+            f"The log is kept in {folder.path}: fix the cause and re-run the same command to retry them"
+        )
+    metrics = compute_metrics(episodes, max_turns=spec.max_turns, sr_at=spec.sr_ks(), recall_at=spec.recall_at)
+    run = describe_run(spec) | {
+        "episodes_played_now": len(todo),
+        "seconds": round(time.perf_counter() - started, 3),
+        "seconds_playing": round(play_seconds, 3),
+        "dialogues_per_second": _steady_rate(finish_times),
+        "command": command,
+    }
+    record = write_results(folder, metrics, run, episodes, spec.description)
+    return EvalRun(folder.path, record, metrics, episodes, len(todo))

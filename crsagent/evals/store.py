@@ -1,0 +1,138 @@
+"""The run folder: the spec it ran, the episode log, and (written at the end) metrics, report, plots.
+
+``episodes.jsonl`` gets one line per finished episode, written and flushed as soon as the episode
+ends, so a killed run loses only the episodes in flight. A re-run reads the log and plays only what
+is missing. A kill can leave half a line at the end: it is cut off (and its episode re-played); a
+broken line anywhere else is corruption and stops the run with the line number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from pydantic import ValidationError
+
+from crsagent.errors import CrsAgentError
+from crsagent.evals.spec import RESUMABLE_CHANGES, EvalSpec
+from crsagent.simulators.base import Episode
+
+logger = logging.getLogger(__name__)
+
+SPEC_TEXT_FILE = "spec.toml"
+SPEC_FILE = "spec.json"
+EPISODES_FILE = "episodes.jsonl"
+METRICS_FILE = "metrics.json"
+REPORT_FILE = "report.md"
+SR_PLOT_FILE = "sr_by_turn.png"
+TURNS_PLOT_FILE = "turns_hist.png"
+
+
+class RunFolderError(CrsAgentError):
+    """A run folder that cannot be (re)used as asked."""
+
+
+def _changed_fields(old: dict[str, object], new: dict[str, object]) -> list[str]:
+    keys = sorted((set(old) | set(new)) - RESUMABLE_CHANGES)
+    return [key for key in keys if old.get(key) != new.get(key)]
+
+
+class RunFolder:
+    """One evaluation's folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def prepare(self, spec: EvalSpec, spec_text: str | None) -> bool:
+        """Create the folder, or check that it holds a run of the same spec; True when resuming.
+
+        A different spec would mix episodes of two evaluations in one log, so it is refused, naming
+        the fields that differ (concurrency, description and the subset size may change).
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise RunFolderError(f"run folder {self.path} exists and is not a folder")
+        saved = self.file(SPEC_FILE)
+        new = spec.model_dump(mode="json")
+        if saved.is_file():
+            old = json.loads(saved.read_text(encoding="utf-8"))
+            changed = _changed_fields(old, new)
+            if changed:
+                raise RunFolderError(
+                    f"run folder {self.path} holds a run of a different spec (fields that differ: "
+                    f"{', '.join(changed)}); choose another --out, or delete the folder to start over"
+                )
+            resuming = True
+        elif self.path.is_dir() and any(self.path.iterdir()):
+            raise RunFolderError(
+                f"run folder {self.path} is not empty and has no {SPEC_FILE}: not an evaluation run folder"
+            )
+        else:
+            resuming = False
+        self.path.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
+        if spec_text is not None and not self.file(SPEC_TEXT_FILE).is_file():
+            self.file(SPEC_TEXT_FILE).write_text(spec_text, encoding="utf-8")
+        return resuming
+
+    def read_episodes(self) -> dict[int, Episode]:
+        """Logged episodes by index (the last record of an index wins); repairs a torn last line."""
+        path = self.file(EPISODES_FILE)
+        if not path.is_file():
+            return {}
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            logger.warning("%s: dropping a partial last line (%d bytes) left by a killed run", path, len(data) - cut)
+            with path.open("r+b") as handle:
+                handle.truncate(cut)
+            data = data[:cut]
+        episodes: dict[int, Episode] = {}
+        for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                episode = Episode.model_validate_json(line)
+            except ValidationError as error:
+                raise RunFolderError(
+                    f"{path}: line {number} is not an episode record ({error.error_count()} problem(s), "
+                    f"first: {error.errors(include_url=False)[0]['msg']}); the log is corrupt"
+                ) from None
+            episodes[episode.episode] = episode
+        return episodes
+
+    def log(self) -> EpisodeLog:
+        """An append-only writer of episode lines."""
+        return EpisodeLog(self.file(EPISODES_FILE))
+
+
+class EpisodeLog:
+    """Appends one JSON line per episode and flushes it at once (a kill loses nothing written)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> EpisodeLog:
+        self._handle = self.path.open("a", encoding="utf-8")
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def write(self, episode: Episode) -> None:
+        if self._handle is None:
+            raise RunFolderError("the episode log is not open (use it as a context manager)")
+        # One write of the whole line: a kill mid-write leaves a line without its newline, which
+        # read_episodes recognises and drops.
+        self._handle.write(episode.model_dump_json() + "\n")
+        self._handle.flush()

@@ -1,0 +1,73 @@
+"""The episodes of an evaluation: which target each one is about, keyed by a stable index.
+
+An episode's index is its target's position in the full, deterministic target list (a split's pair
+order, the catalog order, ReDial's file order), not its position in the subset: the same index is
+the same target whatever the subset size, so a run can resume, or grow from 100 to 1,000 episodes,
+and ``--limit`` subsets of ``crsagent eval cpr`` pick exactly the same pairs with the same seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crsagent.config import Settings
+from crsagent.data.dataset import Dataset
+from crsagent.errors import CrsAgentError
+from crsagent.evals.cpr.runner import select_episodes
+from crsagent.evals.spec import CatalogTargets, EvalSpec, RedialTargets, SplitTargets
+from crsagent.simulators.base import Target
+
+
+@dataclass(frozen=True)
+class EpisodeTarget:
+    """One episode to play: its resume key and what the simulated user wants."""
+
+    index: int
+    target: Target
+
+
+def seeded_subset(total: int, limit: int | None, seed: int) -> list[int]:
+    """Positions of a seeded random subset of ``limit`` out of ``total`` (all when unset), in order.
+
+    The same draw as the CPR runner's ``--limit`` (one permutation, its first ``limit``), so a larger
+    limit keeps every position a smaller one chose.
+    """
+    return [episode.index for episode in select_episodes([(0, i) for i in range(total)], limit, seed)]
+
+
+def split_targets(dataset: Dataset, spec: SplitTargets) -> list[Target]:
+    """Every (user, item) pair of the split, in split order."""
+    try:
+        pairs = dataset.split(spec.split).pairs()
+    except KeyError as error:
+        raise CrsAgentError(f"targets.split: {error.args[0]}") from None
+    return [Target(item_id=dataset.catalog.at(item).id, user=user) for user, item in pairs]
+
+
+def catalog_targets(dataset: Dataset) -> list[Target]:
+    """Every catalog item, in catalog order, without a user."""
+    return [Target(item_id=item.id) for item in dataset.catalog]
+
+
+def all_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = None) -> list[Target]:
+    """The full target list the spec's ``[targets]`` table describes."""
+    source = spec.targets
+    if isinstance(source, SplitTargets):
+        targets = split_targets(dataset, source)
+    elif isinstance(source, CatalogTargets):
+        targets = catalog_targets(dataset)
+    else:
+        from crsagent.evals.redial_targets import redial_targets
+
+        assert isinstance(source, RedialTargets)
+        targets = redial_targets(dataset, source, settings)
+    if not targets:
+        raise CrsAgentError(f"targets: {source.source!r} gives no targets on dataset {dataset.name!r}")
+    return targets
+
+
+def episode_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = None) -> list[EpisodeTarget]:
+    """The spec's episodes: a seeded subset of ``spec.episodes`` targets (all when unset)."""
+    targets = all_targets(spec, dataset, settings)
+    chosen = seeded_subset(len(targets), spec.episodes, spec.seed)
+    return [EpisodeTarget(index, targets[index]) for index in chosen]

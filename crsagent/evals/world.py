@@ -1,0 +1,74 @@
+"""What an evaluation worker builds once: the agent under test and a factory of simulated users.
+
+A worker (a process, or the event loop of an LLM run) builds one ``EvalWorld`` and plays many
+episodes with it; every episode gets a fresh simulator and its own session, which the dialogue
+runner drops when the episode ends, so a long run does not keep every conversation in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crsagent.agent import Agent
+from crsagent.config import Settings
+from crsagent.data.dataset import Dataset
+from crsagent.evals.spec import EvalSpec, LLMSimulatorSpec, TemplateSimulatorSpec
+from crsagent.evals.targets import EpisodeTarget
+from crsagent.llm.model_string import load_chat_model
+from crsagent.simulators import make_simulator, run_dialogue
+from crsagent.simulators.base import Episode, UserSimulator
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EvalWorld:
+    """The agent and a simulator factory, built once per worker."""
+
+    spec: EvalSpec
+    agent: Agent
+    make_simulator: Callable[[], UserSimulator]
+
+
+def _simulator_factory(spec: EvalSpec, agent: Agent, settings: Settings) -> Callable[[], UserSimulator]:
+    simulator = spec.simulator
+    if isinstance(simulator, LLMSimulatorSpec):
+        chat_model = load_chat_model(simulator.llm, settings)  # one client, shared by every episode
+        return lambda: make_simulator("llm", dataset=agent.dataset, chat_model=chat_model, llm=simulator.config)
+    template = simulator.config if isinstance(simulator, TemplateSimulatorSpec) else None
+    # The agent's graph serves the simulator too: the same values, no second build.
+    return lambda: make_simulator(simulator.kind, kg=agent.kg, seed=spec.seed, template=template)
+
+
+def build_world(spec: EvalSpec, dataset: Dataset, settings: Settings) -> EvalWorld:
+    """Build the agent over ``dataset`` (offline unless the spec names an LLM) and the simulator factory."""
+    agent = Agent.from_dataset(
+        dataset, llm=spec.agent.llm or "offline", config=spec.agent_config(), settings=settings
+    )
+    return EvalWorld(spec, agent, _simulator_factory(spec, agent, settings))
+
+
+def session_id(spec: EvalSpec, index: int) -> str:
+    """The agent session of episode ``index``."""
+    return f"eval-{spec.name}-{index}"
+
+
+def play(world: EvalWorld, job: EpisodeTarget) -> Episode:
+    """Play one episode; a failure becomes the episode's ``error`` (recorded, not fatal)."""
+    # run_dialogue records a failing dialogue in the episode and resets the session itself; this
+    # catches what happens before the dialogue starts (building the simulator).
+    try:
+        simulator = world.make_simulator()
+    except Exception as error:  # one failing episode must not end the run: it is recorded
+        logger.warning("episode %d: the simulator could not be built", job.index, exc_info=True)
+        return Episode(episode=job.index, target=job.target, error=f"{type(error).__name__}: {error}", end="error")
+    return run_dialogue(
+        world.agent,
+        simulator,
+        job.target,
+        episode=job.index,
+        max_turns=world.spec.max_turns,
+        session_id=session_id(world.spec, job.index),
+    )
