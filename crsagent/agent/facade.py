@@ -121,6 +121,8 @@ class Agent:
             raise AgentInputError(f"text must be a string, got {type(text).__name__}")
         if user is not None and not (isinstance(user, int) and user >= 0):
             raise AgentInputError(f"user must be a non-negative dataset user index, got {user!r}")
+        # Lone surrogates (broken UTF-16 from a client) cannot be stored as JSON: replace them.
+        text = text.encode("utf-8", "replace").decode("utf-8")
         work = TurnWork(session_id=session_id)
         if len(text) > MAX_INPUT_CHARS:
             work.notices.append(f"message cut from {len(text)} to {MAX_INPUT_CHARS} characters")

@@ -29,6 +29,8 @@ from crsagent.tools.vocabulary import UnknownValueError, Vocabulary
 
 MAX_PLANNED_CALLS = 4
 MAX_TITLES = 5
+# Feedback may name a whole shown list (up to AgentConfig's 50 items): none of it may be cut off.
+MAX_FEEDBACK_TITLES = 50
 # A dropped title is kept in the trace at most this long (a model may write a paragraph as a "title").
 MAX_TITLE_CHARS = 200
 # Release years an LLM may set as bounds; anything else is a misreading (or noise), not a wish.
@@ -163,9 +165,9 @@ def to_user_turn(
     dropped: list[str] = []
     notes: list[str] = []
 
-    def ground(titles: list[str]) -> list[str]:
+    def ground(titles: list[str], limit: int = MAX_TITLES) -> list[str]:
         ids: list[str] = []
-        for title in titles[:MAX_TITLES]:
+        for title in titles[:limit]:
             if not title.strip():
                 continue  # an empty slot, not a name
             try:
@@ -194,9 +196,9 @@ def to_user_turn(
         rejected=_values(understanding.rejected, vocabulary, notes),
         year_min=years["year_min"],
         year_max=years["year_max"],
-        liked_items=ground(understanding.liked_titles),
-        accepted_items=ground(understanding.accepted_titles),
-        rejected_items=ground(understanding.rejected_titles),
+        liked_items=ground(understanding.liked_titles, MAX_FEEDBACK_TITLES),
+        accepted_items=ground(understanding.accepted_titles, MAX_FEEDBACK_TITLES),
+        rejected_items=ground(understanding.rejected_titles, MAX_FEEDBACK_TITLES),
         asked_item=asked[0] if asked else None,
         asked_attribute=understanding.asked_attribute if asked else None,
         wishes=understanding.wishes[:500],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from crsagent.agent.reply import Question, ReplyItem
 from crsagent.data.item import Item
+from crsagent.data.text import move_trailing_article
 from crsagent.knowledge_graph.explain import explain
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 
@@ -57,7 +58,8 @@ def question_for(attribute: str, values: list[str], noun: str) -> Question:
 def card(item: Item, reasons: list[str]) -> ReplyItem:
     """An item as a card: title, year, a few values of the key attribute types, reasons."""
     attributes = {t: item.values(t)[:CARD_VALUES] for t in CARD_TYPES if item.values(t)}
-    return ReplyItem(id=item.id, title=item.title, year=item.year, attributes=attributes, reasons=reasons)
+    title = move_trailing_article(item.title)
+    return ReplyItem(id=item.id, title=title, year=item.year, attributes=attributes, reasons=reasons)
 
 
 def fallback_reason(item: Item) -> str:
@@ -78,10 +80,11 @@ def reasons_for(kg: KnowledgeGraph, index: int, liked: list[int], accepted: list
 
 
 def display_title(item: Item) -> str:
-    """Title with the year when the title does not already carry it."""
-    if item.year is not None and str(item.year) not in item.title:
-        return f"{item.title} ({item.year})"
-    return item.title
+    """Title in reading order ("The Matrix", not "Matrix, The"), with the year unless it carries one."""
+    title = move_trailing_article(item.title)
+    if item.year is not None and str(item.year) not in title:
+        return f"{title} ({item.year})"
+    return title
 
 
 def list_text(items: list[ReplyItem], noun: str, lead: str | None = None) -> str:

@@ -77,7 +77,7 @@ def extract_json(text: str) -> str:
     for match in re.finditer(r"\{", stripped):
         try:
             _, end = decoder.raw_decode(stripped, match.start())
-        except json.JSONDecodeError:
+        except ValueError:  # JSONDecodeError, or a number too long to convert
             continue
         return stripped[match.start() : end]
     return stripped
@@ -98,7 +98,7 @@ def validate_output(output: type[ModelT], text: str) -> tuple[ModelT | None, str
     # (seen with vLLM 0.32's xgrammar backend): accept them rather than re-ask for a valid answer.
     try:
         value = json.loads(candidate, strict=False)
-    except json.JSONDecodeError:
+    except ValueError:  # JSONDecodeError, or a number too long to convert
         return None, describe_validation_error(first_error)
     try:
         return output.model_validate(value), ""

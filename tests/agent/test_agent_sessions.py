@@ -62,6 +62,7 @@ def test_concurrent_sessions_never_see_each_other(demo_agent: Agent, session: Ca
         "'; DROP TABLE items; --",
         "<script>alert(1)</script>",
         "\x00\x01\ufffd",
+        "broken \ud800 surrogate",
     ],
 )
 def test_odd_input_gets_a_reply(demo_agent: Agent, session: Callable[[], str], text: str) -> None:
