@@ -161,6 +161,10 @@ def test_llm_failure_shows_a_notice_and_the_conversation_goes_on(page: Page, tmp
     script.write_text("[]")
     _choose_llm(page, f"scripted:{script}")
     expect(page.locator("#crs-status")).to_contain_text(f"LLM scripted:{script}")
+    # The switch reaches the page before the browser has stored the new session (gr.BrowserState
+    # syncs asynchronously); a message sent in that gap still goes to the old agent. Known race,
+    # see the UI notes in the README; give the store a moment here.
+    page.wait_for_timeout(1500)
     _send(page, "I want a comedy")
     notices = page.locator("#crs-chat").get_by_text("Notice:")
     expect(notices).to_have_count(1)
