@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from crsagent.agent.reply import Question, ReplyItem
 from crsagent.data.item import Item
-from crsagent.data.text import move_trailing_article
+from crsagent.data.text import move_trailing_article, split_title_year
 from crsagent.knowledge_graph.explain import explain
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 
@@ -58,7 +58,7 @@ def question_for(attribute: str, values: list[str], noun: str) -> Question:
 def card(item: Item, reasons: list[str]) -> ReplyItem:
     """An item as a card: title, year, a few values of the key attribute types, reasons."""
     attributes = {t: item.values(t)[:CARD_VALUES] for t in CARD_TYPES if item.values(t)}
-    title = move_trailing_article(item.title)
+    title = reading_title(item.title)
     return ReplyItem(id=item.id, title=title, year=item.year, attributes=attributes, reasons=reasons)
 
 
@@ -71,17 +71,29 @@ def fallback_reason(item: Item) -> str:
     return "a strong match for what you told me"
 
 
+# Shared values that make a poor reason on their own ("shares year 1995 with Heat").
+WEAK_REASON_TYPES = frozenset({"year"})
+
+
 def reasons_for(kg: KnowledgeGraph, index: int, liked: list[int], accepted: list[int]) -> list[str]:
-    """Up to two reasons, graph paths first."""
-    found = [
-        reason.text for reason in explain(kg, index, liked_items=liked, accepted_values=accepted, limit=2)
-    ]
+    """Up to two reasons, graph paths first; a weak relation only when nothing better links them."""
+    paths = explain(kg, index, liked_items=liked, accepted_values=accepted, limit=8)
+    strong = [reason.text for reason in paths if reason.relation not in WEAK_REASON_TYPES]
+    found = strong[:2] or [reason.text for reason in paths[:1]]
     return found or [fallback_reason(kg.catalog.at(index))]
+
+
+def reading_title(title: str) -> str:
+    """``"Matrix, The (1999)"`` -> ``"The Matrix (1999)"``: the article moved back, a year kept."""
+    name, year = split_title_year(title)
+    if year is None:
+        return move_trailing_article(title)
+    return title.replace(name, move_trailing_article(name), 1)
 
 
 def display_title(item: Item) -> str:
     """Title in reading order ("The Matrix", not "Matrix, The"), with the year unless it carries one."""
-    title = move_trailing_article(item.title)
+    title = reading_title(item.title)
     if item.year is not None and str(item.year) not in title:
         return f"{title} ({item.year})"
     return title
