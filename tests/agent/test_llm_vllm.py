@@ -12,9 +12,6 @@ Run: ``CRSAGENT_REQUIRE_VLLM=1 .venv/bin/pytest -m vllm tests/agent/test_llm_vll
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +20,7 @@ import pytest
 
 from crsagent.agent import Agent
 from crsagent.config import Settings
-from tests.llm.test_vllm_server import (
-    STRUCTURED_OUTPUTS_CONFIG,
-    VLLM_ENV,
-    free_port,
-    vllm_python,
-    wait_until_serving,
-)
+from tests.llm.test_vllm_server import serve_vllm, vllm_python
 
 pytestmark = pytest.mark.vllm
 
@@ -56,39 +47,10 @@ def long_context_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def planner_server(long_context_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m vllm.entrypoints.openai.api_server`` on the tiny model; yields the base URL."""
-    python = vllm_python()
-    port = free_port()
+    """The long-context tiny model served (the plan prompt needs ~4k tokens); yields the base URL."""
     log = tmp_path_factory.mktemp("vllm-agent") / "server.log"
-    command = [
-        str(python), "-m", "vllm.entrypoints.openai.api_server",
-        "--model", str(long_context_model_dir), "--served-model-name", "tiny",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--dtype", "float32", "--max-model-len", str(CONTEXT_TOKENS),
-        "--enforce-eager", "-O0",
-        "--structured-outputs-config", STRUCTURED_OUTPUTS_CONFIG,
-    ]  # fmt: skip
-    started = time.monotonic()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **VLLM_ENV},
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_until_serving(url, process, log)
-        print(f"\nvLLM server serving after {time.monotonic() - started:.1f} s")
+    with serve_vllm(long_context_model_dir, log, max_model_len=CONTEXT_TOKENS) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the server and the engine processes it started
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def test_a_random_weight_planner_never_breaks_a_session(planner_server: str) -> None:

@@ -10,6 +10,7 @@ Needs ``bash scripts/vllm_cpu_env.sh`` (creates .venv-vllm, ~2-3 min); skipped w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -18,7 +19,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -105,20 +106,19 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) ->
     pytest.fail(f"the vLLM server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def vllm_server(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m vllm.entrypoints.openai.api_server`` on the tiny model; yields the base URL."""
+@contextlib.contextmanager
+def serve_vllm(model_dir: Path, log: Path, *, max_model_len: int, extra: Sequence[str] = ()) -> Iterator[str]:
+    """``python -m vllm.entrypoints.openai.api_server`` on ``model_dir``; yields the base URL, then stops it."""
     python = vllm_python()
     port = free_port()
-    log = tmp_path_factory.mktemp("vllm") / "server.log"
     command = [
         str(python), "-m", "vllm.entrypoints.openai.api_server",
-        "--model", str(tiny_model_dir), "--served-model-name", "tiny",
+        "--model", str(model_dir), "--served-model-name", "tiny",
         "--host", "127.0.0.1", "--port", str(port),
-        "--dtype", "float32", "--max-model-len", "2048",
+        "--dtype", "float32", "--max-model-len", str(max_model_len),
         "--enforce-eager", "-O0",  # no torch.compile warm-up: halves the start on CPU
         "--structured-outputs-config", STRUCTURED_OUTPUTS_CONFIG,
-        "--enable-auto-tool-choice", "--tool-call-parser", "hermes",
+        *extra,
     ]  # fmt: skip
     started = time.monotonic()
     with log.open("wb") as output:
@@ -141,6 +141,15 @@ def vllm_server(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def vllm_server(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tiny model served with tool calling; yields the base URL."""
+    log = tmp_path_factory.mktemp("vllm") / "server.log"
+    tools = ("--enable-auto-tool-choice", "--tool-call-parser", "hermes")
+    with serve_vllm(tiny_model_dir, log, max_model_len=2048, extra=tools) as url:
+        yield url
 
 
 def served(
