@@ -22,6 +22,7 @@ from crsagent.agent import Agent, AgentConfig
 from crsagent.agent.llm_plan import LlmUnderstanding, Plan, PlanStep
 from crsagent.agent.llm_turn import invented_names
 from crsagent.agent.reply import Reply
+from crsagent.agent.templates import reading_title
 from crsagent.agent.turns import Intent, ValueRef
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
@@ -69,9 +70,9 @@ def raising(error: LLMError) -> Callable[[ChatRequest], str]:
 
 
 def assert_grounded(reply: Reply, dataset: Dataset) -> None:
-    """Every item is a catalog item, shown under its catalog title; the ranked list holds ids only."""
+    """Every item is a catalog item, shown under its catalog title (in reading order); ranked ids only."""
     for item in reply.items:
-        assert dataset.catalog.get(item.id).title == item.title
+        assert reading_title(dataset.catalog.get(item.id).title) == item.title
     assert all(item_id in dataset.catalog for item_id in reply.trace.ranked_ids)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from crsagent.agent import Agent
+from crsagent.agent.templates import reading_title
 from crsagent.config import Settings
 from tests.llm.test_vllm_server import serve_vllm, vllm_python
 
@@ -75,7 +76,7 @@ def test_a_random_weight_planner_never_breaks_a_session(planner_server: str) -> 
         else:
             assert any("LLM unavailable for understanding" in notice for notice in trace.notices)
         for item in reply.items:
-            assert agent.catalog.get(item.id).title == item.title
+            assert reading_title(agent.catalog.get(item.id).title) == item.title
         assert all(item_id in agent.catalog for item_id in trace.ranked_ids)
         assert reply.text.strip()
     print(f"{planned} of {len(TURNS)} turns planned by the model")

@@ -26,7 +26,13 @@ def test_misspelt_answers(nlu: OfflineNLU, text: str, answer: str) -> None:
 
 
 def test_short_and_known_words_are_left_alone() -> None:
-    assert correct_answer_typos(["yet", "now", "not", "rock", "western"]) == ["yet", "now", "not", "rock", "western"]
+    assert correct_answer_typos(["yet", "now", "not", "rock", "western"]) == [
+        "yet",
+        "now",
+        "not",
+        "rock",
+        "western",
+    ]
 
 
 def test_words_far_from_every_answer_word_stay() -> None:
@@ -43,6 +49,8 @@ def test_dont_care_for_is_a_dislike_but_dont_care_is_no_preference(nlu: OfflineN
     assert indifferent.answer is None and not indifferent.rejected and not indifferent.accepted
 
 
-@pytest.mark.parametrize("text", ["hmm, not quite, other suggestions?", "any other options?", "show me others"])
+@pytest.mark.parametrize(
+    "text", ["hmm, not quite, other suggestions?", "any other options?", "show me others"]
+)
 def test_asking_for_other_suggestions_turns_the_list_down(nlu: OfflineNLU, text: str) -> None:
     assert nlu.understand(text, SHOWN).rejected_items == ["demo-001", "demo-002"]
