@@ -115,16 +115,22 @@ def _tools(rt: AgentRuntime) -> str:
     return "\n".join(lines)
 
 
+def _catalog_facts(rt: AgentRuntime) -> dict[str, str]:
+    """The parts of the plan prompt that depend on the runtime only: built once per agent."""
+    if not rt.prompt_parts:
+        rt.prompt_parts.update(
+            noun=rt.noun,
+            catalog=rt.dataset.name,
+            types=", ".join(sorted(rt.dataset.catalog.vocabulary)),
+            max_calls=str(MAX_PLANNED_CALLS),
+            tools=_tools(rt),
+            vocabulary=_vocabulary(rt),
+        )
+    return rt.prompt_parts
+
+
 def _messages(rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]], text: str) -> list[Message]:
-    system = prompt("plan").format(
-        noun=rt.noun,
-        catalog=rt.dataset.name,
-        types=", ".join(sorted(rt.dataset.catalog.vocabulary)),
-        max_calls=MAX_PLANNED_CALLS,
-        tools=_tools(rt),
-        vocabulary=_vocabulary(rt),
-        state=_state(rt, memory),
-    )
+    system = prompt("plan").format(**_catalog_facts(rt), state=_state(rt, memory))
     messages = [Message.system(system)]
     for exchange in transcript[-rt.config.transcript_turns :] if rt.config.transcript_turns else []:
         messages += [Message.user(exchange["user"]), Message.assistant(exchange["agent"])]

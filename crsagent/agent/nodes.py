@@ -151,8 +151,6 @@ def tools(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
         size_after=int(candidates.size),
         elapsed_ms=(time.perf_counter() - start) * 1000,
     )
-    if not work.tool_calls:
-        work.candidates_before = len(rt.dataset.catalog)
     bus = BusState(candidates=candidates.tolist())
     records = [filter_record]
     if work.plan:
@@ -173,13 +171,13 @@ def tools(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
 def reflect(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal["tools", "respond"]]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
-    allowed = np.zeros(rt.kg.n_items, dtype=bool)
-    allowed[_candidates(rt, memory)] = True
     bus = BusState.model_validate(_required(state, "bus"))
-    listed = np.asarray(
-        bus.candidates if bus.candidates is not None else np.flatnonzero(allowed), dtype=np.int64
-    )
-    final = listed[allowed[listed]]
+    listed = bus.candidates if bus.candidates is not None else np.arange(rt.kg.n_items)
+    final = np.asarray(listed, dtype=np.int64)
+    if work.plan:  # planned tools may have replaced the graph filter's list: keep what it allows
+        allowed = np.zeros(rt.kg.n_items, dtype=bool)
+        allowed[_candidates(rt, memory)] = True
+        final = final[allowed[final]]
     if final.size == 0:
         retry = _retry(rt, memory, work, state)
         if retry is not None:
@@ -337,7 +335,7 @@ def _trace(state: AgentState, work: TurnWork, outcome: Outcome, memory: Memory, 
         decision=outcome.decision,
         decision_reason=outcome.reason,
         policy=rt.config.policy,
-        candidates_before=work.candidates_before or len(rt.dataset.catalog),
+        candidates_before=len(rt.dataset.catalog),
         candidates_after=outcome.candidates,
         tool_calls=work.tool_calls,
         ranked_ids=outcome.ranked,

@@ -59,7 +59,9 @@ class Trace(BaseModel):
     decision: Decision = Field(description="What the agent did this turn.")
     decision_reason: str = Field(default="", description="Why, in words (the policy's reason).")
     policy: str = Field(default="", description="The ask / recommend policy's name.")
-    candidates_before: int = Field(default=0, description="Candidates before this turn's update.")
+    candidates_before: int = Field(
+        default=0, description="Candidates before this turn's filter (the catalog)."
+    )
     candidates_after: int = Field(default=0, description="Candidates after it.")
     tool_calls: list[ToolCallRecord] = Field(default_factory=list, description="Tool calls this turn.")
     ranked_ids: list[str] = Field(

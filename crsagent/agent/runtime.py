@@ -63,6 +63,8 @@ class AgentRuntime:
     years: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     never_ask: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    prompt_parts: dict[str, str] = field(default_factory=dict, repr=False)
+    """The catalog's part of the LLM planner's prompt, filled on first use (``llm_turn``)."""
 
     @classmethod
     def build(

@@ -54,7 +54,6 @@ class TurnWork(BaseModel):
     plan: list[PlannedCall] = Field(default_factory=list)
     suggested: list[str] = Field(default_factory=list, description="Grounded ids an LLM suggested itself.")
     replanned: bool = False
-    candidates_before: int = 0
 
 
 class AgentState(TypedDict, total=False):
