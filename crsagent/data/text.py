@@ -10,6 +10,8 @@ _TRAILING_ARTICLE = re.compile(
     r"^(?P<body>.+?),\s*(?P<article>the|a|an|les|la|le|l'|el|il|die|der|das)$", re.I
 )
 _NON_WORD = re.compile(r"[^\w\s]+")
+# Apostrophes vanish rather than split a word: "Schindler's" and "schindlers" are one key.
+_APOSTROPHES = re.compile(r"['’]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -35,12 +37,13 @@ def move_trailing_article(title: str) -> str:
 
 
 def normalize_title(title: str) -> str:
-    """A lookup key: no year, article in front, accents and punctuation gone, lower case, single spaces."""
+    """A lookup key: no year, article in front, accents, apostrophes and punctuation gone, lower case,
+    single spaces."""
     body, _ = split_title_year(title)
     body = move_trailing_article(body)
     body = unicodedata.normalize("NFKD", body)
     body = "".join(ch for ch in body if not unicodedata.combining(ch))
-    body = body.replace("&", " and ")
+    body = _APOSTROPHES.sub("", body.replace("&", " and "))
     body = _NON_WORD.sub(" ", body.lower())
     return _SPACES.sub(" ", body).strip()
 

@@ -28,10 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.config import Settings
 from crsagent.data.catalog import Catalog
+from crsagent.data.titles import canonical_key, parse_title
 from crsagent.errors import CrsAgentError
 from crsagent.tools.embeddings import CatalogEmbedder, make_embedder
 from crsagent.tools.grounding_index import TitleKeyIndex
-from crsagent.tools.grounding_titles import canonical_key, parse_title
 from crsagent.tools.vector_index import VectorIndex, VectorIndexConfig
 
 MAX_NAME_LENGTH = 500

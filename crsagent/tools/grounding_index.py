@@ -1,6 +1,6 @@
 """Lexical candidate generation for grounding: exact, prefix, containment and fuzzy key lookups.
 
-Every item has canonical keys (``grounding_titles.title_keys``: main title and alternates). A query's
+Every item has canonical keys (``titles.title_keys``: main title and alternates). A query's
 keys find candidate items five ways, each cheap on a catalog of ~10k titles: exact key, exact key
 without spaces, key prefix (a sorted key list and bisect: "harry potter" -> "harry potter and the
 sorcerer s stone"), whole-word containment through a token posting list ("van wilder" ->
@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from crsagent.data.catalog import Catalog
-from crsagent.tools.grounding_titles import spaceless, title_keys
+from crsagent.data.titles import spaceless, title_keys
 
 PREFIX_SCORE = 0.85
 """Text score of a name that starts a longer title ("star wars" for "star wars episode 4 ..."),

@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
+from crsagent.data.titles import display_title
 from crsagent.errors import CrsAgentError
 from crsagent.tools.embeddings import CatalogEmbedder
-from crsagent.tools.grounding_titles import display_title
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,23 @@ def collection_name(catalog: Catalog, embedder: CatalogEmbedder, style: Document
 def _collection_prefix(catalog: Catalog, embedder: CatalogEmbedder, style: DocumentStyle) -> str:
     slug = _SLUG.sub("-", catalog.name.lower()).strip("-")[:24] or "catalog"
     return f"{slug}-{style}-{embedder.fingerprint}-"
+
+
+def built_fingerprints(catalog: Catalog, style: DocumentStyle, cache_dir: Path) -> list[str]:
+    """Fingerprints of the embedders this catalog's ``style`` index is built with (complete ones only),
+    read from the collections' own metadata: a query must embed with the embedder of the index."""
+    client = chroma_client(cache_dir)
+    fingerprints = []
+    for collection in client.list_collections():
+        metadata = collection.metadata or {}
+        if (
+            metadata.get("content_hash") == catalog.content_hash
+            and metadata.get("style") == style
+            and isinstance(metadata.get("embedder"), str)
+            and collection.count() == len(catalog)
+        ):
+            fingerprints.append(str(metadata["embedder"]))
+    return sorted(fingerprints)
 
 
 def chroma_client(cache_dir: Path) -> ClientAPI:

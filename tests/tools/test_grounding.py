@@ -11,6 +11,7 @@ from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
 from crsagent.data.item import Item
 from crsagent.data.text import split_title_year
+from crsagent.data.titles import canonical_key, display_title, parse_title, title_keys
 from crsagent.tools.embeddings import HashingEmbedder
 from crsagent.tools.grounding import (
     Grounder,
@@ -19,7 +20,6 @@ from crsagent.tools.grounding import (
     GroundingResult,
     tuned_config,
 )
-from crsagent.tools.grounding_titles import canonical_key, display_title, parse_title, title_keys
 from crsagent.tools.vector_index import VectorIndex, VectorIndexConfig
 
 TITLES = {

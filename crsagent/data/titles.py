@@ -1,4 +1,4 @@
-"""Title parsing for grounding: alternate titles, moved articles and canonical lookup keys.
+"""Title parsing: alternate titles, moved articles and canonical lookup keys (grounding and understanding share it).
 
 MovieLens titles carry alternate titles in trailing parentheses and move leading articles to the
 end, in the main title and in each alternate: ``"Seven (a.k.a. Se7en) (1995)"``,
@@ -134,13 +134,18 @@ def display_title(title: str) -> str:
     return f"{names} ({parts.year})" if parts.year is not None else names
 
 
+def canonical_token(token: str) -> str | None:
+    """One folded word as title keys spell it: numbers and roman numerals as digits, "dr" as "doctor";
+    None for words keys leave out ("vol"). Message words go through this too, so a title and a
+    message that names it spell it alike."""
+    if token in _DROPPED:
+        return None
+    return _NUMBER_WORDS.get(token) or _ROMAN.get(token) or _ABBREVIATIONS.get(token) or token
+
+
 def canonical_key(name: str) -> str:
     """The lookup key of one name (no alternates): see the module docstring."""
-    tokens = [
-        _NUMBER_WORDS.get(token) or _ROMAN.get(token) or _ABBREVIATIONS.get(token) or token
-        for token in normalize_title(name).split()
-        if token not in _DROPPED
-    ]
+    tokens = [word for token in normalize_title(name).split() if (word := canonical_token(token))]
     if len(tokens) > 1 and tokens[0] in _LEADING_ARTICLES:
         tokens = tokens[1:]
     return " ".join(tokens)

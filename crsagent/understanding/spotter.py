@@ -1,0 +1,231 @@
+"""The catalog spotter: every title, person, genre, decade and tag a message names, in one pass.
+
+An Aho-Corasick automaton (pyahocorasick) holds every surface of the catalog (``surfaces``); a
+message's canonical words are matched against it at once, then overlapping readings are resolved
+longest first. Titles that are ordinary English ("Up", "Heat", "Her") need evidence before they
+count: a capital letter mid-sentence, quotes, a year, a cue such as "loved" or "seen" just before,
+or the message being little more than the title. Typos in titles after such a cue are found with
+rapidfuzz. Readings of one surface are ordered by popularity (the item, or the person, people mean).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import ahocorasick
+from rapidfuzz import fuzz, process
+
+from crsagent.data.catalog import Catalog
+from crsagent.understanding.surfaces import (
+    HARD_KINDS,
+    TITLE_KINDS,
+    Entry,
+    Kind,
+    SurfaceTable,
+    commonness,
+)
+from crsagent.understanding.text import Text
+
+# A title whose words are this common in English (Zipf scale) needs evidence that it is a title.
+COMMON_TITLE_ZIPF = 3.5
+# Words right before a title that say "a title follows" (canonical spellings).
+TITLE_CUES = frozenset(
+    {
+        "like", "liked", "likes", "love", "loved", "loves", "enjoyed", "enjoy", "seen", "saw", "watched",
+        "watch", "watching", "favorite", "favourite", "favorites", "favourites", "called", "titled",
+        "recommend", "recommended", "suggest", "try", "about", "than", "as", "movie", "movies", "film",
+        "films", "adore", "adored", "hated", "hate", "dislike", "disliked", "remember", "rewatch",
+        "rewatched", "fan", "also", "and", "or", "abt", "bout", "including", "include", "check",
+    }
+)  # fmt: skip
+CUE_WINDOW = 3
+FUZZY_MIN_SCORE = 88.0
+FUZZY_MAX_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Something the message names, at words ``start:end``."""
+
+    start: int
+    end: int
+    kind: Kind
+    targets: tuple[str, ...]
+    """Item ids (titles) or ``type:value`` keys (values), most likely first; the decade start for
+    decades; empty for relative periods."""
+    surface: str
+    """The words as written."""
+    fuzzy: bool = False
+
+    @property
+    def is_title(self) -> bool:
+        return self.kind in TITLE_KINDS
+
+    @property
+    def hard(self) -> bool:
+        """A named genre, person or decade (a filter); moods, tags and periods are soft (a score)."""
+        return self.kind in HARD_KINDS
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def kind(self) -> Kind:
+        return min(entry.kind for entry in self.entries)
+
+
+class CatalogSpotter:
+    """Spots one catalog's things in messages (built once per catalog; thread-safe to read)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.table = SurfaceTable.from_catalog(catalog)
+
+    @cached_property
+    def automaton(self) -> ahocorasick.Automaton:
+        automaton = ahocorasick.Automaton()
+        for key in self.table.entries:
+            automaton.add_word(f" {key} ", key)
+        automaton.make_automaton()
+        return automaton
+
+    @cached_property
+    def _title_keys(self) -> list[str]:
+        """Title surfaces of two or more letters, for fuzzy matching."""
+        return [
+            key
+            for key, entries in self.table.entries.items()
+            if len(key) >= 5 and any(e.kind is Kind.TITLE for e in entries)
+        ]
+
+    def prepare(self) -> CatalogSpotter:
+        """Builds the automaton and the fuzzy list now, not on the first message."""
+        _ = self.automaton, self._title_keys
+        return self
+
+    # --- spotting --------------------------------------------------------------------------------
+    def spot(self, text: str | Text, *, expect: Sequence[str] = ()) -> list[Mention]:
+        """Mentions in reading order, none overlapping. ``expect``: item ids the context makes likely
+        (the items just shown): a common-word title among them needs no other evidence."""
+        message = text if isinstance(text, Text) else Text.of(text)
+        if not message.words:
+            return []
+        candidates = self._candidates(message)
+        chosen: list[Mention] = []
+        taken = [False] * len(message)
+        expected = set(expect)
+        for candidate in sorted(candidates, key=lambda c: (-(c.end - c.start), c.kind, c.start)):
+            if any(taken[candidate.start : candidate.end]):
+                continue
+            mention = self._reading(message, candidate, expected)
+            if mention is None:
+                continue
+            chosen.append(mention)
+            taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
+        chosen.extend(self._fuzzy_titles(message, taken))
+        return sorted(chosen, key=lambda m: m.start)
+
+    def _candidates(self, message: Text) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        offsets = message.word_at_offset
+        for end_offset, key in self.automaton.iter(message.padded):
+            # The match " key " ends at end_offset (its trailing space); its first word starts
+            # one character after the leading space.
+            first = end_offset - len(key) - 1 + 1
+            start = offsets.get(first)
+            if start is None:
+                continue
+            length = key.count(" ") + 1
+            found.append(_Candidate(start, start + length, list(self.table.entries[key])))
+        return found
+
+    def _reading(self, message: Text, candidate: _Candidate, expected: set[str]) -> Mention | None:
+        """The candidate's best reading, or None when a common-word title lacks evidence."""
+        entries = candidate.entries
+        kind = candidate.kind
+        if kind in TITLE_KINDS:
+            titles = [e for e in entries if e.kind == kind]
+            if kind is not Kind.TITLE_YEAR and not self._title_evidence(message, candidate, titles, expected):
+                others = [e for e in entries if e.kind not in TITLE_KINDS]
+                if not others:
+                    return None
+                entries, kind = others, min(e.kind for e in others)
+            else:
+                entries = titles
+        start = candidate.start
+        # "the matrix": the article belongs to the title when the catalog key dropped it.
+        if kind in TITLE_KINDS and start > 0 and message.norms[start - 1] in ("the", "a", "an"):
+            start -= 1
+        same_kind = [e for e in entries if e.kind == kind]
+        preferred = [e for e in same_kind if e.target in expected]
+        ordered = preferred + sorted((e for e in same_kind if e not in preferred), key=lambda e: -e.weight)
+        targets = tuple(dict.fromkeys(e.target for e in ordered))
+        return Mention(start, candidate.end, kind, targets, message.span(start, candidate.end))
+
+    def _title_evidence(
+        self, message: Text, candidate: _Candidate, titles: list[Entry], expected: set[str]
+    ) -> bool:
+        key = " ".join(message.norms[candidate.start : candidate.end])
+        short = candidate.end - candidate.start == 1 and len(key) <= 3
+        if commonness(key) < COMMON_TITLE_ZIPF and not short:
+            return True
+        if any(e.target in expected for e in titles):
+            return True
+        words = range(candidate.start, candidate.end)
+        if short:  # "it", "up", "her": only as written ("It", "UP") or said alone
+            return (
+                any(message.capitalised(i) and not message.sentence_start(i) for i in words)
+                or len(message) - 1 <= 1
+            )
+        if any(message.capitalised(i) and not message.sentence_start(i) for i in words):
+            return True
+        if all(message.capitalised(i) for i in words) and candidate.end - candidate.start > 1:
+            return True
+        before = message.original[: message.words[candidate.start].start].rstrip()
+        if before.endswith(('"', "“", "'", "‘", "*")):
+            return True
+        cue_from = max(0, candidate.start - CUE_WINDOW)
+        if any(word in TITLE_CUES for word in message.norms[cue_from : candidate.start]):
+            return True
+        # The message is (nearly) just the title: an answer such as "heat" or "Up!".
+        return len(message) - (candidate.end - candidate.start) <= 1
+
+    def _fuzzy_titles(self, message: Text, taken: list[bool]) -> list[Mention]:
+        """Misspelt titles right after a cue word ("i loved the matrx"), matched with rapidfuzz."""
+        found: list[Mention] = []
+        index = 0
+        while index < len(message):
+            if message.norms[index] not in TITLE_CUES or taken[index]:
+                index += 1
+                continue
+            start = index + 1
+            if start < len(message) and message.norms[start] in ("the", "a", "an"):
+                start += 1
+            best: tuple[float, int, str] | None = None
+            for end in range(start + 1, min(len(message), start + FUZZY_MAX_WORDS) + 1):
+                if any(taken[start:end]):
+                    break
+                query = " ".join(message.norms[start:end])
+                if len(query) < 5:
+                    continue
+                match = process.extractOne(
+                    query, self._title_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
+                )
+                if match is not None and (best is None or match[1] > best[0]):
+                    best = (match[1], end, match[0])
+            if best is None:
+                index += 1
+                continue
+            _, end, key = best
+            entries = [e for e in self.table.entries[key] if e.kind is Kind.TITLE]
+            targets = tuple(e.target for e in sorted(entries, key=lambda e: -e.weight))
+            found.append(Mention(start, end, Kind.TITLE, targets, message.span(start, end), fuzzy=True))
+            taken[start:end] = [True] * (end - start)
+            index = end
+        return found

@@ -1,0 +1,216 @@
+"""Every way a catalog's things can be written: titles, people, genres and their everyday words,
+tags, decades and relative periods — as canonical word sequences (``understanding.text``).
+
+One table of surfaces per catalog; the spotter compiles it into an Aho-Corasick automaton.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from wordfreq import zipf_frequency
+
+from crsagent.data.catalog import Catalog
+from crsagent.data.titles import parse_title
+from crsagent.understanding.text import Text
+
+PERSON_TYPES = ("director", "cast", "writer", "artist")
+GENRE_TYPE = "genre"
+TAG_TYPE = "tag"
+_ARTICLES = frozenset({"the", "a", "an"})
+# A surname alone names a person only when it is this rare in English (Zipf scale: 3 = once per
+# million words; famous surnames score high through their owners): "Nolan" (3.6) yes, "Stone" (4.6)
+# no; and only when its most popular owner has this many times the weight of the next.
+SURNAME_MAX_ZIPF = 4.0
+SURNAME_DOMINANCE = 2.0
+
+
+class Kind(IntEnum):
+    """What a surface names; lower is more specific when two readings cover the same words."""
+
+    TITLE_YEAR = 0  # "the matrix 1999"
+    PERSON = 1  # "christopher nolan"
+    TITLE = 2  # "the matrix", "matrix", "se7en"
+    GENRE = 3  # "sci fi", "horror", "rom com"
+    DECADE = 4  # "90s", "nineties"
+    TITLE_PREFIX = 5  # "star wars" for "Star Wars: Episode IV - A New Hope"
+    SURNAME = 6  # "nolan"
+    MOOD = 7  # "scary" -> Horror (soft)
+    TAG = 8  # a user tag (soft)
+    RECENT = 9  # "newer", "recent"
+    OLDER = 10  # "classic", "old"
+
+
+TITLE_KINDS = frozenset({Kind.TITLE_YEAR, Kind.TITLE, Kind.TITLE_PREFIX})
+VALUE_KINDS = frozenset({Kind.PERSON, Kind.SURNAME, Kind.GENRE, Kind.MOOD, Kind.TAG})
+HARD_KINDS = frozenset({Kind.PERSON, Kind.SURNAME, Kind.GENRE, Kind.DECADE})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One reading of a surface."""
+
+    kind: Kind
+    target: str
+    """Item id (titles), ``type:value`` key (values), decade start year (decades), '' (periods)."""
+    weight: float
+    """Popularity, to order readings of one surface."""
+
+
+def words_of(name: str) -> str:
+    """A name's canonical words joined by spaces (the surface key)."""
+    return " ".join(Text.of(name).norms)
+
+
+@cache
+def commonness(key: str) -> float:
+    """How often the words of ``key`` occur in English as a phrase (Zipf scale, 0 = never)."""
+    return zipf_frequency(key, "en")
+
+
+@cache
+def _lexicon(name: str) -> dict[str, Any]:
+    data = resources.files("crsagent.understanding").joinpath("data", name).read_text(encoding="utf-8")
+    return json.loads(data)
+
+
+def genre_words() -> dict[str, dict[str, list[str]]]:
+    """Genre -> {"hard": [...], "soft": [...]} everyday words (package data)."""
+    return {k: v for k, v in _lexicon("genres.json").items() if not k.startswith("_")}
+
+
+def period_words() -> dict[str, Any]:
+    """Decade spellings and relative period words (package data)."""
+    return _lexicon("periods.json")
+
+
+class SurfaceTable:
+    """surface key -> readings, built from one catalog."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[Entry]] = defaultdict(list)
+
+    def add(self, key: str, entry: Entry) -> None:
+        if not key:
+            return
+        readings = self.entries[key]
+        if all((e.kind, e.target) != (entry.kind, entry.target) for e in readings):
+            readings.append(entry)
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> SurfaceTable:
+        table = cls()
+        _add_titles(table, catalog)
+        _add_values(table, catalog)
+        if any(item.year is not None for item in catalog):
+            _add_periods(table)
+        for readings in table.entries.values():
+            readings.sort(key=lambda e: (e.kind, -e.weight))
+        return table
+
+
+def _title_names(title: str) -> list[str]:
+    """Keys of every name of a title, article dropped (the spotter lets an article precede any)."""
+    keys: list[str] = []
+    for name in parse_title(title).names:
+        words = words_of(name).split()
+        if len(words) > 1 and words[0] in _ARTICLES:
+            words = words[1:]
+        if words:
+            keys.append(" ".join(words))
+            if "-" in name and len(words) > 1:  # "Spider-Man" is also typed "spiderman"
+                keys.append("".join(words))
+    return list(dict.fromkeys(keys))
+
+
+def _prefix(title: str) -> str | None:
+    """The name before a subtitle ("Star Wars" of "Star Wars: Episode IV - A New Hope")."""
+    main = parse_title(title).main
+    for separator in (":", " - "):
+        if separator in main:
+            head = words_of(main.split(separator, 1)[0]).split()
+            if head and head[0] in _ARTICLES and len(head) > 1:
+                head = head[1:]
+            return " ".join(head) if head else None
+    return None
+
+
+def _add_titles(table: SurfaceTable, catalog: Catalog) -> None:
+    for item in catalog:
+        weight = float(item.popularity)
+        for key in _title_names(item.title):
+            table.add(key, Entry(Kind.TITLE, item.id, weight))
+            if item.year is not None:
+                table.add(f"{key} {item.year}", Entry(Kind.TITLE_YEAR, item.id, weight))
+        prefix = _prefix(item.title)
+        if prefix:
+            table.add(prefix, Entry(Kind.TITLE_PREFIX, item.id, weight))
+            if item.year is not None:
+                table.add(f"{prefix} {item.year}", Entry(Kind.TITLE_YEAR, item.id, weight))
+
+
+def _value_weights(catalog: Catalog) -> dict[tuple[str, str], float]:
+    """Per (type, value): the summed popularity of the items that carry it, plus their count."""
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+    for item in catalog:
+        for attribute_type, values in item.attributes.items():
+            for value in values:
+                weights[attribute_type, value] += 1.0 + float(item.popularity)
+    return weights
+
+
+def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
+    weights = _value_weights(catalog)
+    surnames: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    genres = set(catalog.vocabulary.get(GENRE_TYPE, []))
+    for (attribute_type, value), weight in weights.items():
+        key = words_of(value)
+        if attribute_type in PERSON_TYPES:
+            table.add(key, Entry(Kind.PERSON, f"{attribute_type}:{value}", weight))
+            words = key.split()
+            if len(words) > 1 and len(words[-1]) >= 4:
+                surnames[words[-1]].append((weight, f"{attribute_type}:{value}"))
+        elif attribute_type == GENRE_TYPE:
+            table.add(key, Entry(Kind.GENRE, f"{attribute_type}:{value}", weight))
+        elif attribute_type == TAG_TYPE:
+            table.add(key, Entry(Kind.TAG, f"{attribute_type}:{value}", weight))
+    for genre, words in genre_words().items():
+        if genre not in genres:
+            continue
+        target = f"{GENRE_TYPE}:{genre}"
+        weight = weights[GENRE_TYPE, genre]
+        for phrase in words["hard"]:
+            table.add(words_of(phrase), Entry(Kind.GENRE, target, weight))
+        for phrase in words["soft"]:
+            table.add(words_of(phrase), Entry(Kind.MOOD, target, weight))
+    for surname, people in surnames.items():
+        if commonness(surname) > SURNAME_MAX_ZIPF:
+            continue
+        by_name: dict[str, float] = defaultdict(float)
+        for weight, target in people:
+            by_name[target.split(":", 1)[1]] += weight
+        ranked = sorted(by_name.items(), key=lambda pair: -pair[1])
+        # Only a surname that one person clearly owns in this catalog ("Nolan": Christopher, not Jonathan).
+        if len(ranked) > 1 and ranked[0][1] < SURNAME_DOMINANCE * ranked[1][1]:
+            continue
+        for weight, target in people:
+            if target.split(":", 1)[1] == ranked[0][0]:
+                table.add(surname, Entry(Kind.SURNAME, target, weight))
+
+
+def _add_periods(table: SurfaceTable) -> None:
+    periods = period_words()
+    for spelling, start in periods["decades"].items():
+        entry = Entry(Kind.DECADE, str(start), 0.0)
+        table.add(words_of(spelling), entry)
+        table.add(words_of(spelling.replace("s", "") + " s") if spelling[0].isdigit() else "", entry)
+    for phrase in periods["recent"]:
+        table.add(words_of(phrase), Entry(Kind.RECENT, "", 0.0))
+    for phrase in periods["older"]:
+        table.add(words_of(phrase), Entry(Kind.OLDER, "", 0.0))
