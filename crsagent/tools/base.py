@@ -3,6 +3,10 @@
 A tool never raises into the planner for bad input: validation failures, unknown ids and refused
 queries come back as a ``ToolOutput`` with ``ok=False`` and an error that says what was wrong, so the
 planner (an LLM or the offline policy) can correct itself. Limits the LLM may overshoot are clamped.
+
+Arguments are validated strictly, as JSON: ``"9742"`` is not an integer and ``5.0`` is not one
+either. Lax coercion would let a string slip past the clamp (which only sees integers) and reach the
+tool unbounded; the strict error goes back to the planner like any other invalid input.
 """
 
 from __future__ import annotations
@@ -99,7 +103,11 @@ class Tool(Generic[InputT]):
         if not isinstance(arguments, dict):
             raise ValueError(f"arguments must be a JSON object, got {type(arguments).__name__}")
         fixed, notices = self._clamped(arguments)
-        return self.input_model.model_validate(fixed), notices
+        try:
+            text = json.dumps(fixed, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:  # a Python caller passed something JSON cannot hold
+            raise ValueError(f"arguments must be plain JSON values ({error})") from None
+        return self.input_model.model_validate_json(text, strict=True), notices
 
     def invoke(self, arguments: dict[str, Any] | str | InputT) -> ToolOutput:
         """Validate, run, and return a ``ToolOutput``; never raises for bad input or refused work."""

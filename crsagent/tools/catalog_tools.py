@@ -70,7 +70,9 @@ class SqlQueryInput(BaseModel):
             "item_attributes(item_id, type, value). Nothing else is allowed."
         ),
     )
-    max_rows: int = Field(default=50, description="At most this many rows come back.")
+    max_rows: int = Field(
+        default=50, ge=SQL_ROWS[0], le=SQL_ROWS[1], description="At most this many rows come back."
+    )
     narrow: bool = Field(
         default=False, description="If true and the result has an `id` column, keep only those candidates."
     )

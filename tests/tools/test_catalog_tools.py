@@ -145,3 +145,26 @@ def test_bus_state_round_trip() -> None:
     assert restored.candidates.tolist() == [3, 4, 1] == bus.candidates.tolist()
     with pytest.raises(ValueError, match="2 scores for 3 candidates"):
         bus.rank(np.asarray([1.0, 2.0]))
+
+
+@pytest.mark.parametrize(
+    ("max_rows", "problem"),
+    [
+        ("9742", "max_rows: Input should be a valid integer"),
+        (3.0, "max_rows: Input should be a valid integer"),
+        ("0", "max_rows: Input should be a valid integer"),
+        ("-5", "max_rows: Input should be a valid integer"),
+        (True, "max_rows: Input should be a valid integer"),
+    ],
+)
+def test_sql_arguments_are_validated_strictly(toolbox: Toolbox, max_rows: object, problem: str) -> None:
+    out = toolbox.call("sql_query", {"sql": "SELECT id FROM items", "max_rows": max_rows})
+    assert not out.ok and out.error is not None
+    assert problem in out.error
+    assert out.data == {}  # the query never ran
+
+
+def test_sql_rows_out_of_range_are_clamped(toolbox: Toolbox) -> None:
+    out = toolbox.call("sql_query", {"sql": "SELECT id FROM items", "max_rows": 0})
+    assert out.ok and len(out.data["rows"]) == 1
+    assert out.notices == ["max_rows=0 is outside 1..200; used 1"]
