@@ -14,6 +14,7 @@ import argparse
 import json
 import random
 import sys
+from pathlib import Path
 
 from crsagent.config import Settings
 from crsagent.data.loaders.redial import DIALOGUES_FILE, MOVIES_FILE, _read_movies, read_dialogues
@@ -22,15 +23,16 @@ SEED = 2026
 SAMPLE_SIZE = 300
 
 
-def sample_messages(size: int = SAMPLE_SIZE, seed: int = SEED) -> list[dict[str, str]]:
-    """The labelled sample: seeker messages in file order, shuffled with ``seed``, the first ``size``."""
-    data_dir = Settings().data_dir
-    if data_dir is None:
-        raise SystemExit("CRSAGENT_DATA_DIR is not set: point it at the folder holding redial/")
-    folder = data_dir / "redial"
+def sample_messages(folder: Path, size: int = SAMPLE_SIZE, seed: int = SEED) -> list[dict[str, str]]:
+    """The labelled sample from the ReDial ``folder``: seeker messages in file order, shuffled with
+    ``seed``, the first ``size``."""
     titles = _read_movies(folder / MOVIES_FILE)
     rows = [
-        {"conversation_id": dialogue.conversation_id, "message_id": message.message_id, "text": message.text_resolved}
+        {
+            "conversation_id": dialogue.conversation_id,
+            "message_id": message.message_id,
+            "text": message.text_resolved,
+        }
         for dialogue in read_dialogues(folder / DIALOGUES_FILE, titles)
         for message in dialogue.seeker_messages()
     ]
@@ -39,12 +41,17 @@ def sample_messages(size: int = SAMPLE_SIZE, seed: int = SEED) -> list[dict[str,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=SAMPLE_SIZE, help="how many messages (default 300)")
     args = parser.parse_args()
     if args.size < 1:
         parser.error(f"--size must be at least 1, got {args.size}")
-    for row in sample_messages(args.size):
+    data_dir = Settings().data_dir
+    if data_dir is None:
+        parser.error("CRSAGENT_DATA_DIR is not set: point it at the folder holding redial/")
+    for row in sample_messages(data_dir / "redial", args.size):
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
