@@ -111,6 +111,8 @@ class PolicyOutcome:
     offered: list[int]
     ranked: list[int]
     reason: str
+    scores: list[float] = field(default_factory=list)
+    """Log-scores of ``ranked``, best first (the belief's, with every shift applied)."""
 
 
 def _seed(session_id: str, actions: int) -> int:
@@ -162,12 +164,14 @@ def run_policy(
     policy = make_policy(config.policy, scored)
     action = policy.decide(state)
     belief = scored.belief(state)
+    positions = belief.top_positions(config.ranked_list_size)
+    ranked = [int(i) for i in belief.candidates[positions]]
+    scores = [float(x) for x in belief.log_scores[positions]]
     limit = config.max_questions_in_a_row
     if isinstance(action, Ask) and limit is not None and memory.questions_in_a_row >= limit:
         items = belief.top_items(config.list_size)
         reason = f"{limit} questions in a row: showing the {len(items)} best of {candidates.size} candidates"
-        return PolicyOutcome(Recommend(items), [], list(belief.top_items(config.ranked_list_size)), reason)
-    ranked = list(belief.top_items(config.ranked_list_size))
+        return PolicyOutcome(Recommend(items), [], ranked, reason, scores)
     if isinstance(action, Ask):
         offered = _offer(belief, state, kg, action.value, config.offer_values)
         p_yes = float(belief.value_probability[action.value])
@@ -176,9 +180,9 @@ def run_policy(
             f"splits {candidates.size} candidates; the top {config.list_size} hold "
             f"{belief.top_mass(config.list_size):.0%} of the belief"
         )
-        return PolicyOutcome(action, offered, ranked, reason)
+        return PolicyOutcome(action, offered, ranked, reason, scores)
     reason = (
         f"{policy.name}: recommending; the top {len(action.items)} of {candidates.size} candidates "
         f"hold {belief.top_mass(len(action.items)):.0%} of the belief"
     )
-    return PolicyOutcome(action, [], ranked, reason)
+    return PolicyOutcome(action, [], ranked, reason, scores)

@@ -20,9 +20,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from crsagent.agent import llm_turn
-from crsagent.agent.decision import constraints_of, filter_candidates, liked_shift, run_policy
+from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
 from crsagent.agent.outcome import Outcome
+from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, tool_shift
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
 from crsagent.agent.runtime import AgentRuntime, default_runtime
@@ -132,17 +133,11 @@ def decide(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal
     return Command(goto="respond", update={"outcome": outcome.model_dump(mode="json")})
 
 
-def _candidates(rt: AgentRuntime, memory: Memory) -> np.ndarray:
-    constraints = constraints_of(memory, rt.kg)
-    prune = rt.config.negative_answers == "prune"
-    return filter_candidates(rt.kg, rt.years, constraints, prune_rejected=prune)
-
-
 def tools(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
     start = time.perf_counter()
-    candidates = _candidates(rt, memory)
+    candidates = memory_candidates(rt, memory)
     filter_record = ToolCallRecord(
         tool="kg_filter",
         arguments=constraints_of(memory, rt.kg).describe(rt.kg),
@@ -176,7 +171,7 @@ def reflect(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Litera
     final = np.asarray(listed, dtype=np.int64)
     if work.plan:  # planned tools may have replaced the graph filter's list: keep what it allows
         allowed = np.zeros(rt.kg.n_items, dtype=bool)
-        allowed[_candidates(rt, memory)] = True
+        allowed[memory_candidates(rt, memory)] = True
         final = final[allowed[final]]
     if final.size == 0:
         retry = _retry(rt, memory, work, state)
@@ -187,25 +182,10 @@ def reflect(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Litera
             goto="respond",
             update={"outcome": outcome.model_dump(mode="json"), "work": work.model_dump(mode="json")},
         )
-    shift = np.zeros(rt.kg.n_items)
-    liked = liked_shift(
-        rt.kg, [rt.dataset.catalog.index_of(i) for i in memory.liked_items], rt.config.liked_weight
+    extra = tool_shift(rt, bus, work)
+    policy = decide_over(
+        rt, memory, final, session_id=work.session_id, extra_shift=extra if extra.any() else None
     )
-    if liked is not None:
-        shift += liked
-    shift += tool_shift(rt, bus, work)
-    with rt.lock:
-        policy = run_policy(
-            rt.model,
-            rt.kg,
-            np.sort(final),
-            constraints_of(memory, rt.kg),
-            memory,
-            rt.config,
-            session_id=work.session_id,
-            never_ask=rt.never_ask,
-            shift=shift if shift.any() else None,
-        )
     catalog = rt.dataset.catalog
     ranked = [catalog.at(i).id for i in policy.ranked]
     if isinstance(policy.action, Ask):
@@ -216,12 +196,18 @@ def reflect(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Litera
             attribute=values[0].type,
             offered=[v.value for v in values],
             ranked=ranked,
+            scores=policy.scores,
             candidates=int(final.size),
         )
     else:
         items = [catalog.at(i).id for i in policy.action.items]
         outcome = Outcome(
-            decision="recommend", reason=policy.reason, items=items, ranked=ranked, candidates=int(final.size)
+            decision="recommend",
+            reason=policy.reason,
+            items=items,
+            ranked=ranked,
+            scores=policy.scores,
+            candidates=int(final.size),
         )
     return Command(
         goto="respond",
@@ -339,6 +325,7 @@ def _trace(state: AgentState, work: TurnWork, outcome: Outcome, memory: Memory, 
         candidates_after=outcome.candidates,
         tool_calls=work.tool_calls,
         ranked_ids=outcome.ranked,
+        ranked_scores=outcome.scores,
         relaxations=work.relaxations,
         dropped_titles=work.dropped_titles,
         llm_calls=work.llm_calls,

@@ -16,6 +16,7 @@ class Outcome(BaseModel):
     attribute: str | None = Field(default=None, description="Attribute type asked about.")
     offered: list[str] = Field(default_factory=list, description="Values offered (labels).")
     ranked: list[str] = Field(default_factory=list, description="The ranked list the trace logs.")
+    scores: list[float] = Field(default_factory=list, description="Scores of ``ranked``, best first.")
     candidates: int = 0
     asked_item: str | None = None
     asked_attribute: str | None = None

@@ -68,6 +68,9 @@ class Trace(BaseModel):
         default_factory=list,
         description="The agent's ranked list for this turn (top 50), whatever it shows: Recall@k reads it.",
     )
+    ranked_scores: list[float] = Field(
+        default_factory=list, description="The scores of ``ranked_ids`` (log-scale, higher is better)."
+    )
     relaxations: list[str] = Field(
         default_factory=list, description="Constraints dropped because nothing matched them."
     )

@@ -32,6 +32,7 @@ from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.grounding import Grounder
 from crsagent.tools.toolbox import Toolbox
+from crsagent.understanding.spotter import CatalogSpotter
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class AgentRuntime:
     grounder: Grounder
     tools: ToolContext
     config: AgentConfig
+    spotter: CatalogSpotter
     chat_model: ChatModel | None = None
     years: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     never_ask: list[int] = field(default_factory=list)
@@ -88,6 +90,7 @@ class AgentRuntime:
             grounder=grounder,
             tools=tools,
             config=config,
+            spotter=CatalogSpotter(dataset.catalog).prepare(),
             chat_model=chat_model,
             years=item_years(kg),
             never_ask=never_ask,

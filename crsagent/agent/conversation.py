@@ -1,0 +1,122 @@
+"""The stateless entry point: a whole conversation in (both roles, as an OpenAI chat request carries
+it), the agent's reply to its last user message and its full ranking out.
+
+Earlier messages are replayed into the agent's memory without running the policy: a user message
+is understood against what the assistant message before it showed (items it named count as shown,
+so "the second one" or "seen it" is feedback on them); an assistant message's named items become
+the shown list. The last user message then runs the same graph as a session turn, so both entry
+points share one implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crsagent.agent.memory import Memory, apply_turn
+from crsagent.agent.reply import Reply
+from crsagent.errors import CrsAgentError
+
+if TYPE_CHECKING:
+    from crsagent.agent.runtime import AgentRuntime
+
+# One conversation may carry at most this many messages (a typed limit; a longer history is cut
+# from the front, and the trace says so).
+MAX_MESSAGES = 200
+
+
+class ConversationInputError(CrsAgentError, ValueError):
+    """A message list the agent cannot read (bad roles, no user message, wrong types)."""
+
+
+class ChatMessage(BaseModel):
+    """One message of a conversation."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "user", "assistant"] = Field(description="Who wrote it.")
+    content: str = Field(description="The text.")
+
+
+class RankedItem(BaseModel):
+    """One item of the agent's ranking."""
+
+    id: str = Field(description="Catalog id.")
+    title: str = Field(description="Catalog title.")
+    score: float = Field(description="Log-scale score; higher is better.")
+
+
+class ConversationReply(BaseModel):
+    """The reply to a conversation's last user message and the ranking behind it."""
+
+    reply: Reply
+    ranking: list[RankedItem] = Field(
+        description="The agent's ranking at this point (top ``ranked_list_size``, best first), whatever it shows."
+    )
+
+
+def parse_messages(messages: Sequence[ChatMessage | Mapping[str, Any]]) -> list[ChatMessage]:
+    """Validated messages; a clear error names the first bad one."""
+    if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
+        raise ConversationInputError(f"messages must be a list of messages, got {type(messages).__name__}")
+    parsed: list[ChatMessage] = []
+    for position, message in enumerate(messages):
+        if isinstance(message, ChatMessage):
+            parsed.append(message)
+            continue
+        try:
+            parsed.append(ChatMessage.model_validate(message))
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise ConversationInputError(f"messages[{position}].{where}: {problem['msg']}") from None
+    if not any(message.role == "user" for message in parsed):
+        raise ConversationInputError("messages hold no user message to answer")
+    return parsed
+
+
+def split_last_user(messages: list[ChatMessage]) -> tuple[list[ChatMessage], str]:
+    """The history before the last user message, and that message's text."""
+    last = max(i for i, message in enumerate(messages) if message.role == "user")
+    return messages[:last], messages[last].content
+
+
+def replay(
+    rt: AgentRuntime, history: list[ChatMessage], memory: Memory | None = None
+) -> tuple[Memory, list[dict[str, str]]]:
+    """The memory and transcript after ``history`` (no policy runs)."""
+    memory = memory or Memory()
+    transcript: list[dict[str, str]] = []
+    pending_user: str | None = None
+    for message in history:
+        if message.role == "system":
+            continue
+        if message.role == "user":
+            turn = rt.nlu.understand(message.content, memory.context())
+            memory, _ = apply_turn(memory, turn, rt.kg)
+            memory.question = None
+            if pending_user is not None:
+                transcript.append({"user": pending_user, "agent": ""})
+            pending_user = message.content
+            continue
+        shown = shown_items(rt, message.content, memory)
+        memory.shown = shown
+        memory.question = None
+        if shown:
+            memory.actions += 1
+        transcript.append({"user": pending_user or "", "agent": message.content})
+        pending_user = None
+    if pending_user is not None:
+        transcript.append({"user": pending_user, "agent": ""})
+    return memory, transcript
+
+
+def shown_items(rt: AgentRuntime, text: str, memory: Memory) -> list[str]:
+    """Catalog ids of the titles an assistant message names, in order (each once)."""
+    ids: list[str] = []
+    for mention in rt.spotter.spot(text, expect=memory.shown):
+        if mention.is_title and mention.targets and mention.targets[0] not in ids:
+            ids.append(mention.targets[0])
+    return ids
