@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from crsagent.commands.common import settings_from_args, with_data_options
+from crsagent.commands.common import port_number, settings_from_args, with_data_options
 from crsagent.config import Settings
 from crsagent.errors import CrsAgentError
 
@@ -32,16 +32,6 @@ class ChatOptions(BaseModel):
     )
     list_size: int = Field(default=5, ge=1, le=10)
     policy: Literal["info-gain", "scpr", "max-entropy"] = "info-gain"
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
-    return port
 
 
 def options_from_args(args: argparse.Namespace, settings: Settings) -> ChatOptions:
@@ -124,7 +114,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
         "--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)"
     )
     parser.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)"
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
         "--sessions", type=Path, default=None, help="SQLite file of the sessions (default: in the cache dir)"

@@ -23,3 +23,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if getattr(args, "cache_dir", None) is not None:
         overrides["cache_dir"] = args.cache_dir
     return Settings.model_validate(overrides)
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 for a free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+    return port
