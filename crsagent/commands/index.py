@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crsagent.commands.common import settings_from_args, with_data_options
@@ -12,6 +13,7 @@ from crsagent.errors import CrsAgentError
 
 if TYPE_CHECKING:
     from crsagent.data.dataset import Dataset
+    from crsagent.tools.embeddings import CatalogEmbedder
     from crsagent.tools.vector_index import VectorIndex
 
 EMBEDDER_CHOICES = ("auto", "minilm", "hashing")
@@ -28,7 +30,7 @@ def _with_index_options(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         "--embedder",
         choices=EMBEDDER_CHOICES,
         default="auto",
-        help="auto: MiniLM when the 'ml' extra is installed, else hashing",
+        help="auto: MiniLM when the 'ml' extra is installed, else hashing (query: the index's own)",
     )
     return parser
 
@@ -44,29 +46,62 @@ def _parse_where(values: list[str]) -> dict[str, list[str]]:
     return attributes
 
 
+def _progress(done: int, total: int) -> None:
+    # Whole lines (a log or a pipe shows them as they come), one per batch of items.
+    print(f"embedded {done} / {total} items", file=sys.stderr, flush=True)
+
+
+def _built_embedder(
+    args: argparse.Namespace, dataset: Dataset, style: str, cache_dir: Path
+) -> CatalogEmbedder:
+    """The embedder the stored index was built with: a query embedded any other way would compare
+    vectors of different spaces (or silently build a second index). No index: say how to build one."""
+    from crsagent.tools.embeddings import embedder_from_fingerprint, make_embedder
+    from crsagent.tools.vector_index import built_fingerprints
+
+    built = built_fingerprints(dataset.catalog, style, cache_dir)  # pyright: ignore[reportArgumentType]
+    build_command = f"crsagent index build --dataset {args.dataset} --style {style}"
+    if not built:
+        raise CrsAgentError(
+            f"no {style} vector index of {dataset.name!r} under {cache_dir} yet: build it first with "
+            f"`{build_command} --embedder hashing` (or minilm)"
+        )
+    if args.embedder == "auto":
+        # Two indexes (both embedders built): the better one, MiniLM, sorts first.
+        return embedder_from_fingerprint(
+            min(built, key=lambda fingerprint: not fingerprint.startswith("minilm"))
+        )
+    wanted = make_embedder(args.embedder)
+    if wanted.fingerprint not in built:
+        raise CrsAgentError(
+            f"the {style} index of {dataset.name!r} is built with {', '.join(built)}, not {wanted.fingerprint}: "
+            f"drop --embedder (the index's own is used) or run `{build_command} --embedder {args.embedder}`"
+        )
+    return wanted
+
+
 def _open_index(
-    args: argparse.Namespace, *, style: str, rebuild: bool = False
+    args: argparse.Namespace, *, style: str, rebuild: bool = False, build: bool = True
 ) -> tuple[Dataset, VectorIndex]:
+    """The index of ``args.dataset``: built when ``build``, else only the one already built."""
     from crsagent.data.registry import load_dataset
     from crsagent.tools.embeddings import make_embedder
     from crsagent.tools.vector_index import VectorIndex, VectorIndexConfig
 
     settings = settings_from_args(args)
     dataset = load_dataset(args.dataset, settings=settings)
-
-    def progress(done: int, total: int) -> None:
-        print(f"\r{done} / {total} items", end="", file=sys.stderr, flush=True)
-
+    if build:
+        embedder = make_embedder(args.embedder)
+    else:
+        embedder = _built_embedder(args, dataset, style, settings.cache_dir)
     index = VectorIndex.open(
         dataset.catalog,
-        make_embedder(args.embedder),
+        embedder,
         cache_dir=settings.cache_dir,
         config=VectorIndexConfig(style=style),  # pyright: ignore[reportArgumentType]
         rebuild=rebuild,
-        progress=None if getattr(args, "quiet", False) else progress,
+        progress=None if getattr(args, "quiet", False) else _progress,
     )
-    if index.build_seconds is not None and not getattr(args, "quiet", False):
-        print(file=sys.stderr)
     return dataset, index
 
 
@@ -81,7 +116,7 @@ def _index_query(args: argparse.Namespace) -> int:
     from crsagent.tools.vector_index import where_attributes
 
     where = where_attributes(_parse_where(args.where), year_min=args.year_min, year_max=args.year_max)
-    dataset, index = _open_index(args, style=args.style)
+    dataset, index = _open_index(args, style=args.style, build=False)
     hits = index.search(args.text, k=args.k, where=where)
     rows = [
         {"item_id": item_id, "score": round(score, 4), "title": dataset.catalog.get(item_id).title}
@@ -136,7 +171,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     query.add_argument("--year-max", type=int, help="latest release year")
     query.add_argument("--style", choices=("full", "title"), default="full", help="which index to search")
     query.add_argument("--json", action="store_true", help="print JSON")
-    query.add_argument("--quiet", action="store_true", help="no progress output while building")
     query.set_defaults(handler=_index_query)
 
     ground = _with_index_options(actions.add_parser("ground", help="ground names to catalog ids"))

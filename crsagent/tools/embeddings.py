@@ -204,6 +204,19 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
 CatalogEmbedder = HashingEmbedder | MiniLMEmbedder
 
 
+_HASHING_FINGERPRINT = re.compile(r"hash(\d+)n(\d+)")
+
+
+def embedder_from_fingerprint(fingerprint: str) -> CatalogEmbedder:
+    """The embedder whose ``fingerprint`` this is (the one a stored index was built with)."""
+    if fingerprint == MiniLMEmbedder(batch_size=1).fingerprint:
+        return make_embedder("minilm")
+    match = _HASHING_FINGERPRINT.fullmatch(fingerprint)
+    if match is None:
+        raise ValueError(f"unknown embedder fingerprint {fingerprint!r}")
+    return HashingEmbedder(dimension=int(match[1]), ngram=int(match[2]))
+
+
 def make_embedder(kind: str = "auto") -> CatalogEmbedder:
     """``"minilm"``, ``"hashing"``, or ``"auto"``: MiniLM when the ``ml`` extra is installed, else hashing."""
     if kind not in EMBEDDER_KINDS:

@@ -12,7 +12,7 @@ from crsagent.commands import index
 from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
 from crsagent.errors import CrsAgentError
-from crsagent.tools.embeddings import HashingEmbedder
+from crsagent.tools.embeddings import HashingEmbedder, embedder_from_fingerprint
 from crsagent.tools.vector_index import (
     VectorIndex,
     VectorIndexConfig,
@@ -211,3 +211,40 @@ def test_index_ground_prints_matches(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "The Godfather -> demo-" in out
     assert "Zzyzx Qwerty -> not in catalog" in out
+
+
+def test_index_query_uses_the_embedder_the_index_was_built_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["--dataset", "demo", "--cache-dir", str(tmp_path)]
+    assert _run_index_command(["index", "build", *common, "--embedder", "hashing"]) == 0
+    progress = capsys.readouterr().err.splitlines()
+    assert progress and progress[-1] == "embedded 163 / 163 items"  # whole lines, no carriage returns
+    before = _collections(tmp_path)
+    # --embedder auto (the default) would pick MiniLM when the ml extra is there: the query must not.
+    assert _run_index_command(["index", "query", "space adventure", *common, "-k", "2", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert _collections(tmp_path) == before  # nothing new was embedded
+
+
+def test_index_query_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:
+    argv = ["index", "query", "x", "--dataset", "demo", "--cache-dir", str(tmp_path)]
+    with pytest.raises(
+        CrsAgentError, match=r"no full vector index of 'demo'.*crsagent index build --dataset demo"
+    ):
+        _run_index_command(argv)
+    assert _collections(tmp_path) == []
+
+
+def test_index_query_with_another_embedder_than_the_index_fails_clearly(tmp_path: Path) -> None:
+    common = ["--dataset", "demo", "--cache-dir", str(tmp_path)]
+    assert _run_index_command(["index", "build", *common, "--embedder", "hashing", "--quiet"]) == 0
+    with pytest.raises(CrsAgentError, match="built with hash512n3, not minilm-l6-v2"):
+        _run_index_command(["index", "query", "x", *common, "--embedder", "minilm"])
+
+
+def test_embedders_come_back_from_their_fingerprints() -> None:
+    hashing = HashingEmbedder(dimension=128, ngram=4)
+    assert embedder_from_fingerprint(hashing.fingerprint).fingerprint == hashing.fingerprint
+    with pytest.raises(ValueError, match="unknown embedder fingerprint"):
+        embedder_from_fingerprint("word2vec")
