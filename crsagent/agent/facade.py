@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,23 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from crsagent.agent.config import AgentConfig
+from crsagent.agent.conversation import (
+    MAX_MESSAGES,
+    ChatMessage,
+    ConversationReply,
+    RankedItem,
+    parse_messages,
+    replay,
+    split_last_user,
+)
 from crsagent.agent.graph import compile_graph
+from crsagent.agent.memory import Memory
+from crsagent.agent.ranking import rank_memory
 from crsagent.agent.reply import Reply
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.session_locks import SessionLocks
 from crsagent.agent.state import AgentState, TurnWork
+from crsagent.agent.templates import reading_title
 from crsagent.agent.turn_rollback import rollback_on_failure
 from crsagent.agent.turns import Intent, UserTurn
 from crsagent.config import Settings
@@ -42,6 +54,8 @@ from crsagent.llm.protocol import ChatModel
 # not reach an LLM prompt or the NLU whole.
 MAX_INPUT_CHARS = 4000
 MAX_SESSION_ID_CHARS = 200
+# The thread name of stateless calls (their graph has no checkpointer, so nothing is kept under it).
+STATELESS_SESSION = "stateless"
 
 
 class AgentInputError(CrsAgentError, ValueError):
@@ -71,6 +85,8 @@ class Agent:
         self.graph = compile_graph(self.checkpointer)
         # Turns of one session run one at a time (two at once would both read the same checkpoint).
         self._session_locks = SessionLocks()
+        # The stateless entry point keeps nothing between calls: the same graph, no checkpointer.
+        self.stateless_graph = compile_graph()
 
     @classmethod
     def from_dataset(
@@ -181,6 +197,41 @@ class Agent:
             if final is None or final.get("reply") is None:
                 raise CrsAgentError("the agent's graph ended without a reply")
         yield Reply.model_validate(final["reply"])
+
+    def respond(
+        self, messages: Sequence[ChatMessage | Mapping[str, Any]], *, user: int | None = None
+    ) -> ConversationReply:
+        """Answer the last user message of a whole conversation (both roles, OpenAI-style dicts or
+        ``ChatMessage``), statelessly: the reply and the agent's ranking at that point.
+
+        Items an assistant message names count as shown, and what the user said about them as
+        feedback. Nothing is stored; ``chat`` is the same agent with a session.
+        """
+        parsed = parse_messages(messages)
+        history, text = split_last_user(parsed)
+        state, config = self._run(text, STATELESS_SESSION, None, user)
+        # A very long history keeps its newest messages only (the limit bounds the replay's cost).
+        memory, transcript = replay(self.runtime, history[-MAX_MESSAGES:])
+        memory.user = user
+        state["memory"] = memory.model_dump(mode="json")
+        state["transcript"] = transcript
+        result = self.stateless_graph.invoke(state, config, context=self.runtime)
+        reply = Reply.model_validate(result["reply"])
+        ids, scores = reply.trace.ranked_ids, reply.trace.ranked_scores
+        if not ids:
+            ids, scores = rank_memory(self.runtime, Memory.model_validate(result["memory"]), STATELESS_SESSION)
+        catalog = self.catalog
+        ranking = [
+            RankedItem(id=item_id, title=reading_title(catalog.get(item_id).title), score=score)
+            for item_id, score in zip(ids, scores, strict=True)
+        ]
+        return ConversationReply(reply=reply, ranking=ranking)
+
+    async def arespond(
+        self, messages: Sequence[ChatMessage | Mapping[str, Any]], *, user: int | None = None
+    ) -> ConversationReply:
+        """``respond`` in a worker thread."""
+        return await asyncio.to_thread(self.respond, messages, user=user)
 
     def feedback(self, session_id: str, item_id: str, liked: bool) -> Reply:
         """A like / dislike on a shown item (UI buttons): the same as saying it, without the NLU."""
