@@ -10,12 +10,12 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from crsagent.commands import chat, data, index, mcp, repl
+from crsagent.commands import chat, data, index, mcp, repl, serve
 from crsagent.commands import eval as evaluation
 from crsagent.errors import CrsAgentError
 
 # Each module adds one command group; new features register theirs here.
-COMMAND_MODULES = (chat, data, index, evaluation, repl, mcp)
+COMMAND_MODULES = (chat, data, index, evaluation, repl, serve, mcp)
 
 
 def build_parser() -> argparse.ArgumentParser:
