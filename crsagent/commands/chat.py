@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from crsagent.commands.common import port_number, settings_from_args, with_data_options
 from crsagent.config import Settings
 from crsagent.errors import CrsAgentError
+from crsagent.ui.settings import UISettings
 
 if TYPE_CHECKING:  # gradio and the agent load when the command runs, not at CLI start
     import gradio as gr
@@ -24,7 +26,10 @@ class ChatOptions(BaseModel):
     """What ``crsagent chat`` serves, resolved from the command line and the settings."""
 
     dataset: str = Field(description="Dataset the UI opens on (a name or a folder).")
-    llm: str | None = Field(description="Model string, None for the offline mode.")
+    llm: str | None = Field(description="Model string the UI opens with, None for the offline mode.")
+    ui: UISettings = Field(
+        default_factory=UISettings, description="LLMs offered to visitors, and the server's limits."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="0 picks a free port.")
     sessions: Path | None = Field(
@@ -34,15 +39,44 @@ class ChatOptions(BaseModel):
     policy: Literal["info-gain", "scpr", "max-entropy"] = "info-gain"
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
+        return value
+
+    return parse
+
+
 def options_from_args(args: argparse.Namespace, settings: Settings) -> ChatOptions:
-    """Options from the command line; the dataset / LLM fall back to the settings, then demo / offline."""
+    """Options from the command line; the dataset / LLM fall back to the settings, then demo / offline.
+
+    ``--llm`` may be repeated: the first opens, all are offered (with offline and ``CRSAGENT_UI_LLMS``).
+    """
     from crsagent.ui.sessions import default_dataset, llm_choice
 
     dataset = default_dataset(settings) if args.dataset in (None, "default") else args.dataset
-    llm = llm_choice(args.llm) if args.llm is not None else settings.llm_model
+    llms = [llm_choice(text) for text in args.llm or []]
+    llm = llms[0] if llms else settings.llm_model
+    overrides: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("max_agents", args.max_agents),
+            ("concurrent_turns", args.concurrency),
+            ("allow_any_llm", args.allow_any_llm or None),
+        )
+        if value is not None
+    }
+    ui = UISettings(**overrides)  # type: ignore[arg-type]  # validated: the environment, then these
+    offered = [*ui.llms, *(m for m in llms[1:] if m is not None)]
     return ChatOptions(
         dataset=dataset,
         llm=llm,
+        ui=ui.model_copy(update={"llms": list(dict.fromkeys(offered))}),
         host=args.host,
         port=args.port,
         sessions=args.sessions,
@@ -69,20 +103,25 @@ def serve(options: ChatOptions, settings: Settings) -> tuple[gr.Blocks, str]:
     """Build the agent for the opening dataset, then start the app in the background; (app, URL)."""
     from crsagent.agent.config import AgentConfig
     from crsagent.ui.app import build_app, launch
-    from crsagent.ui.sessions import AgentPool, agent_factory, available_datasets
+    from crsagent.ui.choices import Offer
+    from crsagent.ui.pool import AgentPool
+    from crsagent.ui.sessions import agent_factory, available_datasets
 
     config = AgentConfig(list_size=options.list_size, policy=options.policy)
-    pool = AgentPool(agent_factory(settings, config=config, checkpoint_path=options.sessions))
+    factory = agent_factory(settings, config=config, checkpoint_path=options.sessions)
+    pool = AgentPool(factory, max_agents=options.ui.max_agents)
     pool.get(options.dataset, options.llm)  # fail here, with a clear error, rather than in the page
-    app = build_app(
-        pool,
+    offer = Offer.build(
         dataset=options.dataset,
-        llm=options.llm,
         datasets=available_datasets(settings, current=options.dataset),
-        secret=browser_secret(settings),
+        llm=options.llm,
+        llms=list(options.ui.llms),
+        allow_any_llm=options.ui.allow_any_llm,
+        max_llm_chars=options.ui.max_llm_chars,
     )
+    app = build_app(pool, offer, secret=browser_secret(settings), settings=options.ui)
     try:
-        url = launch(app, host=options.host, port=options.port or None)
+        url = launch(app, host=options.host, port=options.port or None, settings=options.ui)
     except OSError as error:
         raise CrsAgentError(
             f"cannot serve on {options.host}:{options.port} ({error}); pass another --port"
@@ -94,7 +133,10 @@ def _chat(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     options = options_from_args(args, settings)
     app, url = serve(options, settings)
-    print(f"crsagent chat: {options.dataset}, LLM {options.llm or 'offline'}; open {url} (Ctrl+C stops)")
+    print(
+        f"crsagent chat: {options.dataset}, LLM {options.llm or 'offline'}; open {url} (Ctrl+C stops)",
+        flush=True,
+    )
     app.block_thread()
     return 0
 
@@ -107,8 +149,27 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     )
     parser.add_argument(
         "--llm",
+        action="append",
         default=None,
-        help="model string (openai:..., vllm-server:URL#model, scripted:FILE) or 'offline'",
+        help="model string (openai:..., vllm-server:URL#model, scripted:FILE) or 'offline'; repeat it "
+        "to offer several (the first opens); visitors choose among these and offline",
+    )
+    parser.add_argument(
+        "--allow-any-llm",
+        action="store_true",
+        help="let visitors type any model string (off: a typed URL would make this server a proxy)",
+    )
+    parser.add_argument(
+        "--max-agents",
+        type=_bounded(1, 64),
+        default=None,
+        help="agents kept built, one per dataset and LLM, least recently used dropped (default: 3)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_bounded(1, 64),
+        default=None,
+        help="turns served at once over all sessions; one at a time per session (default: 8)",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)"

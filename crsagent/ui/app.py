@@ -2,27 +2,40 @@
 
 Presentation only: each handler calls the agent (``stream``, ``feedback``, ``history``) and renders
 what it returns with ``crsagent.ui.render``. The browser keeps a ``SessionView`` in localStorage
-(``gr.BrowserState``), so a page reload resumes the same session from the agent's checkpointer.
-Handlers return ``{component: value}`` dicts: a component left out keeps its value.
+(``gr.BrowserState``), so a page reload resumes the same session from the agent's checkpointer —
+after the server has checked the view's signed handle (a session id alone opens nothing).
+Sessions are served side by side, one turn at a time each (``crsagent.ui.turns``); a message sent
+during a turn waits for it. Handlers return ``{component: value}`` dicts: a component left out keeps
+its value. The page's handlers are private to it; clients use the named endpoints of
+``crsagent.ui.api``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
 from crsagent.agent.reply import Reply
+from crsagent.errors import CrsAgentError
 from crsagent.ui import render
+from crsagent.ui.api import TURN_GROUP, ApiEndpoints
+from crsagent.ui.binding import SessionSigner
+from crsagent.ui.choices import Offer
 from crsagent.ui.layout import CSS, Widgets, build_layout, hide_quick_replies, view_updates
 from crsagent.ui.optional import gr
-from crsagent.ui.sessions import AgentPool, ChatAgent, SessionView, llm_choice, llm_label
+from crsagent.ui.pool import AgentPool
+from crsagent.ui.service import ChatService
+from crsagent.ui.sessions import SessionView, llm_label
+from crsagent.ui.settings import UISettings
+from crsagent.ui.turns import SessionBusyError, SessionGate, SessionSlot, run_in_turn
 
 logger = logging.getLogger(__name__)
 
 Messages = list[dict[str, str]]
 Updates = dict[Any, Any]
+Emit = Callable[[Updates], None]
 
 
 def _user(text: str) -> dict[str, str]:
@@ -33,35 +46,38 @@ def _agent(markdown: str) -> dict[str, str]:
     return {"role": "assistant", "content": markdown}
 
 
+def _notice(text: str) -> dict[str, str]:
+    return _agent(render.notice_message(text))
+
+
 class ChatApp:
-    """The handlers, bound to a pool of agents, the page's widgets and the defaults of a fresh tab."""
+    """The page's handlers, over the shared ``ChatService`` and the page's widgets."""
 
-    def __init__(
-        self, pool: AgentPool, widgets: Widgets, *, dataset: str, llm: str | None, datasets: list[str]
-    ):
-        self.pool = pool
+    def __init__(self, service: ChatService, widgets: Widgets) -> None:
+        self.service = service
         self.w = widgets
-        self.dataset = dataset
-        self.llm = llm
-        self.datasets = datasets
 
-    def _agent_for(self, view: SessionView) -> ChatAgent:
-        return self.pool.get(view.dataset, view.llm)
+    @property
+    def offer(self) -> Offer:
+        return self.service.offer
 
-    def _view(self, stored: object) -> SessionView:
-        return SessionView.from_browser(stored) or SessionView.new(self.dataset, self.llm)
+    def _view(self, stored: object) -> tuple[SessionView, Messages]:
+        """The tab's verified session, or a fresh one with a notice saying why."""
+        view, notice = self.service.from_browser(stored)
+        if view is None:
+            return self.service.fresh(), [_notice(notice)] if notice else []
+        return view, []
 
     def _chat(self, messages: Messages) -> Updates:
         return {self.w.chatbot: messages, self.w.messages: messages}
 
     def _page(self, view: SessionView, messages: Messages) -> Updates:
         """The whole page for ``view``: chat, cards, quick replies, trace and the selectors."""
-        datasets = self.datasets if view.dataset in self.datasets else [view.dataset, *self.datasets]
-        llms = list(dict.fromkeys([llm_label(None), llm_label(self.llm), llm_label(view.llm)]))
+        llms = list(dict.fromkeys([*self.offer.llm_labels(), llm_label(view.llm)]))
         return {
             **self._chat(messages),
             **view_updates(self.w, view),
-            self.w.dataset: gr.update(choices=datasets, value=view.dataset),
+            self.w.dataset: gr.update(choices=self.offer.datasets, value=view.dataset),
             self.w.llm: gr.update(choices=llms, value=llm_label(view.llm)),
         }
 
@@ -69,14 +85,13 @@ class ChatApp:
 
     def restore(self, stored: object) -> Updates:
         """Page load: resume the stored session (redrawn from the agent's history), or start one."""
-        view = self._view(stored)
-        messages: Messages = []
+        view, messages = self._view(stored)
         try:
-            history = self._agent_for(view).history(view.session_id)
+            history = self.service.agent(view).history(view.session_id)
         except Exception as error:  # e.g. the stored dataset is gone: say so, open the defaults
             logger.exception("cannot resume session %s on %s", view.session_id, view.dataset)
-            view = SessionView.new(self.dataset, self.llm)
-            messages.append(_agent(render.notice_message(f"Could not resume the last session: {error}")))
+            view = self.service.fresh()
+            messages.append(_notice(f"Could not resume the last session: {error}"))
         else:
             for user_text, agent_text in history:
                 messages += [_user(user_text), _agent(render.md_text(agent_text))]
@@ -84,13 +99,18 @@ class ChatApp:
 
     def new_session(self, stored: object) -> Updates:
         """A fresh conversation on the same dataset and LLM."""
-        current = self._view(stored)
-        return self._page(SessionView.new(current.dataset, current.llm), [])
+        current, _ = self._view(stored)
+        return self._page(SessionView.new(current.dataset, current.llm, self.service.signer), [])
 
     def switch(self, dataset: str, llm_text: str, messages: Messages, stored: object) -> Iterator[Updates]:
-        """Another dataset or LLM: a new session on its agent, or a notice and no change if it fails."""
-        current = self._view(stored)
-        llm = llm_choice(llm_text)
+        """Another dataset or LLM (among those offered): a new session on its agent, or a notice."""
+        current, notices = self._view(stored)
+        messages = [*messages, *notices]
+        try:
+            dataset, llm = self.offer.check_dataset(dataset), self.offer.check_llm(llm_text)
+        except CrsAgentError as error:  # not offered here: say so, stay where the tab was
+            yield self._page(current, [*messages, _notice(str(error))])
+            return
         if (dataset, llm) == (current.dataset, current.llm):
             yield self._page(current, messages)
             return
@@ -99,64 +119,103 @@ class ChatApp:
             "(the first time on a dataset builds its graph and models: up to a minute or two)"
         }
         try:
-            self.pool.get(dataset, llm)
+            self.service.pool.get(dataset, llm)
         except Exception as error:  # a bad model string, a dataset that will not load: shown, nothing lost
             logger.exception("cannot open %s with LLM %s", dataset, llm_label(llm))
-            notice = render.notice_message(f"Could not open {dataset} with LLM {llm_label(llm)}: {error}")
-            yield self._page(current, [*messages, _agent(notice)])
+            notice = f"Could not open {dataset} with LLM {llm_label(llm)}: {error}"
+            yield self._page(current, [*messages, _notice(notice)])
             return
-        yield self._page(SessionView.new(dataset, llm), [])
+        yield self._page(SessionView.new(dataset, llm, self.service.signer), [])
 
     # --- conversation -------------------------------------------------------------------------
+
+    def _in_turn(self, view: SessionView, work: Callable[[SessionSlot, Emit], None]) -> Iterator[Updates]:
+        """Run ``work`` as the session's turn: after the turns already running or waiting in it."""
+        if self.service.gate.waiting(view.session_id):
+            yield {self.w.box: "", self.w.status: "Your message waits for the turn in progress…"}
+        try:
+            yield from run_in_turn(self.service.gate, view.session_id, work)
+        except SessionBusyError as error:
+            gr.Warning(str(error))
+            yield {}
 
     def send(self, text: str, messages: Messages, stored: object) -> Iterator[Updates]:
         """One user message: the reply streams into the chat, then cards, quick replies and trace."""
         if not text or not text.strip():
             yield {}
             return
-        view = self._view(stored)
+        view, notices = self._view(stored)
+
+        def work(slot: SessionSlot, emit: Emit) -> None:
+            # A message that waited starts from what the turn before it left, not from the page's
+            # values of when it was sent.
+            chat = (
+                slot.messages
+                if slot.view is not None and slot.messages is not None
+                else [*messages, *notices]
+            )
+            slot.messages, slot.view = self._turn(text, chat, slot.view or view, emit)
+
+        yield from self._in_turn(view, work)
+
+    def _turn(
+        self, text: str, messages: Messages, view: SessionView, emit: Emit
+    ) -> tuple[Messages, SessionView]:
         messages = [*messages, _user(text), _agent("…")]
-        yield {self.w.box: "", **self._chat(messages), **hide_quick_replies(self.w)}
+        emit({self.w.box: "", **self._chat(messages), **hide_quick_replies(self.w)})
         streamed = ""
         reply: Reply | None = None
         try:
-            for part in self._agent_for(view).stream(text, session_id=view.session_id):
+            for part in self.service.agent(view).stream(text, session_id=view.session_id):
                 if isinstance(part, Reply):
                     reply = part
                     continue
                 streamed += part
                 messages[-1] = _agent(render.md_text(streamed))
-                yield self._chat(messages)
+                emit(self._chat(list(messages)))
         except Exception as error:  # the conversation goes on: show what failed, keep the session
             logger.exception("a turn failed in session %s", view.session_id)
             reply = None
             streamed = f"Sorry, that turn failed: {error}"
         if reply is None:
-            messages[-1] = _agent(
-                render.notice_message(streamed or "The agent ended the turn without a reply.")
-            )
-            yield {**self._chat(messages), **view_updates(self.w, view)}
-            return
+            messages[-1] = _notice(streamed or "The agent ended the turn without a reply.")
+            emit({**self._chat(messages), **view_updates(self.w, view)})
+            return messages, view
         messages[-1] = _agent(render.agent_message(reply))
         view = view.after(reply, render.trace_markdown(reply.trace))
-        yield {**self._chat(messages), **view_updates(self.w, view)}
+        emit({**self._chat(messages), **view_updates(self.w, view)})
+        return messages, view
 
-    def feedback(self, slot: int, liked: bool, messages: Messages, stored: object) -> Updates:
-        """The like / dislike button of card ``slot``: tell the agent, show its answer."""
-        view = self._view(stored)
-        if slot >= len(view.items):  # a stale page: the card is gone
-            return {}
-        item = view.items[slot]
-        messages = [*messages, _user(f"{'I like' if liked else 'Not for me:'} {item.title}")]
-        try:
-            reply = self._agent_for(view).feedback(view.session_id, item.id, liked)
-        except Exception as error:  # shown in the chat; the session stays usable
-            logger.exception("feedback failed in session %s", view.session_id)
-            messages.append(_agent(render.notice_message(f"Sorry, the feedback failed: {error}")))
-            return self._chat(messages)
-        messages.append(_agent(render.agent_message(reply)))
-        view = view.with_feedback(item.id, liked).after(reply, render.trace_markdown(reply.trace))
-        return {**self._chat(messages), **view_updates(self.w, view)}
+    def feedback(self, slot_index: int, liked: bool, messages: Messages, stored: object) -> Iterator[Updates]:
+        """The like / dislike button of card ``slot_index``: tell the agent, show its answer."""
+        view, notices = self._view(stored)
+        if slot_index >= len(view.items):  # a stale page: the card is gone
+            yield {}
+            return
+        item = view.items[slot_index]  # the card the person saw when clicking
+
+        def work(slot: SessionSlot, emit: Emit) -> None:
+            current = slot.view or view
+            chat = (
+                slot.messages
+                if slot.view is not None and slot.messages is not None
+                else [*messages, *notices]
+            )
+            chat = [*chat, _user(f"{'I like' if liked else 'Not for me:'} {item.title}")]
+            try:
+                reply = self.service.agent(current).feedback(current.session_id, item.id, liked)
+            except Exception as error:  # shown in the chat; the session stays usable
+                logger.exception("feedback failed in session %s", current.session_id)
+                chat.append(_notice(f"Sorry, the feedback failed: {error}"))
+                emit(self._chat(chat))
+                slot.messages, slot.view = chat, current
+                return
+            chat.append(_agent(render.agent_message(reply)))
+            current = current.with_feedback(item.id, liked).after(reply, render.trace_markdown(reply.trace))
+            emit({**self._chat(chat), **view_updates(self.w, current)})
+            slot.messages, slot.view = chat, current
+
+        yield from self._in_turn(view, work)
 
     def quick_reply(self, answer: str, messages: Messages, stored: object) -> Iterator[Updates]:
         """A quick-reply button: its label is sent as the user's message (and streams like one)."""
@@ -164,40 +223,68 @@ class ChatApp:
 
     # --- wiring -------------------------------------------------------------------------------
 
-    def wire(self, app: gr.Blocks) -> None:
-        """Attach every handler to its events."""
+    def wire(self, app: gr.Blocks, concurrent_turns: int) -> None:
+        """Attach every handler to its events: private to the page (clients use ``crsagent.ui.api``);
+        turns share one concurrency group, and a message sent during a turn is queued, not dropped."""
         w = self.w
         page = [w.chatbot, w.messages, w.dataset, w.llm, *w.view_components()]
         turn = [w.box, w.chatbot, w.messages, *w.view_components()]
-        app.load(self.restore, inputs=[w.stored], outputs=page)
-        w.new.click(self.new_session, inputs=[w.stored], outputs=page)
+        private: dict[str, Any] = {"api_visibility": "private"}
+        turns: dict[str, Any] = {
+            **private,
+            "concurrency_id": TURN_GROUP,
+            "concurrency_limit": concurrent_turns,
+            "trigger_mode": "multiple",
+        }
+        app.load(self.restore, inputs=[w.stored], outputs=page, **private)
+        w.new.click(self.new_session, inputs=[w.stored], outputs=page, **private)
         for control in (w.dataset, w.llm):
-            control.input(self.switch, inputs=[w.dataset, w.llm, w.messages, w.stored], outputs=page)
-        w.box.submit(self.send, inputs=[w.box, w.messages, w.stored], outputs=turn)
-        w.send.click(self.send, inputs=[w.box, w.messages, w.stored], outputs=turn)
+            control.input(
+                self.switch, inputs=[w.dataset, w.llm, w.messages, w.stored], outputs=page, **private
+            )
+        w.box.submit(self.send, inputs=[w.box, w.messages, w.stored], outputs=turn, **turns)
+        w.send.click(self.send, inputs=[w.box, w.messages, w.stored], outputs=turn, **turns)
         for button in w.quick:
-            button.click(self.quick_reply, inputs=[button, w.messages, w.stored], outputs=turn)
+            button.click(self.quick_reply, inputs=[button, w.messages, w.stored], outputs=turn, **turns)
         for slot, card in enumerate(w.cards):
             for liked, button in ((True, card.like), (False, card.dislike)):
-                button.click(partial(self.feedback, slot, liked), inputs=[w.messages, w.stored], outputs=turn)
+                handler = partial(self.feedback, slot, liked)
+                button.click(handler, inputs=[w.messages, w.stored], outputs=turn, **turns)
 
 
 def build_app(
-    pool: AgentPool, *, dataset: str, llm: str | None, datasets: list[str], secret: str | None = None
+    pool: AgentPool, offer: Offer, *, secret: str | None = None, settings: UISettings | None = None
 ) -> gr.Blocks:
-    """The Blocks app. ``secret`` encrypts the browser's stored session (a fixed one survives restarts)."""
-    datasets = datasets if dataset in datasets else [dataset, *datasets]
+    """The Blocks app. ``secret`` keys the browser's stored session and the session handles (a fixed
+    one lets sessions survive restarts); ``settings`` bounds the queue and the turns served at once."""
+    settings = settings or UISettings()
+    service = ChatService(
+        pool,
+        offer,
+        SessionSigner(secret),
+        SessionGate(max_waiting=settings.max_waiting_turns, max_sessions=settings.max_live_sessions),
+    )
     with gr.Blocks(title="crsagent", analytics_enabled=False) as app:
-        widgets = build_layout(datasets=datasets, dataset=dataset, llm=llm, secret=secret)
-        ChatApp(pool, widgets, dataset=dataset, llm=llm, datasets=datasets).wire(app)
+        widgets = build_layout(offer, secret=secret)
+        ChatApp(service, widgets).wire(app, settings.concurrent_turns)
+        ApiEndpoints(service).register(settings.concurrent_turns)
+    app.queue(default_concurrency_limit=settings.concurrent_turns, max_size=settings.max_queue)
     return app
 
 
-def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None, quiet: bool = False) -> str:
+def launch(
+    app: gr.Blocks,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    quiet: bool = False,
+    settings: UISettings | None = None,
+) -> str:
     """Start serving ``app`` in the background (analytics off, no share link); returns its local URL.
 
     The caller then blocks (``app.block_thread()``) or closes it (``app.close()``, as the tests do).
     """
+    settings = settings or UISettings()
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
@@ -206,5 +293,7 @@ def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None, 
         quiet=quiet,
         css=CSS,
         footer_links=[],
+        # Gradio's worker threads: every running turn holds one, plus page loads and API reads.
+        max_threads=max(40, settings.concurrent_turns + 16),
     )
     return url

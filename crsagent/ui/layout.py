@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crsagent.ui import render
+from crsagent.ui.choices import Offer
 from crsagent.ui.optional import gr
 from crsagent.ui.sessions import SessionView, llm_label
 
@@ -64,8 +65,8 @@ class Widgets:
         return [self.stored, self.trace, self.status, self.cards_title, *self.quick, *slots]
 
 
-def build_layout(*, datasets: list[str], dataset: str, llm: str | None, secret: str | None) -> Widgets:
-    """Create the components (inside an open ``gr.Blocks``)."""
+def build_layout(offer: Offer, *, secret: str | None) -> Widgets:
+    """Create the components (inside an open ``gr.Blocks``): the selectors offer what ``offer`` does."""
     stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=secret)
     messages = gr.State([])
     with gr.Row():
@@ -94,13 +95,13 @@ def build_layout(*, datasets: list[str], dataset: str, llm: str | None, secret: 
             status = gr.Markdown(elem_id="crs-status")
             with gr.Row():
                 dataset_box = gr.Dropdown(
-                    choices=datasets, value=dataset, label="Dataset", elem_id="crs-dataset"
+                    choices=offer.datasets, value=offer.dataset, label="Dataset", elem_id="crs-dataset"
                 )
                 llm_box = gr.Dropdown(
-                    choices=[llm_label(None)],
-                    value=llm_label(llm),
-                    label="LLM (offline, or a model string)",
-                    allow_custom_value=True,
+                    choices=offer.llm_labels(),
+                    value=llm_label(offer.llm),
+                    label="LLM (offline, or a model string)" if offer.allow_any_llm else "LLM",
+                    allow_custom_value=offer.allow_any_llm,  # off: only what the operator offers
                     elem_id="crs-llm",
                 )
             new = gr.Button("New session", elem_id="crs-new")

@@ -1,13 +1,13 @@
-"""What the UI keeps per browser tab, and the agents it talks to (one per dataset and LLM).
+"""What the UI keeps per browser tab, and how it builds the agents it talks to.
 
 The conversation itself lives in the agent's SQLite checkpointer; the browser keeps only a
-``SessionView`` (session id, dataset, LLM and the last cards / question) in its localStorage, so a
-page reload finds the same session and redraws it from ``agent.history``.
+``SessionView`` (session id, dataset, LLM, the server's handle for them, and the last cards /
+question) in its localStorage, so a page reload finds the same session and redraws it from
+``agent.history`` — once the server has checked the handle (``crsagent.ui.binding``).
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +19,7 @@ from crsagent.agent.config import AgentConfig
 from crsagent.agent.reply import Question, Reply, ReplyItem
 from crsagent.config import Settings
 from crsagent.errors import CrsAgentError
+from crsagent.ui.binding import SessionKey, SessionSigner
 
 OFFLINE = "offline"
 # Spellings of "no LLM" the LLM selector accepts.
@@ -28,11 +29,15 @@ _OFFLINE_NAMES = {"", "offline", "none", "no llm"}
 class ChatAgent(Protocol):
     """The part of ``crsagent.agent.Agent`` the UI uses."""
 
+    def chat(self, text: str, session_id: str) -> Reply: ...
+
     def stream(self, text: str, *, session_id: str) -> Iterator[str | Reply]: ...
 
     def feedback(self, session_id: str, item_id: str, liked: bool) -> Reply: ...
 
     def history(self, session_id: str) -> list[tuple[str, str]]: ...
+
+    def reset(self, session_id: str) -> None: ...
 
 
 # (dataset name, LLM model string or None) -> a ready agent.
@@ -65,11 +70,23 @@ class SessionView(BaseModel):
     question: Question | None = Field(default=None, description="The question just asked, if any.")
     trace: str = Field(default="", description="The last turn's trace, rendered (the side panel).")
     feedback: dict[str, bool] = Field(default_factory=dict, description="Item id -> liked, this session.")
+    handle: str = Field(default="", description="The server's signed handle of (session, dataset, LLM).")
 
     @classmethod
-    def new(cls, dataset: str, llm: str | None) -> SessionView:
-        """An empty session on ``dataset`` with ``llm``."""
-        return cls(session_id=new_session_id(), dataset=dataset, llm=llm)
+    def new(cls, dataset: str, llm: str | None, signer: SessionSigner) -> SessionView:
+        """An empty session on ``dataset`` with ``llm``, with its handle from ``signer``."""
+        key = SessionKey(session_id=new_session_id(), dataset=dataset, llm=llm)
+        return cls.for_key(key, signer.handle(key))
+
+    @classmethod
+    def for_key(cls, key: SessionKey, handle: str) -> SessionView:
+        """An empty view of the session ``key`` (an API client's session, or a fresh one)."""
+        return cls(session_id=key.session_id, dataset=key.dataset, llm=key.llm, handle=handle)
+
+    @property
+    def key(self) -> SessionKey:
+        """The session this view claims; ``SessionSigner.check(view.handle, view.key)`` verifies it."""
+        return SessionKey(session_id=self.session_id, dataset=self.dataset, llm=self.llm)
 
     @classmethod
     def from_browser(cls, value: object) -> SessionView | None:
@@ -94,25 +111,6 @@ class SessionView(BaseModel):
     def to_browser(self) -> dict[str, object]:
         """JSON for the browser's localStorage."""
         return self.model_dump(mode="json")
-
-
-class AgentPool:
-    """One agent per (dataset, LLM) pair, built on first use and shared by every tab."""
-
-    def __init__(self, factory: AgentFactory) -> None:
-        self._factory = factory
-        self._agents: dict[tuple[str, str | None], ChatAgent] = {}
-        self._lock = threading.Lock()
-
-    def get(self, dataset: str, llm: str | None) -> ChatAgent:
-        """The agent for the pair, building it (once, whichever tab asks first) when needed."""
-        key = (dataset, llm)
-        with self._lock:  # building twice would waste minutes on a large dataset
-            agent = self._agents.get(key)
-            if agent is None:
-                agent = self._factory(dataset, llm)
-                self._agents[key] = agent
-            return agent
 
 
 def default_dataset(settings: Settings) -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from crsagent.agent import Agent
-    from crsagent.ui.sessions import AgentPool
+    from crsagent.ui.pool import AgentPool
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -82,7 +82,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     """``build_app`` over an agent pool, launched on a free port; closed after the tests."""
     from crsagent.agent import Agent
     from crsagent.ui.app import build_app, launch
-    from crsagent.ui.sessions import AgentPool
+    from crsagent.ui.choices import Offer
+    from crsagent.ui.pool import AgentPool
 
     folder = tmp_path_factory.mktemp("ui")
     settings = Settings(cache_dir=folder / "cache")
@@ -97,7 +98,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
         )
 
     pool = AgentPool(factory)
-    app = build_app(pool, dataset="demo", llm=None, datasets=list(datasets), secret="browser-test-secret")
+    # The LLM-failure test picks these two; anything else a visitor typed would be refused.
+    offer = Offer.build(dataset="demo", datasets=list(datasets), llm=None, llms=[], allow_any_llm=True)
+    app = build_app(pool, offer, secret="browser-test-secret")
     url = launch(app, port=_free_port(), quiet=True)
     yield ServedApp(url, pool)
     app.close()

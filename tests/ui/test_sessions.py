@@ -9,8 +9,9 @@ import pytest
 
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
 from crsagent.config import Settings
+from crsagent.ui.binding import SessionSigner
+from crsagent.ui.pool import AgentPool
 from crsagent.ui.sessions import (
-    AgentPool,
     ChatAgent,
     SessionView,
     available_datasets,
@@ -18,6 +19,8 @@ from crsagent.ui.sessions import (
     llm_choice,
     llm_label,
 )
+
+SIGNER = SessionSigner("test-secret")
 
 
 def _reply(items: list[str], question: Question | None = None) -> Reply:
@@ -31,19 +34,19 @@ def _reply(items: list[str], question: Question | None = None) -> Reply:
 
 
 def test_session_view_round_trips_through_the_browser_and_rejects_garbage() -> None:
-    view = SessionView.new("demo", None).after(_reply(["a"]), "trace").with_feedback("a", True)
+    view = SessionView.new("demo", None, SIGNER).after(_reply(["a"]), "trace").with_feedback("a", True)
     assert SessionView.from_browser(view.to_browser()) == view
     for stored in (None, "text", [], {"dataset": "demo"}, {**view.to_browser(), "session_id": ""}):
         assert SessionView.from_browser(stored) is None
 
 
 def test_new_sessions_get_distinct_ids() -> None:
-    assert len({SessionView.new("demo", None).session_id for _ in range(50)}) == 50
+    assert len({SessionView.new("demo", None, SIGNER).session_id for _ in range(50)}) == 50
 
 
 def test_a_new_list_replaces_the_cards_and_a_question_alone_keeps_them() -> None:
     question = Question(attribute="genre", values=["Comedy"], text="Comedy?")
-    view = SessionView.new("demo", None).after(_reply(["a", "b"]), "t1")
+    view = SessionView.new("demo", None, SIGNER).after(_reply(["a", "b"]), "t1")
     asked = view.after(_reply([], question), "t2")
     assert [i.id for i in asked.items] == ["a", "b"] and asked.question == question and asked.trace == "t2"
     answered = asked.after(_reply(["c"]), "t3")
