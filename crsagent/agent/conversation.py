@@ -83,6 +83,24 @@ def split_last_user(messages: list[ChatMessage]) -> tuple[list[ChatMessage], str
     return messages[:last], messages[last].content
 
 
+def replay_user(rt: AgentRuntime, memory: Memory, text: str) -> Memory:
+    """The memory after a user message of the history (understood against what was shown)."""
+    turn = rt.nlu.understand(text, memory.context())
+    memory, _ = apply_turn(memory, turn, rt.kg)
+    memory.question = None
+    return memory
+
+
+def replay_assistant(rt: AgentRuntime, memory: Memory, text: str) -> Memory:
+    """The memory after an assistant message: the titles it names are what it showed."""
+    memory = memory.model_copy(deep=True)
+    memory.shown = shown_items(rt, text, memory)
+    memory.question = None
+    if memory.shown:
+        memory.actions += 1
+    return memory
+
+
 def replay(
     rt: AgentRuntime, history: list[ChatMessage], memory: Memory | None = None
 ) -> tuple[Memory, list[dict[str, str]]]:
@@ -94,18 +112,12 @@ def replay(
         if message.role == "system":
             continue
         if message.role == "user":
-            turn = rt.nlu.understand(message.content, memory.context())
-            memory, _ = apply_turn(memory, turn, rt.kg)
-            memory.question = None
+            memory = replay_user(rt, memory, message.content)
             if pending_user is not None:
                 transcript.append({"user": pending_user, "agent": ""})
             pending_user = message.content
             continue
-        shown = shown_items(rt, message.content, memory)
-        memory.shown = shown
-        memory.question = None
-        if shown:
-            memory.actions += 1
+        memory = replay_assistant(rt, memory, message.content)
         transcript.append({"user": pending_user or "", "agent": message.content})
         pending_user = None
     if pending_user is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crsagent.commands.common import settings_from_args, with_data_options
+from crsagent.commands.eval_redial import register_redial
 from crsagent.errors import CrsAgentError
 
 
@@ -128,7 +129,12 @@ def _eval_run(args: argparse.Namespace) -> int:
     out = args.out or default_out(spec)
     command = _run_command_line(args, out)
     run = run_eval(
-        spec, out=out, settings=settings_from_args(args), spec_text=text, progress=not args.quiet, command=command
+        spec,
+        out=out,
+        settings=settings_from_args(args),
+        spec_text=text,
+        progress=not args.quiet,
+        command=command,
     )
     for key in metric_keys(run.record):
         print(f"{key:32} {format_value(run.record[key])}")
@@ -201,10 +207,12 @@ def _register_run(actions: argparse._SubParsersAction) -> None:  # pyright: igno
 def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[reportPrivateUsage]
     """Add ``eval`` and its actions to the top-level parser."""
     evaluation = commands.add_parser(
-        "eval", help="simulated-user evaluations (cpr: the CPR benchmark; run: a spec; compare: runs)"
+        "eval",
+        help="evaluations (cpr: the CPR benchmark; redial: real dialogues; run: a spec; compare: runs)",
     )
     actions = evaluation.add_subparsers(dest="eval_command", required=True, metavar="ACTION")
     _register_run(actions)
+    register_redial(actions)
 
     cpr = actions.add_parser(
         "cpr",

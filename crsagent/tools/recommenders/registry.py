@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
+from crsagent.data.dataset import Dataset
 from crsagent.tools.recommenders.base import RecommenderConfig
-from crsagent.tools.recommenders.base_model import BaseRecommender, read_manifest
+from crsagent.tools.recommenders.base_model import MANIFEST_FILE, BaseRecommender, read_manifest
 
 # name -> (module, class). Imported on demand: SASRec needs torch (the `ml` extra), the others do not.
 _MODELS: dict[str, tuple[str, str]] = {
@@ -59,3 +62,20 @@ def load_recommender(folder: Path | str) -> BaseRecommender[Any]:
     """Whatever model ``save`` wrote to ``folder`` (its manifest names the model)."""
     manifest = read_manifest(Path(folder))
     return recommender_class(manifest.model).load(folder)
+
+
+def fitted_recommender(dataset: Dataset, name: str, cache_dir: Path) -> BaseRecommender[Any]:
+    """``name`` fitted on ``dataset``'s train split with its default config, cached under
+    ``cache_dir`` (keyed on the catalog and the train split, so a changed dataset refits)."""
+    train = dataset.splits.get("train")
+    if train is None or len(train) == 0:
+        raise ValueError(f"{dataset.name} has no train split to fit {name!r} on")
+    digest = hashlib.sha256(dataset.catalog.content_hash.encode())
+    digest.update(np.ascontiguousarray(train.users).tobytes())
+    digest.update(np.ascontiguousarray(train.items).tobytes())
+    folder = cache_dir / "recommenders" / f"{name}-{digest.hexdigest()[:16]}"
+    if (folder / MANIFEST_FILE).is_file():
+        return load_recommender(folder)
+    model = make_recommender(name).fit(train, len(dataset.catalog))
+    model.save(folder)
+    return model
