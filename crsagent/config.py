@@ -40,7 +40,20 @@ class Settings(BaseSettings):
     )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
     llm_api_key: SecretStr | None = Field(default=None, description="Key for the endpoint, if it needs one.")
-    llm_timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
+    llm_timeout_s: float = Field(
+        default=60.0, gt=0, description="Longest wait for the next bytes of an answer, in seconds."
+    )
+    llm_connect_timeout_s: float = Field(
+        default=5.0, gt=0, description="Longest wait to connect, in seconds."
+    )
+    llm_deadline_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Budget of one LLM call in seconds: connecting, reading, retries and their waits together.",
+    )
+    llm_max_response_bytes: int = Field(
+        default=262_144, ge=1024, description="Largest LLM answer read, in bytes; a larger one is an error."
+    )
     llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
     llm_structured_output: Literal["response_format", "structured_outputs", "guided_json"] = Field(
         default="response_format",

@@ -55,6 +55,15 @@ class AgentConfig(BaseModel):
     transcript_turns: int = Field(
         default=6, ge=0, description="Past exchanges an LLM sees (older ones are summarised by the state)."
     )
+    llm_turn_deadline_s: float = Field(
+        default=45.0,
+        gt=0,
+        description="Budget of all LLM calls of one turn (connect, read, retries); past it the turn is answered "
+        "offline (with llm_fallback).",
+    )
+    max_lead_chars: int = Field(
+        default=1500, ge=0, description="Longest LLM lead kept before the templated reply; longer is cut."
+    )
     llm_fallback: bool = Field(
         default=True,
         description="On an LLM error, answer that turn offline (with a notice) instead of failing.",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.resources import files
@@ -28,7 +29,7 @@ from crsagent.agent.state import TurnWork
 from crsagent.agent.templates import display_title
 from crsagent.agent.turns import UserTurn
 from crsagent.data.text import normalize_title, split_title_year
-from crsagent.llm.errors import LLMError, LLMUnavailableError, StructuredOutputError
+from crsagent.llm.errors import LLMError, LLMTimeoutError, LLMUnavailableError, StructuredOutputError
 from crsagent.llm.messages import Message
 from crsagent.llm.protocol import ChatOptions
 from crsagent.llm.results import ChatResult
@@ -71,11 +72,25 @@ def _failed_calls(error: LLMError) -> int:
     return 1
 
 
+def _within_turn(rt: AgentRuntime, work: TurnWork, options: ChatOptions) -> ChatOptions:
+    """``options`` with what is left of the turn's LLM budget; an ``LLMTimeoutError`` when nothing is.
+
+    One budget for the turn: the plan, a re-plan and the lead share it, so a hanging or dripping
+    server delays the (offline) answer by at most ``llm_turn_deadline_s``.
+    """
+    left = rt.config.llm_turn_deadline_s - (time.perf_counter() - work.started)
+    if left <= 0:
+        raise LLMTimeoutError(
+            f"the turn's LLM budget of {rt.config.llm_turn_deadline_s:g} s is spent", attempts=0
+        )
+    return options.model_copy(update={"timeout_s": left})
+
+
 def _plan_call(rt: AgentRuntime, messages: list[Message], work: TurnWork) -> Plan:
     """One structured plan call, counted in ``work`` whether it succeeds or fails."""
     assert rt.chat_model is not None
     try:
-        result = rt.chat_model.chat(messages, output=Plan, options=PLAN_OPTIONS)
+        result = rt.chat_model.chat(messages, output=Plan, options=_within_turn(rt, work, PLAN_OPTIONS))
     except LLMError as error:
         work.llm_calls += _failed_calls(error)
         raise
@@ -258,7 +273,7 @@ def compose(
         Message.user(json.dumps(facts, ensure_ascii=False)),
     ]
     try:
-        result = rt.chat_model.chat(messages, options=LEAD_OPTIONS)
+        result = rt.chat_model.chat(messages, options=_within_turn(rt, work, LEAD_OPTIONS))
     except LLMError as error:
         work.llm_calls += _failed_calls(error)
         if not rt.config.llm_fallback:
@@ -267,7 +282,9 @@ def compose(
         return body
     _count(work, result)
     # The reply is written as JSON (no lone surrogates) and read by people (no control characters).
-    lead = _CONTROL.sub("", json_safe(result.text)).strip()
+    # Bounded before anything else: the lead is kept in the session's state and transcript.
+    lead = _CONTROL.sub("", json_safe(result.text[: rt.config.max_lead_chars * 2])).strip()
+    lead = lead[: rt.config.max_lead_chars]
     known = [body, *(i.title for i in items), *(r for i in items for r in i.reasons)]
     if question is not None:
         known += [question.text, *question.values]

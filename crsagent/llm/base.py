@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from crsagent.llm.deadline import Deadline
 from crsagent.llm.errors import StructuredOutputError
 from crsagent.llm.messages import Message, MessageLike, ToolLike, as_messages, as_tool_specs
 from crsagent.llm.protocol import ChatOptions, ChatRequest
@@ -39,6 +40,17 @@ class _Exchange(Generic[T]):
         self.raw_texts: list[str] = []
         self.usage = Usage()
         self.latency_s = 0.0
+        budget = request.options.timeout_s
+        # One budget for the call: the re-ask gets what the first answer left of it.
+        self.deadline = Deadline.after(budget) if budget is not None else None
+
+    def budgeted(self, name: str) -> ChatRequest:
+        """The request to send next, carrying what is left of the call's budget (an error if nothing)."""
+        if self.deadline is None:
+            return self.request
+        left = self.deadline.check(name, len(self.raw_texts) + 1)
+        options = self.request.options.model_copy(update={"timeout_s": left})
+        return self.request.model_copy(update={"options": options})
 
     def accept(self, completion: Completion, latency_s: float) -> ChatResult[T] | None:
         """The result, or None after queueing the re-ask in ``self.request``."""
@@ -46,9 +58,20 @@ class _Exchange(Generic[T]):
         self.usage = self.usage + completion.usage
         self.latency_s += latency_s
         parsed: T | None = None
-        # A model that calls a tool has not answered yet; the caller runs the tool and asks again.
-        if self.output is not None and not completion.tool_calls:
-            parsed, errors = validate_output(self.output, completion.text)
+        # A model that calls an offered tool has not answered yet; the caller runs the tool and asks
+        # again. Tool calls when no tool was offered are an answer in the wrong form: re-asked.
+        if self.output is not None and not (completion.tool_calls and self.request.tools):
+            if completion.tool_calls:
+                names = ", ".join(call.name for call in completion.tool_calls)[:200]
+                parsed, errors = (
+                    None,
+                    (
+                        f"the answer called tool(s) {names} instead of writing the JSON object; no tools are "
+                        "offered here: write the tool calls inside the JSON object"
+                    ),
+                )
+            else:
+                parsed, errors = validate_output(self.output, completion.text)
             if parsed is None:
                 if len(self.raw_texts) >= 2:
                     raise StructuredOutputError(self.output.__name__, self.raw_texts, errors)
@@ -159,7 +182,7 @@ class BaseChatModel(ABC):
         exchange = _Exchange(self._request(messages, tools, output, options), output)
         while True:
             start = time.perf_counter()
-            completion = self._complete(exchange.request)
+            completion = self._complete(exchange.budgeted(self.name))
             latency = time.perf_counter() - start
             self._record(completion, latency)
             result = exchange.accept(completion, latency)
@@ -197,7 +220,7 @@ class BaseChatModel(ABC):
         exchange = _Exchange(self._request(messages, tools, output, options), output)
         while True:
             start = time.perf_counter()
-            completion = await self._acomplete(exchange.request)
+            completion = await self._acomplete(exchange.budgeted(self.name))
             latency = time.perf_counter() - start
             self._record(completion, latency)
             result = exchange.accept(completion, latency)
@@ -217,7 +240,7 @@ class BaseChatModel(ABC):
         pending = list(range(len(exchanges)))
         while pending:
             start = time.perf_counter()
-            completions = self._complete_batch([exchanges[i].request for i in pending])
+            completions = self._complete_batch([exchanges[i].budgeted(self.name) for i in pending])
             # Every conversation of a batch waited for the whole batch: that is its latency.
             latency = time.perf_counter() - start
             still_pending = []

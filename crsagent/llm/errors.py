@@ -60,9 +60,11 @@ class StructuredOutputError(LLMError):
         self.raw_texts = tuple(raw_texts)
         self.errors = errors
         shown = self.raw_text if len(self.raw_text) <= 300 else self.raw_text[:300] + "..."
+        # The message ends up in logs and in the session's state (a notice): bounded, whatever the model wrote.
+        listed = errors if len(errors) <= 1000 else errors[:1000] + "..."
         super().__init__(
             f"the model's answer is not a valid {output_name} after {len(self.raw_texts)} attempt(s): "
-            f"{errors}; last answer: {shown!r}"
+            f"{listed}; last answer: {shown!r}"
         )
 
     @property

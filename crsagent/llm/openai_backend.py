@@ -2,6 +2,11 @@
 
 Uses the official ``openai`` SDK (sync and async clients, created on first use). Retries are ours
 (see ``retry.py``); the SDK's own are switched off so there is exactly one retry policy.
+
+Every call has one budget (``deadline_s``, or the call's ``ChatOptions.timeout_s``): connecting,
+reading, retrying and waiting between retries all come out of it, and the body is read in chunks so
+that a server which drips bytes is cut off at the budget and an oversized answer at
+``max_response_bytes``.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from crsagent.config import Settings
 from crsagent.llm.base import BaseChatModel
-from crsagent.llm.errors import LLMError, LLMRequestError
+from crsagent.llm.deadline import BoundedBody, Deadline, check_text_size
+from crsagent.llm.errors import LLMError, LLMRequestError, LLMResponseError
 from crsagent.llm.openai_wire import (
     StreamAssembler,
     WireSettings,
@@ -44,7 +51,16 @@ class OpenAICompatibleConfig(BaseModel):
 
     base_url: str | None = Field(default=None, description="Endpoint ending in /v1; None is api.openai.com.")
     api_key: SecretStr | None = Field(default=None, description="Key; None reads OPENAI_API_KEY.")
-    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Longest wait for the next bytes of an answer.")
+    connect_timeout_s: float = Field(default=5.0, gt=0, description="Longest wait to connect.")
+    deadline_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Budget of one call, retries and waits included (connect, read, total).",
+    )
+    max_response_bytes: int = Field(
+        default=262_144, ge=1024, description="Largest answer body read; a larger one is an error."
+    )
     retry: RetryPolicy = Field(default_factory=RetryPolicy, description="Retries on 429 / 5xx / network.")
     wire: WireSettings = Field(description="Model name and request format.")
 
@@ -55,6 +71,9 @@ class OpenAICompatibleConfig(BaseModel):
             "base_url": settings.llm_base_url,
             "api_key": settings.llm_api_key,
             "timeout_s": settings.llm_timeout_s,
+            "connect_timeout_s": settings.llm_connect_timeout_s,
+            "deadline_s": settings.llm_deadline_s,
+            "max_response_bytes": settings.llm_max_response_bytes,
             "retry": RetryPolicy(max_retries=settings.llm_max_retries),
             "wire": WireSettings(model=model),
         }
@@ -120,54 +139,98 @@ class OpenAICompatibleChatModel(BaseChatModel):
     def _fail(self, error: Exception, attempts: int) -> LLMError:
         return translate_error(error, self.server, attempts, self.config.timeout_s)
 
-    def _with_retries(self, call: Callable[[], R]) -> R:
+    def _deadline(self, request: ChatRequest) -> Deadline:
+        budget = request.options.timeout_s
+        return Deadline.after(min(budget, self.config.deadline_s) if budget else self.config.deadline_s)
+
+    def _timeout(self, deadline: Deadline) -> Any:
+        return deadline.http_timeout(self.config.connect_timeout_s, self.config.timeout_s, self.server)
+
+    def _backoff(self, error: openai.APIError, retry: int, deadline: Deadline) -> float:
+        """Seconds to wait before the next attempt; raises when no attempt is left (count or budget)."""
         policy = self.config.retry
+        if retry >= policy.max_retries or not policy.is_retryable(error):
+            raise self._fail(error, retry + 1) from error
+        delay = policy.delay_s(retry, error)
+        if delay >= deadline.remaining():  # the wait alone would spend the budget
+            raise self._fail(error, retry + 1) from error
+        return delay
+
+    def _with_retries(self, call: Callable[[Deadline], R], deadline: Deadline) -> R:
         retry = 0
         while True:
+            deadline.check(self.server, retry + 1)
             try:
-                return call()
+                return call(deadline)
             except openai.APIError as error:
-                if retry >= policy.max_retries or not policy.is_retryable(error):
-                    raise self._fail(error, retry + 1) from error
-                time.sleep(policy.delay_s(retry, error))
+                time.sleep(self._backoff(error, retry, deadline))
                 retry += 1
             except json.JSONDecodeError as error:  # a 200 whose body is not JSON: a broken server
                 raise self._fail(error, retry + 1) from error
 
-    async def _awith_retries(self, call: Callable[[], Awaitable[R]]) -> R:
-        policy = self.config.retry
+    async def _awith_retries(self, call: Callable[[Deadline], Awaitable[R]], deadline: Deadline) -> R:
         retry = 0
         while True:
+            deadline.check(self.server, retry + 1)
             try:
-                return await call()
+                return await call(deadline)
             except openai.APIError as error:
-                if retry >= policy.max_retries or not policy.is_retryable(error):
-                    raise self._fail(error, retry + 1) from error
-                await asyncio.sleep(policy.delay_s(retry, error))
+                await asyncio.sleep(self._backoff(error, retry, deadline))
                 retry += 1
             except json.JSONDecodeError as error:
                 raise self._fail(error, retry + 1) from error
 
+    def _parse(self, body: bytes) -> ChatCompletion:
+        data = json.loads(body)  # a JSONDecodeError is a broken server, reported by the retry loop
+        if not isinstance(data, dict):
+            raise LLMResponseError(
+                f"{self.server}: the answer is not a chat completion (no choices): {body[:300]!r}"
+            )
+        return ChatCompletion.construct(**data)
+
+    def _post(self, kwargs: dict[str, Any], deadline: Deadline) -> ChatCompletion:
+        create = self.client().chat.completions.with_streaming_response.create
+        with create(**kwargs, timeout=self._timeout(deadline)) as response:
+            reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
+            return self._parse(reader.read(response.iter_bytes()))
+
+    async def _apost(self, kwargs: dict[str, Any], deadline: Deadline) -> ChatCompletion:
+        create = self.async_client().chat.completions.with_streaming_response.create
+        async with create(**kwargs, timeout=self._timeout(deadline)) as response:
+            reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
+            return self._parse(await reader.aread(response.iter_bytes()))
+
+    def _check_stream(self, assembler: StreamAssembler, deadline: Deadline) -> None:
+        deadline.check(self.server)
+        check_text_size(assembler.size, self.config.max_response_bytes, self.server)
+
     # -- the backend hooks --------------------------------------------------------------------------
     def _complete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
-        response = self._with_retries(lambda: self.client().chat.completions.create(**kwargs))
+        response = self._with_retries(lambda deadline: self._post(kwargs, deadline), self._deadline(request))
         return to_completion(response, self.server)
 
     async def _acomplete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
-        response = await self._awith_retries(lambda: self.async_client().chat.completions.create(**kwargs))
+        response = await self._awith_retries(
+            lambda deadline: self._apost(kwargs, deadline), self._deadline(request)
+        )
         return to_completion(response, self.server)
 
     def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
+        deadline = self._deadline(request)
         # Retries cover opening the stream; once text has been shown a failure is final.
-        stream = self._with_retries(lambda: self.client().chat.completions.create(**kwargs))
+        stream = self._with_retries(
+            lambda left: self.client().chat.completions.create(**kwargs, timeout=self._timeout(left)),
+            deadline,
+        )
         assembler = StreamAssembler()
         try:
             with stream:
                 for chunk in stream:
                     text = assembler.feed(chunk)
+                    self._check_stream(assembler, deadline)
                     if text:
                         yield TextDelta(text=text)
         except (openai.APIError, json.JSONDecodeError) as error:
@@ -176,12 +239,17 @@ class OpenAICompatibleChatModel(BaseChatModel):
 
     async def _astream(self, request: ChatRequest) -> AsyncIterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
-        stream = await self._awith_retries(lambda: self.async_client().chat.completions.create(**kwargs))
+        deadline = self._deadline(request)
+        stream = await self._awith_retries(
+            lambda left: self.async_client().chat.completions.create(**kwargs, timeout=self._timeout(left)),
+            deadline,
+        )
         assembler = StreamAssembler()
         try:
             async with stream:
                 async for chunk in stream:
                     text = assembler.feed(chunk)
+                    self._check_stream(assembler, deadline)
                     if text:
                         yield TextDelta(text=text)
         except (openai.APIError, json.JSONDecodeError) as error:

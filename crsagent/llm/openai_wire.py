@@ -130,6 +130,7 @@ class StreamAssembler:
 
     def __init__(self) -> None:
         self.text: list[str] = []
+        self.size = 0  # characters of text so far (the response size cap reads it)
         self.calls: dict[int, dict[str, Any]] = {}
         self.usage = Usage()
         self.finish_reason: str | None = None
@@ -154,6 +155,7 @@ class StreamAssembler:
                 self.finish_reason = choice.finish_reason
         if new_text:
             self.text.append(new_text)
+            self.size += len(new_text)
         return new_text
 
     def completion(self) -> Completion:

@@ -36,6 +36,11 @@ class ChatOptions(BaseModel):
     tool_choice: Literal["auto", "required", "none"] | None = Field(
         default=None, description="Whether the model may, must or must not call one of the offered tools."
     )
+    timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Wall-clock budget of the whole call (connect, reads, retries, a re-ask); None: the backend's.",
+    )
 
 
 def merged_options(defaults: ChatOptions, options: ChatOptions) -> ChatOptions:

@@ -20,6 +20,9 @@ from crsagent.tools.base import describe_validation_error
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+# Validation errors quoted back to the model (and kept in error messages) are cut here.
+MAX_ERRORS_CHARS = 1000
+_TOO_DEEP = "the JSON is nested too deeply to read; answer with a flat object that matches the schema"
 
 
 @functools.cache
@@ -77,20 +80,34 @@ def extract_json(text: str) -> str:
     for match in re.finditer(r"\{", stripped):
         try:
             _, end = decoder.raw_decode(stripped, match.start())
-        except ValueError:  # JSONDecodeError, or a number too long to convert
+        except (ValueError, RecursionError):  # JSONDecodeError, a number too long, nesting too deep
             continue
         return stripped[match.start() : end]
     return stripped
 
 
 def validate_output(output: type[ModelT], text: str) -> tuple[ModelT | None, str]:
-    """``(instance, "")`` when ``text`` holds a valid ``output``; ``(None, errors)`` otherwise."""
+    """``(instance, "")`` when ``text`` holds a valid ``output``; ``(None, errors)`` otherwise.
+
+    Deeply nested JSON (``[[[[...]]]]`` a hundred thousand deep) is an invalid answer like any other,
+    never a ``RecursionError``: the re-ask (and then the caller's fallback) handles it.
+    """
+    try:
+        parsed, errors = _validate(output, text)
+    except RecursionError:
+        return None, _TOO_DEEP
+    return parsed, errors[:MAX_ERRORS_CHARS]
+
+
+def _validate(output: type[ModelT], text: str) -> tuple[ModelT | None, str]:
     candidate = extract_json(text)
     if not candidate:
         return None, "the answer is empty; a JSON object was expected"
     try:
         return output.model_validate_json(candidate), ""
     except ValidationError as error:
+        if any("recursion" in str(item["msg"]).lower() for item in error.errors()):
+            return None, _TOO_DEEP
         if not any(item["type"] == "json_invalid" for item in error.errors()):
             return None, describe_validation_error(error)
         first_error = error

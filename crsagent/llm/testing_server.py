@@ -37,6 +37,11 @@ class ServerReply(BaseModel):
     error_message: str = Field(default="", description="Message of the error body.")
     headers: dict[str, str] = Field(default_factory=dict, description="Extra response headers.")
     delay_s: float = Field(default=0.0, ge=0, description="Wait this long before answering.")
+    drip_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Send the body one byte at a time, this many seconds apart (a slow server).",
+    )
     raw_body: str | None = Field(default=None, description="Send this body verbatim with status 200.")
     usage: tuple[int, int] | None = Field(
         default=None, description="(prompt, completion) tokens; None counts words."
@@ -132,8 +137,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, reply.raw_body.encode(), "application/json", reply.headers)
         elif body.get("stream"):
             self._stream(owner, body, reply)
+        elif reply.drip_s:
+            self._drip(owner, json.dumps(owner.completion(body, reply)).encode(), reply.drip_s)
         else:
             self._send_json(200, owner.completion(body, reply), reply.headers)
+
+    def _drip(self, owner: OpenAITestServer, payload: bytes, every_s: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.flush()
+        for index in range(len(payload)):
+            if owner.stopping.wait(every_s):
+                return
+            self.wfile.write(payload[index : index + 1])
+            self.wfile.flush()
 
     def _stream(self, owner: OpenAITestServer, body: dict[str, Any], reply: ServerReply) -> None:
         self.send_response(200)
