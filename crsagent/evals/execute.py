@@ -8,7 +8,13 @@ episodes are played, a kill loses only those in flight.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -40,9 +46,38 @@ _WORLD: EvalWorld | None = None
 _START_ERROR: str | None = None
 
 
-def _start_worker(spec: EvalSpec, dataset: Dataset, settings: Settings) -> None:
+_PARENT_POLL_S = 1.0
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this worker process when its parent dies (``kill -9`` of ``crsagent eval run``).
+
+    A killed parent cannot shut its pool down, and its workers would play on, orphaned. On Linux the
+    kernel sends SIGKILL at the parent's death (PR_SET_PDEATHSIG); everywhere a daemon thread also
+    watches the parent's pid and exits the worker when it changes.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl (an unusual libc): the watcher below remains
+            pass
+    if os.getppid() != parent_pid:  # the parent died before this worker got here
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _start_worker(spec: EvalSpec, dataset: Dataset, settings: Settings, parent_pid: int) -> None:
     """Process initializer: build this worker's world once (a failure is reported by each task)."""
     global _WORLD, _START_ERROR
+    die_with_parent(parent_pid)
     try:
         _WORLD = build_world(spec, dataset, settings)
     except Exception as error:  # noqa: BLE001 - re-raised in the parent by every task, with its message
@@ -70,7 +105,7 @@ def play_in_processes(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pending: set[Future[Episode]] = set()
     queue = iter(jobs)
-    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(spec, dataset, settings)) as pool:
+    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(spec, dataset, settings, os.getpid())) as pool:
         try:
             # A bounded queue: a kill leaves few submitted-but-unfinished episodes, and an early
             # start error stops the run before thousands of tasks are queued.

@@ -3,7 +3,12 @@
 ``episodes.jsonl`` gets one line per finished episode, written and flushed as soon as the episode
 ends, so a killed run loses only the episodes in flight. A re-run reads the log and plays only what
 is missing. A kill can leave half a line at the end: it is cut off (and its episode re-played); a
-broken line anywhere else is corruption and stops the run with the line number.
+line that is not UTF-8 (a torn write, a disk error) is reported and its episode re-played the same
+way; any other broken line is corruption and stops the run with the line number.
+
+``spec.json`` binds a folder to a spec only once an episode is logged: a start that failed before
+any episode (a dataset missing, a worker that could not build its agent) leaves a folder that a
+corrected spec may reuse.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class RunFolder:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.unreadable_lines: list[int] = []
+        """Line numbers of ``episodes.jsonl`` that were not UTF-8 in the last ``read_episodes``."""
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -59,7 +66,7 @@ class RunFolder:
             raise RunFolderError(f"run folder {self.path} exists and is not a folder")
         saved = self.file(SPEC_FILE)
         new = spec.model_dump(mode="json")
-        if saved.is_file():
+        if saved.is_file() and self._has_episodes():
             old = json.loads(saved.read_text(encoding="utf-8"))
             changed = _changed_fields(old, new)
             if changed:
@@ -68,7 +75,9 @@ class RunFolder:
                     f"{', '.join(changed)}); choose another --out, or delete the folder to start over"
                 )
             resuming = True
-        elif self.path.is_dir() and any(self.path.iterdir()):
+        elif self.path.is_dir() and any(
+            entry.name not in (SPEC_FILE, SPEC_TEXT_FILE) for entry in self.path.iterdir()
+        ):
             raise RunFolderError(
                 f"run folder {self.path} is not empty and has no {SPEC_FILE}: not an evaluation run folder"
             )
@@ -76,9 +85,13 @@ class RunFolder:
             resuming = False
         self.path.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(new, indent=2) + "\n", encoding="utf-8")
-        if spec_text is not None and not self.file(SPEC_TEXT_FILE).is_file():
+        if spec_text is not None and (not resuming or not self.file(SPEC_TEXT_FILE).is_file()):
             self.file(SPEC_TEXT_FILE).write_text(spec_text, encoding="utf-8")
         return resuming
+
+    def _has_episodes(self) -> bool:
+        path = self.file(EPISODES_FILE)
+        return path.is_file() and path.stat().st_size > 0
 
     def read_episodes(self) -> dict[int, Episode]:
         """Logged episodes by index (the last record of an index wins); repairs a torn last line."""
@@ -93,7 +106,13 @@ class RunFolder:
                 handle.truncate(cut)
             data = data[:cut]
         episodes: dict[int, Episode] = {}
-        for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                logger.warning("%s: line %d is not UTF-8 (%s): its episode is played again", path, number, error.reason)
+                self.unreadable_lines.append(number)
+                continue
             if not line.strip():
                 continue
             try:

@@ -18,7 +18,11 @@ SPEC = EvalSpec.model_validate(
 def test_a_new_folder_keeps_the_spec_and_a_rerun_resumes(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path / "run")
     assert folder.prepare(SPEC, "name = 'x'\n") is False
-    assert (folder.path / SPEC_FILE).is_file() and (folder.path / SPEC_TEXT_FILE).read_text() == "name = 'x'\n"
+    assert (folder.path / SPEC_FILE).is_file() and (
+        folder.path / SPEC_TEXT_FILE
+    ).read_text() == "name = 'x'\n"
+    with folder.log() as log:  # the spec binds the folder once an episode is logged
+        log.write(episode(0))
     # Concurrency, the subset size and the description may change between runs.
     assert folder.prepare(SPEC.model_copy(update={"concurrency": 4, "episodes": 9}), None) is True
 
@@ -26,6 +30,8 @@ def test_a_new_folder_keeps_the_spec_and_a_rerun_resumes(tmp_path: Path) -> None
 def test_a_different_spec_is_refused_naming_the_fields(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path / "run")
     folder.prepare(SPEC, None)
+    with folder.log() as log:
+        log.write(episode(0))
     with pytest.raises(RunFolderError, match="fields that differ: max_turns, seed"):
         folder.prepare(SPEC.model_copy(update={"seed": 3, "max_turns": 9}), None)
 
@@ -71,3 +77,25 @@ def test_a_broken_line_inside_the_log_is_corruption(tmp_path: Path) -> None:
     path.write_text(episode(0).model_dump_json() + "\n{not json}\n" + episode(1).model_dump_json() + "\n")
     with pytest.raises(RunFolderError, match="line 2 is not an episode record"):
         RunFolder(tmp_path).read_episodes()
+
+
+def test_a_start_that_logged_nothing_does_not_bind_the_folder(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path / "run")
+    folder.prepare(SPEC, "name = 'x'\n")  # then the start failed: no episode was logged
+    corrected = SPEC.model_copy(update={"seed": 3})
+    assert folder.prepare(corrected, "name = 'y'\n") is False
+    assert (folder.path / SPEC_TEXT_FILE).read_text() == "name = 'y'\n"
+    assert folder.prepare(corrected, None) is False  # still nothing logged: a fresh start again
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_replayed(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    with folder.log() as log:
+        log.write(episode(0))
+    with (tmp_path / EPISODES_FILE).open("ab") as handle:
+        handle.write(b'{"episode": 1, "title": "\xff\xfe broken"}\n')
+    with folder.log() as log:
+        log.write(episode(2))
+    done = folder.read_episodes()
+    assert sorted(done) == [0, 2]  # episode 1 is played again
+    assert folder.unreadable_lines == [2]
