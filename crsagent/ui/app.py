@@ -236,20 +236,23 @@ class ChatApp:
             "concurrency_limit": concurrent_turns,
             "trigger_mode": "multiple",
         }
-        app.load(self.restore, inputs=[w.stored], outputs=page, **private)
-        w.new.click(self.new_session, inputs=[w.stored], outputs=page, **private)
+        # Private names (the page's own): listed so that none takes a name of the public API.
+        app.load(self.restore, inputs=[w.stored], outputs=page, api_name="page_load", **private)
+        w.new.click(self.new_session, inputs=[w.stored], outputs=page, api_name="page_new", **private)
         for control in (w.dataset, w.llm):
-            control.input(
-                self.switch, inputs=[w.dataset, w.llm, w.messages, w.stored], outputs=page, **private
-            )
-        w.box.submit(self.send, inputs=[w.box, w.messages, w.stored], outputs=turn, **turns)
-        w.send.click(self.send, inputs=[w.box, w.messages, w.stored], outputs=turn, **turns)
+            inputs = [w.dataset, w.llm, w.messages, w.stored]
+            control.input(self.switch, inputs=inputs, outputs=page, api_name="page_switch", **private)
+        for trigger in (w.box.submit, w.send.click):
+            inputs = [w.box, w.messages, w.stored]
+            trigger(self.send, inputs=inputs, outputs=turn, api_name="page_send", **turns)
         for button in w.quick:
-            button.click(self.quick_reply, inputs=[button, w.messages, w.stored], outputs=turn, **turns)
+            inputs = [button, w.messages, w.stored]
+            button.click(self.quick_reply, inputs=inputs, outputs=turn, api_name="page_quick", **turns)
         for slot, card in enumerate(w.cards):
             for liked, button in ((True, card.like), (False, card.dislike)):
                 handler = partial(self.feedback, slot, liked)
-                button.click(handler, inputs=[w.messages, w.stored], outputs=turn, **turns)
+                inputs = [w.messages, w.stored]
+                button.click(handler, inputs=inputs, outputs=turn, api_name="page_feedback", **turns)
 
 
 def build_app(
@@ -266,8 +269,9 @@ def build_app(
     )
     with gr.Blocks(title="crsagent", analytics_enabled=False) as app:
         widgets = build_layout(offer, secret=secret)
-        ChatApp(service, widgets).wire(app, settings.concurrent_turns)
+        # The API first: its names are the stable ones (a later event of the same name gets "_1").
         ApiEndpoints(service).register(settings.concurrent_turns)
+        ChatApp(service, widgets).wire(app, settings.concurrent_turns)
     app.queue(default_concurrency_limit=settings.concurrent_turns, max_size=settings.max_queue)
     return app
 

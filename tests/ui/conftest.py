@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -26,6 +27,36 @@ if TYPE_CHECKING:
     from crsagent.ui.pool import AgentPool
 
 CHROMIUM = Path("/usr/bin/chromium")
+HOLD_WORD = "[hold]"
+
+
+class Hold:
+    """Makes turns whose message contains ``HOLD_WORD`` wait until the test releases them, and
+    logs when each turn starts and ends: the tests see what ran side by side and in which order."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.log: list[str] = []
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        self.release.set()  # nothing from an earlier test stays stuck
+        self.__init__()
+
+    def enter(self, text: str) -> None:
+        with self._lock:
+            self.log.append(f"start {text}")
+        if HOLD_WORD in text:
+            self.entered.set()
+            assert self.release.wait(120), "the test never released the held turn"
+
+    def leave(self, text: str) -> None:
+        with self._lock:
+            self.log.append(f"end {text}")
+
+
+HOLD = Hold()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,7 +86,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -77,20 +108,43 @@ class ServedApp:
         return agent
 
 
+def _holding_agent_class() -> type[Agent]:
+    from crsagent.agent import Agent, Reply
+
+    class HoldingAgent(Agent):
+        """A real agent whose turns report to ``HOLD`` (and wait there when asked to)."""
+
+        def stream(self, text: str, session_id: str = "default", **options: Any) -> Iterator[str | Reply]:
+            HOLD.enter(text)
+            try:
+                yield from super().stream(text, session_id, **options)
+            finally:
+                HOLD.leave(text)
+
+        def chat(self, text: str, session_id: str = "default", **options: Any) -> Reply:
+            HOLD.enter(text)
+            try:
+                return super().chat(text, session_id, **options)
+            finally:
+                HOLD.leave(text)
+
+    return HoldingAgent
+
+
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     """``build_app`` over an agent pool, launched on a free port; closed after the tests."""
-    from crsagent.agent import Agent
     from crsagent.ui.app import build_app, launch
     from crsagent.ui.choices import Offer
     from crsagent.ui.pool import AgentPool
 
+    HoldingAgent = _holding_agent_class()  # noqa: N806 - a class
     folder = tmp_path_factory.mktemp("ui")
     settings = Settings(cache_dir=folder / "cache")
     datasets = {"demo": "demo", HOSTILE_NAME: hostile_dataset()}
 
     def factory(dataset: str, llm: str | None) -> Agent:
-        return Agent.from_dataset(
+        return HoldingAgent.from_dataset(
             datasets[dataset],
             llm=llm or "offline",
             settings=settings,
@@ -101,6 +155,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     # The LLM-failure test picks these two; anything else a visitor typed would be refused.
     offer = Offer.build(dataset="demo", datasets=list(datasets), llm=None, llms=[], allow_any_llm=True)
     app = build_app(pool, offer, secret="browser-test-secret")
-    url = launch(app, port=_free_port(), quiet=True)
+    url = launch(app, port=free_port(), quiet=True)
     yield ServedApp(url, pool)
     app.close()

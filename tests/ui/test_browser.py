@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from crsagent.agent import Agent, Reply
 from crsagent.agent.facade import MAX_INPUT_CHARS
-from tests.ui.conftest import ServedApp
+from tests.ui.conftest import HOLD, HOLD_WORD, ServedApp
 from tests.ui.hostile_data import HOSTILE_NAME, IMG_PAYLOAD, SCRIPT_PAYLOAD
 
 pytestmark = pytest.mark.browser
@@ -180,3 +180,53 @@ def _choose_llm(page: Page, model: str) -> None:
     box = page.locator("#crs-llm input")
     box.fill(model)
     box.press("Enter")
+
+
+def test_two_tabs_are_served_side_by_side(browser: Browser, served: ServedApp) -> None:
+    """A slow turn in one tab does not hold up another tab's reply."""
+    HOLD.reset()
+    tabs = []
+    for _ in range(2):
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.goto(served.url)
+        expect(tab.locator("#crs-status")).to_contain_text("Session")
+        tabs.append((context, tab))
+    try:
+        (_, slow), (_, quick) = tabs
+        _send(slow, f"{HOLD_WORD} I want a comedy")
+        assert HOLD.entered.wait(60)
+        _send(quick, "I want a comedy")
+        reply = served.agent("demo").chat("I want a comedy", _reference())
+        expect(quick.locator("#crs-chat")).to_contain_text(_first_line(reply))
+        assert f"end {HOLD_WORD} I want a comedy" not in HOLD.log  # the slow turn was still running
+    finally:
+        HOLD.release.set()
+        for context, _ in tabs:
+            context.close()
+
+
+def test_a_message_sent_during_a_turn_is_queued_not_dropped(page: Page, served: ServedApp) -> None:
+    HOLD.reset()
+    HOLD.release.set()  # the reference conversation first, on the same agent, nothing held
+    agent, session = served.agent("demo"), _reference()
+    agent.chat(f"{HOLD_WORD} I want a comedy", session)
+    second = agent.chat("I want a drama", session)
+    HOLD.reset()
+    _send(page, f"{HOLD_WORD} I want a comedy")
+    assert HOLD.entered.wait(60)
+    _send(page, "I want a drama")  # while the first turn runs
+    expect(page.locator("#crs-status")).to_contain_text("waits for the turn in progress")
+    HOLD.release.set()
+    chat = page.locator("#crs-chat")
+    expect(chat).to_contain_text(_first_line(second))
+    expect(chat.get_by_text("I want a drama")).to_have_count(1)
+    texts = chat.inner_text()
+    assert texts.index("I want a comedy") < texts.index("I want a drama")
+    assert HOLD.log == [
+        f"start {HOLD_WORD} I want a comedy",
+        f"end {HOLD_WORD} I want a comedy",
+        "start I want a drama",
+        "end I want a drama",
+    ]
