@@ -19,7 +19,7 @@ def background_server(
     app: ASGIApp, *, host: str = "127.0.0.1", start_timeout_s: float = 30.0
 ) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL, e.g. ``http://127.0.0.1:41234``."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, name="crsagent-background-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s

@@ -75,7 +75,7 @@ def build_mcp_server(agent: "Agent", limits: ServeLimits | None = None) -> MCPSe
     """An MCP server whose tools talk to ``agent`` (its sessions) and search its catalog."""
     limits = limits or ServeLimits()
     gate = TurnGate(limits)
-    server = MCPServer("crsagent", instructions=INSTRUCTIONS)
+    server = MCPServer("crsagent", instructions=INSTRUCTIONS, log_level="WARNING")
     catalog = agent.catalog
 
     async def turn(text: str, session_id: str) -> SessionReply:
