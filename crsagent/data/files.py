@@ -50,15 +50,21 @@ def iter_csv(
     delimiter: str = ",",
     encoding: str = "utf-8",
     quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
+    require_line_end: bool = True,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row; checks the header holds the ``required`` columns.
 
-    Tab-separated files with stray quotes (HetRec's ``artists.dat``) need ``quoting=csv.QUOTE_NONE``.
+    A file cut off mid-row is an error, not a shorter file: a row with a missing column, a quoted
+    field still open at the end of the file, and (``require_line_end``) a last line without its line
+    end — every file the loaders read is written line by line, so a missing last newline means the
+    copy stopped early. Tab-separated files with stray quotes (HetRec's ``artists.dat``) need
+    ``quoting=csv.QUOTE_NONE``.
     """
     require_file(path)
+    line = 1
     try:
         with path.open(encoding=encoding, newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=delimiter, quoting=quoting)
+            reader = csv.DictReader(handle, delimiter=delimiter, quoting=quoting, strict=True)
             header = reader.fieldnames or []
             missing = [name for name in required if name not in header]
             if missing:
@@ -67,13 +73,32 @@ def iter_csv(
                     f"header lacks column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})",
                 )
             for row in reader:
+                line = reader.line_num
                 if None in row or any(row.get(name) is None for name in required):
-                    raise DataFileError(path, f"line {reader.line_num}: wrong number of fields")
-                yield reader.line_num, row
+                    raise DataFileError(path, f"line {line}: wrong number of fields")
+                yield line, row
     except UnicodeDecodeError as error:
         raise DataFileError(path, f"not {encoding} text ({error.reason} at byte {error.start})") from error
     except csv.Error as error:
-        raise DataFileError(path, f"malformed CSV: {error}") from error
+        # The reader fails on the row after the last one it returned; its own line count may not
+        # have moved yet, so the row's first line is named.
+        if "unexpected end of data" in str(error):
+            raise DataFileError(
+                path, f"line {line + 1}: a quoted field is not closed at the end of the file (truncated?)"
+            ) from error
+        raise DataFileError(path, f"line {line + 1}: malformed CSV: {error}") from error
+    if require_line_end and not _ends_with_line_end(path):
+        raise DataFileError(path, f"line {line}: the last line has no line end: the file looks truncated")
+
+
+def _ends_with_line_end(path: Path) -> bool:
+    """The file is empty or its last byte is a newline (read from the end: no second pass)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        if size == 0:
+            return True
+        handle.seek(size - 1)
+        return handle.read(1) == b"\n"
 
 
 def parse_field(path: Path, line: int, column: str, text: str, convert: Callable[[str], T]) -> T:

@@ -39,12 +39,22 @@ class MovieLensOptions(BaseModel):
     min_split_positives: int = Field(
         default=3, ge=3, description="Users with fewer positives stay in train only (leave-last-out)."
     )
+    check_links: bool = Field(
+        default=True,
+        description=(
+            "movies.csv and links.csv (when present) must list the same movie ids: GroupLens writes them "
+            "together, so a movie only one of them has means one was cut short. Turn off for a folder "
+            "whose movies.csv was filtered on purpose."
+        ),
+    )
 
 
-def _read_movies(folder: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _read_movies(folder: Path) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, int]]:
+    """Rows, movieId -> position, movieId -> line."""
     path = folder / "movies.csv"
     rows: list[dict[str, Any]] = []
     index: dict[str, int] = {}
+    lines: dict[str, int] = {}
     for line, row in iter_csv(path, ("movieId", "title", "genres")):
         movie_id = row["movieId"].strip()
         parse_field(path, line, "movieId", movie_id, int)
@@ -55,10 +65,45 @@ def _read_movies(folder: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
         attributes: dict[str, list[str]] = {"genre": genres}
         attributes.update(year_attributes(year))
         index[movie_id] = len(rows)
+        lines[movie_id] = line
         rows.append({"id": movie_id, "title": row["title"].strip(), "year": year, "attributes": attributes})
     if not rows:
         raise DataFileError(path, "no movies")
-    return rows, index
+    return rows, index, lines
+
+
+def _check_links(folder: Path, movie_lines: dict[str, int]) -> None:
+    """movies.csv and links.csv list the same movies, else name the first movie only one of them has.
+
+    A movies.csv cut at a line end still parses; this is what shows the movies it lost (ratings and
+    tags only catch lost movies that someone rated or tagged).
+    """
+    path = folder / "links.csv"
+    if not path.is_file():
+        return
+    linked: dict[str, int] = {}
+    for line, row in iter_csv(path, ("movieId",)):
+        linked.setdefault(row["movieId"].strip(), line)
+    lost = [(movie_id, line) for movie_id, line in linked.items() if movie_id not in movie_lines]
+    if lost:
+        movie_id, line = lost[0]
+        more = f" and {len(lost) - 1} more" if len(lost) > 1 else ""
+        last = max(movie_lines.values())
+        raise DataFileError(
+            folder / "movies.csv",
+            f"line {last} is the last of {len(movie_lines)} movies but links.csv lists {len(linked)}: "
+            f"movieId {movie_id} (links.csv line {line}){more} is not in movies.csv; it looks truncated",
+        )
+    unlinked = [(movie_id, line) for movie_id, line in movie_lines.items() if movie_id not in linked]
+    if unlinked:
+        movie_id, line = unlinked[0]
+        more = f" and {len(unlinked) - 1} more" if len(unlinked) > 1 else ""
+        raise DataFileError(
+            path,
+            f"line {max(linked.values(), default=1)} is the last of {len(linked)} links but movies.csv "
+            f"lists {len(movie_lines)}: movieId {movie_id} (movies.csv line {line}){more} has no link; "
+            "it looks truncated",
+        )
 
 
 def _frequent_tags(folder: Path, index: dict[str, int], min_users: int) -> dict[int, list[str]]:
@@ -134,7 +179,9 @@ def load_movielens(
     """
     options = options or MovieLensOptions()
     require_file(folder / "movies.csv")
-    movies, index = _read_movies(folder)
+    movies, index, lines = _read_movies(folder)
+    if options.check_links:
+        _check_links(folder, lines)
     for movie, tags in _frequent_tags(folder, index, options.min_tag_users).items():
         movies[movie]["attributes"]["tag"] = tags
     metadata = _metadata_by_movie(metadata_file, folder, index) if metadata_file is not None else {}

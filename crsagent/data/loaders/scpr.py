@@ -74,6 +74,24 @@ def _read_items(folder: Path) -> tuple[list[int], dict[int, list[int]], dict[int
     return item_ids, features, business
 
 
+def _check_attribute_ids(folder: Path, features: dict[int, list[int]], names: dict[int, str]) -> None:
+    """Every attribute id of item_dict.json has a name when tag_reverse_map.json is there.
+
+    A map cut short or from another benchmark would otherwise turn the missing attributes into bare
+    numbers silently.
+    """
+    if not names:
+        return
+    for item in sorted(features):
+        unnamed = [f for f in features[item] if f not in names]
+        if unnamed:
+            raise DataFileError(
+                folder / "Graph_generate_data" / "item_dict.json",
+                f"item {item}: attribute id {unnamed[0]} is not in ID_map_info/tag_reverse_map.json "
+                f"({len(names)} attributes there)",
+            )
+
+
 def _read_split(
     folder: Path, split: str, user_of: dict[str, int], index: dict[int, int]
 ) -> list[tuple[int, int]]:
@@ -101,6 +119,7 @@ def load_scpr(folder: Path, *, artists_file: Path | None = None, name: str | Non
     """Load an SCPR-layout folder; ``artists_file`` (HetRec ``artists.dat``) gives artist names."""
     item_ids, features, business = _read_items(folder)
     attribute_names = _attribute_names(folder)
+    _check_attribute_ids(folder, features, attribute_names)
     artist_names = _artist_names(artists_file)
     index = {item: position for position, item in enumerate(item_ids)}
     user_ids = _user_ids(folder)
