@@ -56,6 +56,13 @@ def _messages(request: ChatCompletionRequest, limits: ServeLimits) -> list[ChatM
         )
     messages = []
     for position, message in enumerate(request.messages):
+        if isinstance(message.content, list) and any(part.type != "text" for part in message.content):
+            kinds = sorted({part.type for part in message.content if part.type != "text"})
+            raise ApiError(
+                400,
+                f"message {position} has {', '.join(kinds)} content; only text is understood",
+                param=f"messages.{position}.content",
+            )
         text = message.text()
         if len(text) > limits.max_message_chars:
             raise ApiError(

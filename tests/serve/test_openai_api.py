@@ -64,6 +64,52 @@ def test_models_are_the_served_datasets(client: openai.OpenAI) -> None:
     assert client.models.retrieve("demo").owned_by == "crsagent"
 
 
+def test_text_parts_and_tool_messages_are_read_as_openai_clients_send_them(client: openai.OpenAI) -> None:
+    parts: list[ChatCompletionMessageParam] = [
+        {"role": "developer", "content": "You recommend films."},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "a crime film "},
+                {"type": "text", "text": "from the 1990s"},
+            ],
+        },
+    ]
+    plain: list[ChatCompletionMessageParam] = [{"role": "user", "content": "a crime film from the 1990s"}]
+    as_parts = client.chat.completions.create(model="demo", messages=parts)
+    as_text = client.chat.completions.create(model="demo", messages=plain)
+    assert as_parts.choices[0].message.content == as_text.choices[0].message.content
+    # A client that echoes the show_items call back, with a tool result, gets the same answer.
+    message = as_text.choices[0].message
+    assert message.tool_calls  # the opening is specific enough to get items at once
+    call = message.tool_calls[0]
+    assert call.type == "function"
+    echoed: list[ChatCompletionMessageParam] = [
+        *plain,
+        {
+            "role": "assistant",
+            "content": message.content,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.function.name, "arguments": call.function.arguments},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": call.id, "content": "shown"},
+        {"role": "user", "content": "something else"},
+    ]
+    sent: list[ChatCompletionMessageParam] = [
+        *plain,
+        {"role": "assistant", "content": message.content},
+        {"role": "user", "content": "something else"},
+    ]
+    follow = client.chat.completions.create(model="demo", messages=echoed)
+    same = client.chat.completions.create(model="demo", messages=sent)
+    assert follow.choices[0].message.content == same.choices[0].message.content
+
+
 def test_a_conversation_ends_in_catalog_items_beside_the_text(client: openai.OpenAI, agent: Agent) -> None:
     messages, completion = _converse(client, "a crime film from the 1990s")
     message = completion.choices[0].message
@@ -136,6 +182,14 @@ def _error(response: httpx.Response) -> dict[str, Any]:
             "501",
         ),
         ({"model": "demo", "messages": [{"role": "user", "content": "hi"}], "n": 2}, "n", "1"),
+        (
+            {
+                "model": "demo",
+                "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
+            },
+            "messages.0.content",
+            "image_url content; only text",
+        ),
         ({"messages": [{"role": "user", "content": "hi"}]}, "model", "required"),
     ],
 )
