@@ -8,12 +8,13 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
 
 
 def binary_entropy(p: NDArray[np.float64]) -> NDArray[np.float64]:
     """Entropy in bits of a yes/no answer with P(yes) = p (0 at p = 0 or 1)."""
-    q = np.clip(p, 1e-12, 1.0 - 1e-12)
+    # minimum/maximum: the same numbers as np.clip at a fraction of its call overhead (per turn).
+    q = np.minimum(np.maximum(p, 1e-12), 1.0 - 1e-12)
     entropy = -(q * np.log2(q) + (1.0 - q) * np.log2(1.0 - q))
     return np.where((p <= 1e-12) | (p >= 1.0 - 1e-12), 0.0, entropy)
 
@@ -25,6 +26,8 @@ class Belief:
     kg: KnowledgeGraph
     candidates: NDArray[np.int64]
     log_scores: NDArray[np.float64]
+    entries: Entries | None = field(default=None, repr=False)
+    """The candidates' incidence entries when the scorer already gathered them."""
     _prefix: NDArray[np.int64] | None = field(default=None, init=False, repr=False)
 
     @cached_property
@@ -70,14 +73,22 @@ class Belief:
         return float(self.probabilities[self.top_positions(k)].sum())
 
     @cached_property
+    def _entries(self) -> Entries | None:
+        # Both value sums below gather the same incidence entries of the candidates: once.
+        return self.entries if self.entries is not None else self.kg.entries(self.candidates)
+
+    @cached_property
     def value_probability(self) -> NDArray[np.float64]:
         """Per value, P(the target carries it) = probability mass of the candidates that carry it."""
-        return self.kg.value_mass(self.candidates, self.probabilities)
+        return self.kg.value_mass(self.candidates, self.probabilities, self._entries)
 
     @cached_property
     def value_counts(self) -> NDArray[np.float64]:
         """Per value, how many candidates carry it."""
-        return self.kg.value_mass(self.candidates, np.ones(self.candidates.size))
+        if self._entries is None:
+            return self.kg.value_mass(self.candidates, np.ones(self.candidates.size))
+        # Counts are whole numbers: exact in any order.
+        return np.bincount(self._entries[1], minlength=self.kg.n_values).astype(np.float64)
 
     def askable(self, asked: set[int]) -> NDArray[np.bool_]:
         """Values not asked yet that split the candidates (some carry it, some do not)."""

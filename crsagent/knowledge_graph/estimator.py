@@ -31,7 +31,7 @@ from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief import Belief
 from crsagent.knowledge_graph.conversations import simulate_state
 from crsagent.knowledge_graph.features import PriorFeatureConfig, PriorFeatures, ValueAffinity
-from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
 from crsagent.knowledge_graph.head import LogitGroups, fit_conditional_logit, sample_candidates
 from crsagent.knowledge_graph.state import DialogueState
 
@@ -104,7 +104,8 @@ class PreferenceEstimator:
         self._cached_matrix: NDArray[np.float32] | None = None
         self._cached_scores: NDArray[np.float64] | None = None
         self._cached_conversation: (
-            tuple[tuple[tuple[int, ...], tuple[int, ...]], NDArray[np.float64]] | None
+            tuple[tuple[tuple[int, ...], tuple[int, ...]], NDArray[np.int64] | None, NDArray[np.float64]]
+            | None
         ) = None
 
     @property
@@ -175,24 +176,38 @@ class PreferenceEstimator:
             features[:, 2] = self.affinity.item_affinity(items, rejected)
         return features
 
-    def conversation_scores(self, accepted: list[int], rejected: list[int]) -> NDArray[np.float64]:
-        """The conversation block's score of every item: sparse products over the catalog.
+    def conversation_scores(
+        self,
+        accepted: list[int],
+        rejected: list[int],
+        items: NDArray[np.int64] | None = None,
+        entries: Entries | None = None,
+    ) -> NDArray[np.float64]:
+        """The conversation block's score of ``items`` (every item when None; ``entries``: theirs).
 
-        The last answer sets' scores are kept: after a rejected list they have not changed.
+        Sums over the items' own values, so a turn costs what its candidates hold, not the
+        catalog. The last answer sets' scores are kept: after a rejected list they have not
+        changed, and the new candidates are a subset of the old.
         """
         key = (tuple(accepted), tuple(rejected))
-        if self._cached_conversation is not None and self._cached_conversation[0] == key:
-            return self._cached_conversation[1]
+        cached = self._cached_conversation
+        if cached is not None and cached[0] == key:
+            hit = _rows_of(cached[1], items)
+            if hit is not None:
+                return cached[2][hit]
         w_accepted, w_count, w_rejected = self.weights.conversation
         per_value = w_accepted * self.affinity.combined_row(accepted)
         if rejected:
             per_value = per_value + w_rejected * self.affinity.combined_row(rejected)
-        scores = self.kg.item_sums(None, per_value) / np.maximum(self.kg.values_per_item, 1)
+        per_item = self.kg.values_per_item if items is None else self.kg.values_per_item[items]
+        if items is not None and entries is None:
+            entries = self.kg.entries(items)
+        scores = self.kg.item_sums(items, per_value, entries) / np.maximum(per_item, 1)
         if rejected:
             indicator = np.zeros(self.kg.n_values)
             indicator[rejected] = w_count
-            scores += self.kg.item_sums(None, indicator)
-        self._cached_conversation = (key, scores)
+            scores += self.kg.item_sums(items, indicator, entries)
+        self._cached_conversation = (key, items, scores)
         return scores
 
     def features(self, state: DialogueState) -> NDArray[np.float64]:
@@ -201,18 +216,20 @@ class PreferenceEstimator:
         conversation = self.conversation_features(state.candidates, state.accepted, state.rejected)
         return np.hstack([prior, conversation])
 
-    def log_scores(self, state: DialogueState) -> NDArray[np.float64]:
-        """Unnormalised log-probability of each candidate of ``state``."""
+    def log_scores(self, state: DialogueState, entries: Entries | None = None) -> NDArray[np.float64]:
+        """Unnormalised log-probability of each candidate of ``state`` (``entries``: theirs)."""
         candidates = state.candidates
         scores = self.prior_scores(state.user)[candidates]
-        scores = scores + self.conversation_scores(state.accepted, state.rejected)[candidates]
+        scores = scores + self.conversation_scores(state.accepted, state.rejected, candidates, entries)
         if state.weight_shift is not None:
             scores = scores + self.features(state) @ state.weight_shift
         return scores
 
     def belief(self, state: DialogueState) -> Belief:
         """P(target = candidate) for every candidate of ``state``."""
-        return Belief(self.kg, state.candidates, self.log_scores(state))
+        # The candidates' incidence entries serve both the scores and the belief's value sums.
+        entries = self.kg.entries(state.candidates)
+        return Belief(self.kg, state.candidates, self.log_scores(state, entries), entries)
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...], step: float) -> None:
         """EAR-style reflection: move this conversation's weights to explain a rejected list.
@@ -258,6 +275,20 @@ class PreferenceEstimator:
             offsets.append(offset + conv @ conversation)
             targets.append(row)
         return fit_conditional_logit(LogitGroups.stack(features, targets, offsets), l2=config.l2)
+
+
+def _rows_of(
+    cached: NDArray[np.int64] | None, items: NDArray[np.int64] | None
+) -> NDArray[np.int64] | slice | None:
+    """Where ``items`` (None: all) sit in the scores kept for ``cached`` (None: all), or None if not kept."""
+    if items is None:
+        return slice(None) if cached is None else None
+    if cached is None:
+        return items
+    rows = np.searchsorted(cached, items)
+    if rows.size and (int(rows.max()) >= cached.size or not np.array_equal(cached[rows], items)):
+        return None
+    return rows
 
 
 def _sample_pairs(interactions: Interactions, count: int, rng: np.random.Generator) -> list[tuple[int, int]]:

@@ -10,6 +10,8 @@ the item. The estimator combines these columns with learned weights.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Hashable
 from typing import Any, Literal
 
 import numpy as np
@@ -20,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from crsagent.data.interactions import Interactions
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.tools.recommenders import BaseRecommender, make_recommender
+
+# Memory for each of ValueAffinity's row caches (PMI rows, summed rows of answer sets).
+AFFINITY_CACHE_BYTES = 64 * 1024 * 1024
 
 
 class CollaborativeModel(BaseModel):
@@ -156,6 +161,39 @@ class PriorFeatures:
         return matrix
 
 
+class BoundedRows:
+    """A cache of float rows keyed by value ids, within a byte budget (oldest entries leave first).
+
+    PMI rows are vocabulary-long: on a catalog with 100k values each is 800 kB, so an unbounded
+    cache of every value ever asked would grow without limit in a long-running server.
+    """
+
+    def __init__(self, row_length: int, budget_bytes: int) -> None:
+        self.capacity = max(1, budget_bytes // max(8 * row_length, 1))
+        self._rows: dict[Hashable, NDArray[np.float64]] = {}
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled with a fitted estimator: the rows are derived data and the lock cannot travel.
+        return {"capacity": self.capacity}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.capacity = int(state["capacity"])
+        self._rows = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> NDArray[np.float64] | None:
+        """The row kept under ``key``, if any."""
+        return self._rows.get(key)
+
+    def put(self, key: Hashable, row: NDArray[np.float64]) -> None:
+        """Keep ``row``; drop the oldest row when over capacity."""
+        with self._lock:
+            self._rows[key] = row
+            while len(self._rows) > self.capacity:
+                del self._rows[next(iter(self._rows))]
+
+
 class ValueAffinity:
     """Pointwise mutual information of two values over train-weighted items (an FM-like interaction).
 
@@ -170,7 +208,17 @@ class ValueAffinity:
         self._weighted = sp.csr_matrix(sp.diags(weights) @ kg.incidence)
         self._value_weight = np.asarray(self._weighted.sum(axis=0), dtype=np.float64).ravel()
         self._total = float(weights.sum())
-        self._rows: dict[int, NDArray[np.float64]] = {}
+        self._rows = BoundedRows(kg.n_values, AFFINITY_CACHE_BYTES)
+        # Summed rows of answer sets: the same openings recur across conversations.
+        self._combined = BoundedRows(kg.n_values, AFFINITY_CACHE_BYTES)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Estimators pickled before the row caches were bounded kept a plain dict of rows.
+        self.__dict__.update(state)
+        if not isinstance(state.get("_rows"), BoundedRows):
+            self._rows = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
+        if "_combined" not in state:
+            self._combined = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
 
     def row(self, value: int) -> NDArray[np.float64]:
         """PMI of ``value`` with every value (0 for itself and for values that never co-occur)."""
@@ -184,14 +232,19 @@ class ValueAffinity:
         positive = (joint > 0) & (expected > 0)
         row[positive] = np.log(joint[positive] / expected[positive])
         row[value] = 0.0
-        self._rows[value] = row
+        self._rows.put(value, row)
         return row
 
     def combined_row(self, values: list[int]) -> NDArray[np.float64]:
-        """The summed PMI rows of ``values`` (zeros for none)."""
+        """The summed PMI rows of ``values`` (zeros for none); callers must not modify it."""
         if not values:
             return np.zeros(self.kg.n_values)
-        return np.sum([self.row(v) for v in values], axis=0)
+        key = tuple(values)
+        cached = self._combined.get(key)
+        if cached is None:
+            cached = np.sum([self.row(v) for v in values], axis=0)
+            self._combined.put(key, cached)
+        return cached
 
     def item_affinity(self, items: NDArray[np.int64] | None, values: list[int]) -> NDArray[np.float64]:
         """Per item (all when ``items`` is None), the summed PMI of ``values`` with its values, per value."""

@@ -45,6 +45,15 @@ class AttributeValue:
         return self.key
 
 
+# The incidence entries of some items: (position of the item in its array, value id), in order.
+Entries = tuple[NDArray[np.int64], NDArray[np.int64]]
+
+
+def ascending(items: NDArray[np.int64]) -> bool:
+    """Whether ``items`` is strictly increasing (a dialogue state's candidates are)."""
+    return items.size < 2 or bool((items[1:] > items[:-1]).all())
+
+
 def item_node(index: int) -> tuple[str, int]:
     """The networkx node of the item at catalog index ``index``."""
     return ("item", index)
@@ -90,6 +99,7 @@ class KnowledgeGraph:
         # int64 copies of the index arrays: slices of them are what item_values / items_with return.
         self._row_values: NDArray[np.int64] = self.incidence.indices.astype(np.int64)
         self._column_items: NDArray[np.int64] = self.incidence_csc.indices.astype(np.int64)
+        self._row_starts: NDArray[np.int64] = self.incidence.indptr[:-1].astype(np.int64)
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> KnowledgeGraph:
@@ -135,33 +145,85 @@ class KnowledgeGraph:
 
     def has_value(self, items: NDArray[np.int64] | Sequence[int], value_id: int) -> NDArray[np.bool_]:
         """For each item index, whether it carries ``value_id``."""
-        member = np.zeros(self.n_items, dtype=bool)
-        member[self.items_with(value_id)] = True
-        return member[np.asarray(items, dtype=np.int64)]
+        carriers = self.items_with(value_id)
+        items = np.asarray(items, dtype=np.int64)
+        if carriers.size == 0:
+            return np.zeros(items.shape, dtype=bool)
+        # A binary search in the value's (ascending) items: no catalog-length mask per answer.
+        rows = np.minimum(np.searchsorted(carriers, items), carriers.size - 1)
+        return carriers[rows] == items
 
     def items_with_all(self, value_ids: Iterable[int]) -> NDArray[np.int64]:
         """Items carrying every value in ``value_ids`` (all items when it is empty)."""
-        result = np.arange(self.n_items, dtype=np.int64)
-        for value_id in value_ids:
+        ids = list(value_ids)
+        if not ids:
+            return np.arange(self.n_items, dtype=np.int64)
+        result = self.items_with(ids[0]).copy()
+        for value_id in ids[1:]:
             result = np.intersect1d(result, self.items_with(value_id), assume_unique=True)
         return result
 
-    def value_mass(self, items: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def entries(self, items: NDArray[np.int64]) -> Entries | None:
+        """The incidence entries of ascending ``items``: (position in ``items``, value id), in order.
+
+        What the per-turn sums gather instead of multiplying the whole catalog, so a turn costs
+        what its candidates hold. None when gathering does not pay: unsorted or repeated items,
+        or items holding more than a quarter of all entries (a catalog-wide product is cheaper).
+        """
+        items = np.asarray(items, dtype=np.int64)
+        if not ascending(items):
+            return None
+        lengths = self.values_per_item[items]
+        total = int(lengths.sum())
+        if 4 * total > self._row_values.size:
+            return None
+        positions = np.repeat(np.arange(items.size, dtype=np.int64), lengths)
+        # Entry j of the output belongs to item i: row_start[i] + (j - first output entry of i).
+        offsets = np.repeat(self._row_starts[items] - (np.cumsum(lengths) - lengths), lengths)
+        return positions, self._row_values[offsets + np.arange(total, dtype=np.int64)]
+
+    def value_mass(
+        self, items: NDArray[np.int64], weights: NDArray[np.float64], entries: Entries | None = None
+    ) -> NDArray[np.float64]:
         """Per value, the summed weight of the given items that carry it (the per-turn workhorse).
 
-        The weights are scattered into a catalog-length vector and multiplied by the sparse
-        incidence: cheaper than gathering the items' rows once there are more than a few dozen.
+        Each value's sum runs over its items in ascending catalog order, as the sparse product
+        with the transposed incidence does (a repeated item counts once, with its last weight):
+        the gathered and the catalog-wide paths give bit-identical sums. ``entries``: the items'
+        ``entries``, when the caller already gathered them.
         """
-        full = np.zeros(self.n_items)
-        full[items] = weights
-        return np.asarray(self.incidence_t @ full, dtype=np.float64)
+        items = np.asarray(items, dtype=np.int64)
+        weights = np.asarray(weights, dtype=np.float64)
+        gathered = entries if entries is not None else self.entries(items)
+        if gathered is None:
+            full = np.zeros(self.n_items)
+            full[items] = weights
+            return np.asarray(self.incidence_t @ full, dtype=np.float64)
+        positions, values = gathered
+        sums = np.bincount(values, weights=weights[positions], minlength=self.n_values)
+        return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker
 
     def item_sums(
-        self, items: NDArray[np.int64] | None, per_value: NDArray[np.float64]
+        self,
+        items: NDArray[np.int64] | None,
+        per_value: NDArray[np.float64],
+        entries: Entries | None = None,
     ) -> NDArray[np.float64]:
-        """Per item (every item when ``items`` is None), the sum of ``per_value`` over its values."""
-        sums = np.asarray(self.incidence @ per_value, dtype=np.float64)
-        return sums if items is None else sums[items]
+        """Per item (every item when ``items`` is None), the sum of ``per_value`` over its values.
+
+        Each item's sum runs over its values in ascending order, as the sparse product does, so the
+        gathered path is bit-identical to the same rows of the catalog-wide product.
+        """
+        per_value = np.asarray(per_value, dtype=np.float64)
+        if items is None:
+            return np.asarray(self.incidence @ per_value, dtype=np.float64)
+        items = np.asarray(items, dtype=np.int64)
+        gathered = entries if entries is not None else self.entries(items)
+        if gathered is None:
+            return np.asarray(self.incidence @ per_value, dtype=np.float64)[items]
+        positions, values = gathered
+        sums = np.bincount(positions, weights=per_value[values], minlength=items.size)
+        return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker
 
     @cached_property
     def graph(self) -> nx.Graph:

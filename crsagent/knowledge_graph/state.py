@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crsagent.errors import CrsAgentError
-from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.graph import KnowledgeGraph, ascending
 
 NegativeAnswers = Literal["prune", "soft"]
 NEGATIVE_ANSWER_MODES: tuple[NegativeAnswers, ...] = ("prune", "soft")
@@ -118,7 +118,15 @@ class DialogueState:
         """A list the user turned down leaves the candidates."""
         self.rejected_items.extend(items)
         self.failed_lists += 1
-        self.candidates = self.candidates[~np.isin(self.candidates, np.asarray(items, dtype=np.int64))]
+        shown = np.asarray(items, dtype=np.int64)
+        rows = np.searchsorted(self.candidates, shown)
+        inside = rows < self.candidates.size
+        inside[inside] = self.candidates[rows[inside]] == shown[inside]
+        if ascending(self.candidates):
+            # A binary search per shown item instead of a membership test over every candidate.
+            self.candidates = np.delete(self.candidates, rows[inside])
+        else:
+            self.candidates = self.candidates[~np.isin(self.candidates, shown)]
 
     def check(self, kg: KnowledgeGraph, action: Action) -> None:
         """Raise ``InvalidActionError`` unless the protocol allows ``action`` now."""
@@ -135,6 +143,11 @@ class DialogueState:
             raise InvalidActionError(f"a list holds at most {self.list_size} items, got {len(items)}")
         if len(set(items)) != len(items):
             raise InvalidActionError("a recommended list repeats an item")
-        outside = np.setdiff1d(np.asarray(items, dtype=np.int64), self.candidates)
+        shown = np.asarray(items, dtype=np.int64)
+        # Candidates are ascending: a binary search per item, not a set difference of thousands.
+        rows = np.searchsorted(self.candidates, shown)
+        inside = rows < self.candidates.size
+        inside[inside] = self.candidates[rows[inside]] == shown[inside]
+        outside = np.setdiff1d(shown, self.candidates) if not inside.all() else shown[:0]
         if outside.size:
             raise InvalidActionError(f"recommended items {outside[:5].tolist()} are not candidates")

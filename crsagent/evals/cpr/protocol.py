@@ -59,7 +59,9 @@ class RuleSimulator:
     def opening(self, rng: np.random.Generator) -> list[int]:
         # random.choice over the target's values, as SCPR / UNICORN do; a target without values
         # (possible outside crs-lastfm) opens with nothing, so the candidates are the catalog.
-        return [int(rng.choice(self.values))] if self.values.size else []
+        # values[integers(0, n)] is the draw rng.choice makes (same number, same stream after it)
+        # without choice's argument handling, which cost more than a turn of the policy.
+        return [int(self.values[rng.integers(0, self.values.size)])] if self.values.size else []
 
     def answer(self, value: int) -> bool:
         return value in self._value_set
@@ -139,8 +141,10 @@ def run_episode(
         before = int(state.candidates.size)
         if isinstance(action, Ask):
             yes = simulator.answer(action.value)
+            # model_construct: the fields are built here from typed values; validating each of the
+            # ~80k records of a full run costs more than a policy turn.
             actions.append(
-                ActionRecord(
+                ActionRecord.model_construct(
                     turn=t, kind="ask", candidates=before, value=kg.values[action.value].key, answer=yes
                 )
             )
@@ -149,7 +153,9 @@ def run_episode(
             rank = simulator.judge(action.items)
             ids = [kg.catalog.at(i).id for i in action.items]
             actions.append(
-                ActionRecord(turn=t, kind="recommend", candidates=before, items=ids, hit_rank=rank)
+                ActionRecord.model_construct(
+                    turn=t, kind="recommend", candidates=before, items=ids, hit_rank=rank
+                )
             )
             if rank is not None:
                 end = "success"

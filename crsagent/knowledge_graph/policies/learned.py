@@ -62,8 +62,10 @@ def state_features(state: DialogueState, belief: Belief, best_bits: float) -> ND
     """The switch's inputs for ``state`` (order: ``STATE_FEATURES``)."""
     size = state.list_size
     candidates = max(belief.candidates.size, 1)
+    # The longer prefix first: the top list (and the list recommended) are then its head, free.
+    belief.top_positions(2 * size)
     p = belief.probabilities
-    entropy = float(-(p * np.log(np.clip(p, 1e-300, None))).sum()) / math.log(candidates + 1)
+    entropy = float(-(p * np.log(np.maximum(p, 1e-300))).sum()) / math.log(candidates + 1)
     return np.array(
         [
             1.0,
@@ -109,7 +111,8 @@ class LearnedPolicy(EstimatorPolicy):
 
     def recommend_probability(self, features: NDArray[np.float64]) -> float:
         """P(recommend | features)."""
-        return float(1.0 / (1.0 + np.exp(-np.clip(features @ self.weights, -30.0, 30.0))))
+        score = min(max(float(features @ self.weights), -30.0), 30.0)
+        return float(1.0 / (1.0 + np.exp(-score)))
 
     def decide(self, state: DialogueState) -> Action:
         belief = self.estimator.belief(state)
