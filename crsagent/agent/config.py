@@ -46,6 +46,19 @@ class AgentConfig(BaseModel):
     liked_weight: float = Field(
         default=4.0, ge=0, description="Weight of graph proximity to items the user liked ('more like X')."
     )
+    cf_model: str | None = Field(
+        default="ease",
+        description="Collaborative model fitted on the train split (ease, itemknn) that turns the items the "
+        "user named into scores; None for the graph proximity alone. Ignored without a train split.",
+    )
+    cf_weight: float = Field(
+        default=4.0, ge=0, description="Weight of the collaborative scores of the items the user liked."
+    )
+    soft_weight: float = Field(
+        default=1.0,
+        ge=0,
+        description="Log-score bonus per soft preference an item meets (a mood, a user tag, 'recent').",
+    )
     tool_weight: float = Field(
         default=2.0, ge=0, description="Weight of an LLM plan's tool ranking in the candidates' scores."
     )

@@ -30,6 +30,13 @@ class Memory(BaseModel):
     )
     year_min: int | None = None
     year_max: int | None = None
+    soft: list[str] = Field(default_factory=list, description="Soft preferences (type:value): they rank, not filter.")
+    recency: str | None = Field(default=None, description="A lean to 'recent' or 'older' items.")
+    since: dict[str, int] = Field(
+        default_factory=dict,
+        description="The user turn each hard preference came from (value keys, 'year_min', 'year_max'): "
+        "relaxation drops the oldest first.",
+    )
     question: Question | None = Field(default=None, description="The question the agent asked last turn.")
     shown: list[str] = Field(default_factory=list, description="Items shown last turn, in order.")
     actions: int = Field(default=0, description="Questions and lists so far (the policy's turn counter).")
@@ -76,6 +83,9 @@ def apply_turn(memory: Memory, turn: UserTurn, kg: KnowledgeGraph) -> tuple[Memo
         return Memory(user=memory.user, turns=memory.turns + 1), []
     new = memory.model_copy(deep=True)
     new.turns += 1
+    if turn.replace:  # a change of topic: what was asked before no longer applies; rejections stay
+        new.accepted, new.rejected, new.soft, new.skipped = [], [], [], []
+        new.liked_items, new.recency, new.year_min, new.year_max, new.since = [], None, None, None, {}
     notes: list[str] = []
     touched: set[str] = set()
     for refs, into, out_of in (
@@ -103,10 +113,20 @@ def apply_turn(memory: Memory, turn: UserTurn, kg: KnowledgeGraph) -> tuple[Memo
         for key in offered:  # an unanswered offer is not asked again
             if key not in touched and key not in new.skipped:
                 new.skipped.append(key)
+    for ref in turn.soft:
+        key = value_key(kg, ref)
+        if key is not None and key not in new.soft and key not in new.accepted:
+            new.soft.append(key)
+    if turn.recency is not None:
+        new.recency = turn.recency
     if turn.year_min is not None:
         new.year_min = turn.year_min
+        new.since["year_min"] = new.turns
     if turn.year_max is not None:
         new.year_max = turn.year_max
+        new.since["year_max"] = new.turns
+    for key in touched:
+        new.since[key] = new.turns
     if new.year_min is not None and new.year_max is not None and new.year_min > new.year_max:
         notes.append(f"years {new.year_min}-{new.year_max} are reversed; kept the latest bound only")
         new.year_min, new.year_max = (

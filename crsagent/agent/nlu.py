@@ -18,18 +18,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from crsagent.agent import nlu_lexicon as lexicon
-from crsagent.agent.nlu_items import ItemFinder, Mention, Role
+from crsagent.agent.catalog_reading import CatalogReader, CatalogReading
 from crsagent.agent.nlu_polarity import Answer, Polarity, analyse_polarity, detect_answer
-from crsagent.agent.nlu_shown import ShownRefs, VariantTitleResolver
+from crsagent.agent.nlu_shown import ShownItems, ShownRefs
 from crsagent.agent.nlu_spotting import Spot, Spotter
 from crsagent.agent.nlu_text import MAX_MESSAGE_CHARS, MAX_TOKENS, Message
-from crsagent.agent.nlu_values import Kind, ValueIndex
-from crsagent.agent.nlu_years import YearFacts, add_eras, parse_recency, parse_years
+from crsagent.agent.nlu_values import ValueIndex
+from crsagent.agent.nlu_years import YearFacts, add_eras, parse_years
 from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
 from crsagent.data.catalog import Catalog
-from crsagent.tools.context import TitleResolver
+from crsagent.understanding.spotter import CatalogSpotter
 
-__all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU", "VariantTitleResolver"]
+__all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU"]
 
 MAX_WISHES_CHARS = 500
 # Words that carry no wish of their own: a message made only of these (and understood parts) has
@@ -65,9 +65,7 @@ class _Found:
     accepted: list[ValueRef] = field(default_factory=list)
     rejected: list[ValueRef] = field(default_factory=list)
     value_tokens: set[int] = field(default_factory=set)
-    """Tokens read as values or years (a title span holding some was no title)."""
-    explained: set[int] = field(default_factory=set)
-    """Other tokens the turn accounts for (unplaced titles): not wishes."""
+    """Tokens read as values or years."""
 
     def add(self, ref: ValueRef, negated: bool, tokens: range) -> None:
         target, other = (self.rejected, self.accepted) if negated else (self.accepted, self.rejected)
@@ -86,34 +84,39 @@ class _Reading:
     usable: list[bool]
     found: _Found
     years: YearFacts
-    mentions: list[Mention]
+    catalog: CatalogReading
     refs: ShownRefs
 
 
 class OfflineNLU:
     """Understands English messages about one catalog without a language model.
 
-    ``resolve_title`` maps a name to ranked catalog ids (a grounder); by default
-    ``VariantTitleResolver``: exact titles, then alternate titles, most popular first. Indexes are
-    built on first use (or by ``prepare``).
+    Titles, people, genres, moods and tags come from the catalog spotter (one per catalog, shared
+    with the agent); this class adds the dialogue around them: answers to the agent's question,
+    feedback on the items it showed, years, negation. Indexes are built on first use (or by
+    ``prepare``).
     """
 
-    def __init__(self, catalog: Catalog, resolve_title: TitleResolver | None = None) -> None:
+    def __init__(self, catalog: Catalog, spotter: CatalogSpotter | None = None) -> None:
         self.catalog = catalog
-        self.resolve_title: TitleResolver = resolve_title or VariantTitleResolver(catalog)
+        self.spotter = spotter or CatalogSpotter(catalog)
 
     @cached_property
     def values(self) -> ValueIndex:
-        """The multi-type value index."""
+        """The multi-type value index (answers to offered values)."""
         return ValueIndex(self.catalog)
 
     @cached_property
-    def _spotter(self) -> Spotter:
+    def _offers(self) -> Spotter:
         return Spotter(self.values)
 
     @cached_property
-    def _items(self) -> ItemFinder:
-        return ItemFinder(self.catalog, self.resolve_title)
+    def _reader(self) -> CatalogReader:
+        return CatalogReader(self.spotter)
+
+    @cached_property
+    def _shown(self) -> ShownItems:
+        return ShownItems(self.catalog)
 
     @cached_property
     def newest_year(self) -> int | None:
@@ -124,10 +127,7 @@ class OfflineNLU:
         """Builds every index now (values, common words, titles, phrase tables) rather than on the
         first messages, so that later calls all cost the same."""
         _ = self.values.entries, self.values.common_words, self.newest_year, self.catalog.title_index
-        for attribute_type in self.values.person_types:  # the fuzzy fallback after strong cue words
-            self.values.fuzzy(attribute_type, "warm up")
-        if isinstance(self.resolve_title, VariantTitleResolver):
-            _ = self.resolve_title.by_variant
+        self.spotter.prepare()
         offered = next(iter(self.catalog.vocabulary.items()), ("genre", ["x"]))
         self.understand(
             "yes, more like X after 2000", TurnContext(asked_type=offered[0], asked_values=offered[1][:2])
@@ -153,36 +153,36 @@ class OfflineNLU:
         usable = [i not in polarity.cue_tokens and i not in answer_tokens for i in range(len(message))]
         words = self.values.correct(message.norms)
         found = _Found()
-
-        mentions = self._items.find_mentions(message, usable, shown, self._is_value)
-        years = parse_years(message, usable, polarity.negated)
-        spots = self._spotter.spot_cued_people(message, words, usable)
         asked_type = context.asked_type
         offered = list(context.asked_values) if asked_type else []
-        if asked_type and offered:
-            spots += self._spotter.spot_offered(message, words, usable, asked_type, offered)
+        # People after cue words first ("directed by nolen", "with Stone"): the cue types them.
+        spots = self._offers.spot_cued_people(message, words, usable)
+        if asked_type and offered:  # an answer to the question first: "the first", "comedy"
+            spots += self._offers.spot_offered(message, words, usable, asked_type, offered)
             if len(offered) > 1:
-                positions = self._items.shown.position_hits(message, usable, offered)
+                positions = self._shown.position_hits(message, usable, offered)
                 spots += [Spot(s, e, asked_type, value) for s, e, value in positions]
+        catalog = self._reader.read(message, polarity, usable, shown)
         refs = ShownRefs()
         if shown and not (asked_type and len(offered) > 1):
-            refs = self._items.shown.find(message, usable, shown, polarity.negated, polarity.seen_clauses)
-        prefer = [asked_type] if asked_type else []
-        spots += self._spotter.spot_values(message, words, usable, prefer)
-        for spot in spots:
-            negated = any(polarity.negated[spot.start : spot.end])
-            found.add(ValueRef(type=spot.type, value=spot.value), negated, range(spot.start, spot.end))
+            refs = self._shown.find(message, usable, shown, polarity.negated, polarity.seen_clauses)
+        years = parse_years(message, usable, polarity.negated)
+        values = [
+            (
+                spot.start,
+                ValueRef(type=spot.type, value=spot.value),
+                any(polarity.negated[spot.start : spot.end]),
+            )
+            for spot in spots
+        ]
+        values += catalog.hard
+        for _, ref, negated in sorted(values, key=lambda v: v[0]):  # in reading order
+            found.add(ref, negated, range(0))
+        found.value_tokens.update(i for spot in spots for i in range(spot.start, spot.end))
+        found.value_tokens.update(catalog.value_tokens)
         self._years_to_values(years, asked_type, found)
-        if self.newest_year is not None:
-            value_starts = {spot.start for spot in spots}
-            recency = parse_recency(message, usable, polarity.negated, self.newest_year, value_starts)
-            years = _merge(years, recency)
-        reading = _Reading(message, polarity, answer, usable, found, years, mentions, refs)
+        reading = _Reading(message, polarity, answer, usable, found, years, catalog, refs)
         return self._assemble(reading, context)
-
-    def _is_value(self, message: Message, start: int, end: int) -> bool:
-        entries = self.values.lookup(tuple(message.norms[start:end]))
-        return any(entry.kind <= Kind.ALIAS for entry in entries)
 
     def _years_to_values(self, years: YearFacts, asked_type: str | None, found: _Found) -> None:
         """Decades become values when the agent asked about that type or the catalog has no years."""
@@ -219,8 +219,32 @@ class OfflineNLU:
             reading.refs,
         )
         years = reading.years
-        turn = UserTurn(intent=Intent.OTHER, year_min=years.year_min, year_max=years.year_max)
-        asked_item_found = self._apply_mentions(turn, polarity, reading.mentions, found)
+        catalog = reading.catalog
+        turn = UserTurn(
+            intent=Intent.OTHER,
+            year_min=years.year_min,
+            year_max=years.year_max,
+            soft=catalog.soft,
+            recency=catalog.recency,
+            asked_item=catalog.asked,
+            asked_attribute=catalog.asked_attribute,
+        )
+        for start, end, attribute in catalog.open_asks:  # "who directed it?": a shown item
+            ids = self._shown.reference(message, start, end, context.shown_items)
+            if ids:
+                turn.asked_item, turn.asked_attribute = ids[0], attribute
+                break
+            if not any(i in found.value_tokens for i in range(start, end)):
+                turn.asked_attribute = attribute
+                turn.unplaced_titles.append(message.surface(start, end).strip('"').strip())
+                break
+        _extend(turn.unplaced_titles, catalog.unplaced)
+        shown = set(context.shown_items)
+        _extend(turn.liked_items, [i for i in catalog.liked if i not in shown])
+        _extend(refs.accepted, [i for i in catalog.liked if i in shown])
+        _extend(turn.rejected_items, catalog.rejected)
+        _extend(turn.mentioned_items, catalog.mentioned)
+        asked_item_found = turn.asked_item is not None or turn.asked_attribute is not None
         question = context.asked_type is not None
         if question:
             self._apply_answer(turn, context, answer, found)
@@ -236,7 +260,6 @@ class OfflineNLU:
             and message.tokens[i].is_word
             and word not in _EMPTY_WORDS
             and i not in found.value_tokens
-            and i not in found.explained
         ]
         if residual:
             turn.wishes = message.text[:MAX_WISHES_CHARS]
@@ -260,36 +283,18 @@ class OfflineNLU:
             or turn.year_max is not None
             or turn.liked_items
             or turn.rejected_items
-            or turn.unplaced_titles
+            or turn.mentioned_items
+            or turn.soft
+            or turn.recency
             or turn.wishes
         ):
             turn.intent = Intent.REQUEST
+        turn.replace = (
+            catalog.topic_change
+            and turn.intent is Intent.REQUEST
+            and bool(turn.accepted or turn.soft or turn.liked_items or turn.year_min or turn.year_max)
+        )
         return turn
-
-    def _apply_mentions(
-        self, turn: UserTurn, polarity: Polarity, mentions: list[Mention], found: _Found
-    ) -> bool:
-        """Mentions into the turn; True when an item question was asked."""
-        asked = False
-        for mention in mentions:
-            ids = mention.ids
-            if not ids:
-                # Values or years inside the span: it was no title ("tell me about horror films").
-                if any(i in found.value_tokens for i in range(mention.start, mention.end)):
-                    continue
-                if mention.surface and mention.surface not in turn.unplaced_titles:  # "" for "it"
-                    turn.unplaced_titles.append(mention.surface)
-                found.explained.update(range(mention.start, mention.end))
-            if mention.role is Role.ASK:
-                if not asked:
-                    asked = True
-                    turn.asked_item = ids[0] if ids else None
-                    turn.asked_attribute = mention.attribute
-            elif mention.role is Role.LIKE and not polarity.negated[mention.start]:
-                _extend(turn.liked_items, ids)
-            else:
-                _extend(turn.rejected_items, ids)
-        return asked
 
     def _apply_answer(
         self, turn: UserTurn, context: TurnContext, answer: Answer | None, found: _Found

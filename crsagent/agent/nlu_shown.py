@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from crsagent.agent import nlu_lexicon as lexicon
 from crsagent.agent.nlu_text import Message, fold_tokens
@@ -40,44 +40,6 @@ def title_variants(title: str) -> tuple[tuple[str, ...], ...]:
             if candidate and candidate not in variants:
                 variants.append(candidate)
     return tuple(variants)
-
-
-class VariantTitleResolver:
-    """Exact normalised title first, then any ``title_variants`` of a title; most popular first.
-
-    Finds "Seven" for "Seven (a.k.a. Se7en) (1995)" and "Dark Knight" for "The Dark Knight",
-    which the exact lookup alone misses; still no fuzzy matching (that is the grounder's job).
-    """
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    @cached_property
-    def by_variant(self) -> dict[tuple[str, ...], list[str]]:
-        """Title variant -> ids of the items with it."""
-        index: dict[tuple[str, ...], list[str]] = {}
-        for item in self.catalog:
-            for variant in title_variants(item.title):
-                index.setdefault(variant, []).append(item.id)
-        return index
-
-    def __call__(self, text: str) -> list[str]:
-        items = self.catalog.find_by_title(text)
-        if not items:
-            items = [self.catalog.get(i) for i in self.by_variant.get(fold_tokens(text), [])]
-        return [item.id for item in sorted(items, key=lambda item: -item.popularity)]
-
-
-def function_words_only(message: Message, start: int, end: int) -> bool:
-    """True for "it", "that one", "this": function words not written as a title ("Get Out", "It")."""
-    words = message.norms[start:end]
-    if '"' in words:
-        return False  # quoted: a title whatever its words
-    if not all(w in lexicon.STOPWORDS or w in lexicon.PRONOUN_LIKE or not w[:1].isalnum() for w in words):
-        return False
-    if end - start == 1:
-        return not plausible_one_word_title(message, start, words[0])
-    return not any(message.capitalised(i) and not message.sentence_start(i) for i in range(start, end))
 
 
 def plausible_one_word_title(message: Message, index: int, word: str) -> bool:

@@ -33,11 +33,7 @@ def decide_over(
 ) -> PolicyOutcome:
     """The configured policy over ``candidates``, scored with the memory's liked items (and
     ``extra_shift``, e.g. an LLM plan's tool ranking)."""
-    shift = np.zeros(rt.kg.n_items)
-    catalog = rt.dataset.catalog
-    liked = liked_shift(rt.kg, [catalog.index_of(i) for i in memory.liked_items], rt.config.liked_weight)
-    if liked is not None:
-        shift += liked
+    shift = preference_shift(rt, memory)
     if extra_shift is not None:
         shift += extra_shift
     with rt.lock:
@@ -52,6 +48,33 @@ def decide_over(
             never_ask=rt.never_ask,
             shift=shift if shift.any() else None,
         )
+
+
+def preference_shift(rt: AgentRuntime, memory: Memory) -> NDArray[np.float64]:
+    """Per item, the log-score bonus of what the user likes without filtering: items they named
+    (graph proximity and the collaborative model's scores), soft values and a lean to recent or older."""
+    config, kg = rt.config, rt.kg
+    shift = np.zeros(kg.n_items)
+    liked = [rt.dataset.catalog.index_of(i) for i in memory.liked_items]
+    proximity = liked_shift(kg, liked, config.liked_weight)
+    if proximity is not None:
+        shift += proximity
+    if liked and rt.cf is not None and config.cf_weight > 0:
+        scores = np.asarray(rt.cf.score(np.asarray(liked, dtype=np.int64)), dtype=np.float64)
+        top = scores.max()
+        if top > 0:
+            shift += config.cf_weight * np.clip(scores, 0.0, None) / top
+    if memory.soft and config.soft_weight > 0:
+        per_value = np.zeros(kg.n_values)
+        per_value[[kg.value_id(key) for key in memory.soft]] = config.soft_weight
+        shift += kg.item_sums(None, per_value)
+    if memory.recency is not None and config.soft_weight > 0:
+        years = np.nan_to_num(rt.years, nan=np.nanmin(rt.years) if np.isfinite(rt.years).any() else 0.0)
+        span = years.max() - years.min()
+        if span > 0:
+            newness = (years - years.min()) / span
+            shift += 2 * config.soft_weight * (newness if memory.recency == "recent" else 1.0 - newness)
+    return shift
 
 
 def rank_memory(rt: AgentRuntime, memory: Memory, session_id: str) -> tuple[list[str], list[float]]:

@@ -16,28 +16,39 @@ if TYPE_CHECKING:
 
 
 def relax_once(memory: Memory) -> tuple[Memory, str] | None:
-    """Drop the constraint most likely to be the over-specific one, or None when none is left.
+    """Drop the oldest hard constraint, or None when none is left.
 
-    Year bounds go first (the narrowest filters in practice), then the most recently accepted value,
-    then the most recently rejected one. The dropped constraint leaves the memory for good; the
-    reply says which it was.
+    What the user asked for most recently goes last: a year bound or a wanted value from an earlier
+    turn goes first (a year bound before a value of the same turn: it is usually the narrowest),
+    then a refused value ("no horror"), oldest first. The dropped constraint leaves the memory for
+    good; the reply says which it was.
     """
     relaxed = memory.model_copy(deep=True)
-    if relaxed.year_max is not None:
-        description = f"dropped 'before {relaxed.year_max + 1}'"
-        relaxed.year_max = None
-    elif relaxed.year_min is not None:
-        description = f"dropped 'from {relaxed.year_min}'"
-        relaxed.year_min = None
-    elif relaxed.accepted:
-        key = relaxed.accepted.pop()
-        description = f"dropped '{key.split(':', 1)[1]}'"
-    elif relaxed.rejected:
-        key = relaxed.rejected.pop()
-        description = f"allowed '{key.split(':', 1)[1]}' again"
-    else:
-        return None
-    return relaxed, description
+    oldest = relaxed.turns + 1
+    wanted: list[tuple[int, int, str]] = []
+    for order, bound in enumerate(("year_max", "year_min")):
+        if getattr(relaxed, bound) is not None:
+            wanted.append((relaxed.since.get(bound, 0), order, bound))
+    wanted += [(relaxed.since.get(key, 0), 2 + i, key) for i, key in enumerate(relaxed.accepted)]
+    if wanted:
+        _, _, key = min(wanted)
+        if key == "year_max":
+            description = f"dropped 'before {(relaxed.year_max or 0) + 1}'"
+            relaxed.year_max = None
+        elif key == "year_min":
+            description = f"dropped 'from {relaxed.year_min}'"
+            relaxed.year_min = None
+        else:
+            relaxed.accepted.remove(key)
+            description = f"dropped '{key.split(':', 1)[1]}'"
+        relaxed.since.pop(key, None)
+        return relaxed, description
+    if relaxed.rejected:
+        key = min(relaxed.rejected, key=lambda k: relaxed.since.get(k, oldest))
+        relaxed.rejected.remove(key)
+        relaxed.since.pop(key, None)
+        return relaxed, f"allowed '{key.split(':', 1)[1]}' again"
+    return None
 
 
 def tool_shift(rt: AgentRuntime, bus: BusState, work: TurnWork) -> NDArray[np.float64]:

@@ -31,6 +31,8 @@ from crsagent.llm.protocol import ChatModel
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.grounding import Grounder
+from crsagent.tools.recommenders.base import Recommender
+from crsagent.tools.recommenders.registry import fitted_recommender
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
 
@@ -61,6 +63,8 @@ class AgentRuntime:
     tools: ToolContext
     config: AgentConfig
     spotter: CatalogSpotter
+    cf: Recommender | None = None
+    """Collaborative model over the train split: the items a user names become its history."""
     chat_model: ChatModel | None = None
     years: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     never_ask: list[int] = field(default_factory=list)
@@ -82,15 +86,17 @@ class AgentRuntime:
         grounder = Grounder(dataset.catalog)
         tools = ToolContext.create(dataset, settings.cache_dir, resolve_title=_resolver(grounder), graph=kg)
         never_ask = [i for i, value in enumerate(kg.values) if value.type in NEVER_ASK_TYPES]
+        spotter = CatalogSpotter(dataset.catalog).prepare()
         return cls(
             dataset=dataset,
             kg=kg,
             model=preference_model(dataset, kg, settings),
-            nlu=OfflineNLU(dataset.catalog).prepare(),
+            nlu=OfflineNLU(dataset.catalog, spotter).prepare(),
             grounder=grounder,
             tools=tools,
             config=config,
-            spotter=CatalogSpotter(dataset.catalog).prepare(),
+            spotter=spotter,
+            cf=_collaborative_model(dataset, config, settings),
             chat_model=chat_model,
             years=item_years(kg),
             never_ask=never_ask,
@@ -105,6 +111,14 @@ class AgentRuntime:
         """Tools over a fresh bus holding ``bus`` (one per turn: sessions never share a bus)."""
         context = replace(self.tools, bus=CandidateBus(len(self.dataset.catalog), bus))
         return Toolbox(context)
+
+
+def _collaborative_model(dataset: Dataset, config: AgentConfig, settings: Settings) -> Recommender | None:
+    """The configured CF model fitted on train (cached), or None without a model or a train split."""
+    train = dataset.splits.get("train")
+    if config.cf_model is None or train is None or len(train) == 0:
+        return None
+    return fitted_recommender(dataset, config.cf_model, settings.cache_dir)
 
 
 def _resolver(grounder: Grounder) -> TitleResolver:

@@ -49,12 +49,28 @@ class UserTurn(BaseModel):
     rejected_items: list[str] = Field(
         default_factory=list, description="Catalog ids of items the user rejects (or has seen)."
     )
+    mentioned_items: list[str] = Field(
+        default_factory=list,
+        description="Catalog ids of items the user named without liking or rejecting them ('I haven't seen X').",
+    )
     asked_item: str | None = Field(default=None, description="Catalog id of the item the user asks about.")
     asked_attribute: str | None = Field(
         default=None, description="What the user asks about that item: an attribute type, 'text' or 'year'."
     )
     unplaced_titles: list[str] = Field(
         default_factory=list, description="Item names the user mentioned that are not in the catalog."
+    )
+    soft: list[ValueRef] = Field(
+        default_factory=list,
+        description="Values the user leans to without insisting (a mood such as 'funny', a user tag): "
+        "they rank items, never filter them.",
+    )
+    recency: Literal["recent", "older"] | None = Field(
+        default=None, description="A lean to newer or older items ('something recent', 'a classic')."
+    )
+    replace: bool = Field(
+        default=False,
+        description="The user changed topic ('actually, forget that...'): earlier wishes no longer apply.",
     )
     wishes: str = Field(default="", description="Free-text wishes not captured by the fields above.")
 

@@ -16,6 +16,7 @@ from functools import cached_property
 
 import ahocorasick
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from crsagent.data.catalog import Catalog
 from crsagent.understanding.surfaces import (
@@ -35,14 +36,16 @@ TITLE_CUES = frozenset(
     {
         "like", "liked", "likes", "love", "loved", "loves", "enjoyed", "enjoy", "seen", "saw", "watched",
         "watch", "watching", "favorite", "favourite", "favorites", "favourites", "called", "titled",
-        "recommend", "recommended", "suggest", "try", "about", "than", "as", "movie", "movies", "film",
+        "recommend", "recommended", "suggest", "try", "about", "than", "movie", "movies", "film",
         "films", "adore", "adored", "hated", "hate", "dislike", "disliked", "remember", "rewatch",
-        "rewatched", "fan", "also", "and", "or", "abt", "bout", "including", "include", "check",
+        "rewatched", "fan", "abt", "bout", "including", "include", "check",
     }
 )  # fmt: skip
 CUE_WINDOW = 3
 FUZZY_MIN_SCORE = 88.0
 FUZZY_MAX_WORDS = 6
+# A misspelt genre word must itself be rare in English ("horor" yes, "honor" no).
+FUZZY_WORD_MAX_ZIPF = 2.5
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Mention:
     decades; empty for relative periods."""
     surface: str
     """The words as written."""
+    char_start: int = 0
+    char_end: int = 0
+    """Where the words stand in the message."""
     fuzzy: bool = False
 
     @property
@@ -67,6 +73,15 @@ class Mention:
     def hard(self) -> bool:
         """A named genre, person or decade (a filter); moods, tags and periods are soft (a score)."""
         return self.kind in HARD_KINDS
+
+
+def _mention(
+    message: Text, start: int, end: int, kind: Kind, targets: tuple[str, ...], fuzzy: bool = False
+) -> Mention:
+    words = message.words
+    return Mention(
+        start, end, kind, targets, message.span(start, end), words[start].start, words[end - 1].end, fuzzy
+    )
 
 
 @dataclass
@@ -104,9 +119,18 @@ class CatalogSpotter:
             if len(key) >= 5 and any(e.kind is Kind.TITLE for e in entries)
         ]
 
+    @cached_property
+    def _genre_words(self) -> list[str]:
+        """One-word genre and mood surfaces long enough to spell wrong ("horor", "comdy")."""
+        return [
+            key
+            for key, entries in self.table.entries.items()
+            if " " not in key and len(key) >= 5 and any(e.kind in (Kind.GENRE, Kind.MOOD) for e in entries)
+        ]
+
     def prepare(self) -> CatalogSpotter:
-        """Builds the automaton and the fuzzy list now, not on the first message."""
-        _ = self.automaton, self._title_keys
+        """Builds the automaton and the fuzzy lists now, not on the first message."""
+        _ = self.automaton, self._title_keys, self._genre_words
         return self
 
     # --- spotting --------------------------------------------------------------------------------
@@ -129,6 +153,7 @@ class CatalogSpotter:
             chosen.append(mention)
             taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
         chosen.extend(self._fuzzy_titles(message, taken))
+        chosen.extend(self._fuzzy_genres(message, taken))
         return sorted(chosen, key=lambda m: m.start)
 
     def _candidates(self, message: Text) -> list[_Candidate]:
@@ -166,18 +191,21 @@ class CatalogSpotter:
         preferred = [e for e in same_kind if e.target in expected]
         ordered = preferred + sorted((e for e in same_kind if e not in preferred), key=lambda e: -e.weight)
         targets = tuple(dict.fromkeys(e.target for e in ordered))
-        return Mention(start, candidate.end, kind, targets, message.span(start, candidate.end))
+        return _mention(message, start, candidate.end, kind, targets)
 
     def _title_evidence(
         self, message: Text, candidate: _Candidate, titles: list[Entry], expected: set[str]
     ) -> bool:
         key = " ".join(message.norms[candidate.start : candidate.end])
         short = candidate.end - candidate.start == 1 and len(key) <= 3
-        if commonness(key) < COMMON_TITLE_ZIPF and not short:
-            return True
-        if any(e.target in expected for e in titles):
+        # Words that also name a genre or a person ("Electronic", "Drive"?) need the title's own
+        # spelling: a cue word before them is not enough.
+        rival = len(titles) < len(candidate.entries)
+        if commonness(key) < COMMON_TITLE_ZIPF and not short and not rival:
             return True
         words = range(candidate.start, candidate.end)
+        if any(e.target in expected for e in titles) and not short:
+            return True
         if short:  # "it", "up", "her": only as written ("It", "UP") or said alone
             return (
                 any(message.capitalised(i) and not message.sentence_start(i) for i in words)
@@ -191,10 +219,26 @@ class CatalogSpotter:
         if before.endswith(('"', "“", "'", "‘", "*")):
             return True
         cue_from = max(0, candidate.start - CUE_WINDOW)
-        if any(word in TITLE_CUES for word in message.norms[cue_from : candidate.start]):
+        if not rival and any(word in TITLE_CUES for word in message.norms[cue_from : candidate.start]):
             return True
         # The message is (nearly) just the title: an answer such as "heat" or "Up!".
         return len(message) - (candidate.end - candidate.start) <= 1
+
+    def _fuzzy_genres(self, message: Text, taken: list[bool]) -> list[Mention]:
+        """A genre word one edit away ("thriler", "horor") that is no English word itself."""
+        found: list[Mention] = []
+        for index, word in enumerate(message.norms):
+            if taken[index] or len(word) < 4 or not word.isalpha() or commonness(word) >= FUZZY_WORD_MAX_ZIPF:
+                continue
+            match = process.extractOne(word, self._genre_words, scorer=Levenshtein.distance, score_cutoff=1)
+            if match is None:
+                continue
+            entries = [e for e in self.table.entries[match[0]] if e.kind in (Kind.GENRE, Kind.MOOD)]
+            kind = min(e.kind for e in entries)
+            targets = tuple(e.target for e in entries if e.kind == kind)
+            found.append(_mention(message, index, index + 1, kind, targets, fuzzy=True))
+            taken[index] = True
+        return found
 
     def _fuzzy_titles(self, message: Text, taken: list[bool]) -> list[Mention]:
         """Misspelt titles right after a cue word ("i loved the matrx"), matched with rapidfuzz."""
@@ -225,7 +269,7 @@ class CatalogSpotter:
             _, end, key = best
             entries = [e for e in self.table.entries[key] if e.kind is Kind.TITLE]
             targets = tuple(e.target for e in sorted(entries, key=lambda e: -e.weight))
-            found.append(Mention(start, end, Kind.TITLE, targets, message.span(start, end), fuzzy=True))
+            found.append(_mention(message, start, end, Kind.TITLE, targets, fuzzy=True))
             taken[start:end] = [True] * (end - start)
             index = end
         return found

@@ -179,7 +179,10 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
         elif attribute_type == GENRE_TYPE:
             table.add(key, Entry(Kind.GENRE, f"{attribute_type}:{value}", weight))
         elif attribute_type == TAG_TYPE:
-            table.add(key, Entry(Kind.TAG, f"{attribute_type}:{value}", weight))
+            # User tags are sparse (soft); a catalog whose tags are its only attributes (crs-lastfm's
+            # 33 curated ones) uses them as genres.
+            kind = Kind.TAG if genres else Kind.GENRE
+            table.add(key, Entry(kind, f"{attribute_type}:{value}", weight))
     for genre, words in genre_words().items():
         if genre not in genres:
             continue

@@ -87,21 +87,40 @@ def test_filter_applies_values_years_and_exclusions() -> None:
     assert [kg.catalog.at(i).id for i in soft] == ["b", "c", "d"]
 
 
-def test_relaxation_order_years_then_newest_value() -> None:
-    memory = Memory(
-        accepted=["genre:Comedy", "genre:Drama"], rejected=["genre:Horror"], year_min=2000, year_max=2001
-    )
+def _relax_all(memory: Memory) -> list[str]:
     steps = []
     while (relaxed := relax_once(memory)) is not None:
         memory, description = relaxed
         steps.append(description)
-    assert steps == [
-        "dropped 'before 2002'",
+    return steps
+
+
+def test_relaxation_drops_the_oldest_request_first_and_refusals_last() -> None:
+    memory = Memory(
+        accepted=["genre:Comedy", "genre:Drama"],
+        rejected=["genre:Horror"],
+        year_min=2000,
+        year_max=2001,
+        since={"genre:Comedy": 1, "year_min": 2, "year_max": 2, "genre:Drama": 3, "genre:Horror": 1},
+    )
+    assert _relax_all(memory) == [
+        "dropped 'Comedy'",  # turn 1: the oldest
+        "dropped 'before 2002'",  # turn 2: a year bound before a value of the same turn
         "dropped 'from 2000'",
-        "dropped 'Drama'",
-        "dropped 'Comedy'",
-        "allowed 'Horror' again",
+        "dropped 'Drama'",  # the newest request goes last
+        "allowed 'Horror' again",  # a refusal only when nothing else is left
     ]
+
+
+def test_the_newest_request_survives_relaxation_through_the_agent_memory() -> None:
+    kg = _kg()
+    memory = Memory()
+    first = UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Comedy")])
+    memory, _ = apply_turn(memory, first, kg)
+    second = UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Drama")])
+    memory, _ = apply_turn(memory, second, kg)
+    relaxed = relax_once(memory)
+    assert relaxed is not None and relaxed[0].accepted == ["genre:Drama"]
 
 
 def test_catalog_prior_prefers_popular_items_and_accepted_values() -> None:

@@ -1,0 +1,298 @@
+"""What a message names from the catalog, as the turn needs it: titles with a role, values with a
+strength, a lean to newer or older items, a change of topic.
+
+The catalog spotter (``crsagent.understanding``) finds the titles, people, genres, moods and tags;
+this layer reads each one in its clause: negated ("not into Saw", "no horror"), not yet seen ("I
+haven't seen Halloween": a neutral mention), asked about ("who directed Heat?"), or liked (the
+default: people name films they like, or want more like). Tokens it reads are marked used, so the
+year and answer layers do not read inside a title ("Close Encounters of the Third Kind (1977)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from crsagent.agent.nlu_polarity import Polarity
+from crsagent.agent.nlu_text import Message
+from crsagent.agent.turns import ValueRef
+from crsagent.understanding.spotter import CatalogSpotter, Mention
+from crsagent.understanding.surfaces import Kind
+
+_X = r"(?P<x>[^?.!;]+?)"
+_END = r"(?= ?[?.!;,]|$)"
+# Questions about one item: (asked attribute, pattern; X is the title).
+_QUESTIONS = [
+    ("director", r"who (?:directed|direct|directs|helmed) X"),
+    ("director", r"who (?:is|was) the director of X"),
+    ("director", r"who (?:is|was) X directed by"),
+    ("director", r"(?:the )?director of X"),
+    ("cast", r"who (?:is|was|are|were) (?:starring |acting |playing )?in X"),
+    ("cast", r"who (?:stars|starred|acts|acted|plays|played|appears|appeared) in X"),
+    ("cast", r"who (?:is|are|was|were) the (?:actors|actor|cast|stars|star|lead|leads) (?:of|in) X"),
+    ("cast", r"(?:the )?(?:cast|actors|stars) (?:of|in) X"),
+    ("writer", r"who (?:wrote|writes|penned) (?:the (?:script|screenplay|story|book) (?:of|for) )?X"),
+    ("writer", r"who (?:is|was) the (?:writer|screenwriter|author) of X"),
+    ("writer", r"(?:the )?(?:writer|screenwriter) of X"),
+    (
+        "genre",
+        r"what (?:genre|genres|kind|type|sort) (?:of (?:movie|film|music|thing|artist|band) )?(?:is|was|are) X",
+    ),
+    ("genre", r"(?:the )?genres? of X"),
+    ("year", r"when (?:did|does) X (?:come out|came out|release|premiere)"),
+    ("year", r"when (?:was|is) X (?:released|made|out|from|filmed|shot|produced)"),
+    ("year", r"what year (?:did|was|is) X (?:come out|released|made|from|out)"),
+    ("year", r"what year (?:is|was) X"),
+    ("year", r"(?:the )?(?:release date|release year|year) of X"),
+    ("year", r"how old is X"),
+    ("text", r"what (?:is|was|are) X about"),
+    ("text", r"what (?:is|was) the (?:plot|story|storyline|premise) of X"),
+    ("text", r"(?:the )?(?:plot|story|storyline|premise|summary|synopsis) of X"),
+    ("text", r"what happens in X"),
+    ("text", r"tell me (?:more |a bit |a little )?about X"),
+    ("text", r"describe X"),
+]
+_QUESTION_PATTERNS = [
+    (attribute, re.compile(r"(?:(?<= )|^)" + pattern.replace("X", _X) + _END))
+    for attribute, pattern in _QUESTIONS
+]
+# Asked attribute -> catalog types that answer it, in order (crs-lastfm has only "tag").
+_ATTRIBUTE_TYPES = {
+    "genre": ("genre", "tag"),
+    "cast": ("cast", "actor", "actors"),
+    "writer": ("writer", "author"),
+}
+# Roles of a person value in order of preference when a name has several ("Nolan" directs first).
+_PERSON_ROLES = ("director", "cast", "artist", "writer")
+_SEEING = frozenset({"seen", "see", "watched", "watch", "saw", "heard", "hear", "watching", "seeing"})
+_LIKING = frozenset(
+    {"love", "loved", "like", "liked", "enjoyed", "enjoy", "great", "good", "favorite", "favourite", "amazing",
+     "awesome", "fun", "best", "funny", "adore", "adored", "fan", "recommend"}
+)  # fmt: skip
+_NOT = frozenset({"not", "never", "no", "nt", "havent", "hasnt", "didnt", "dont", "yet"})
+_LOOKBACK = 6
+# "more like X": X should be a title; words there that named nothing are a title the catalog lacks.
+_STRONG_LIKE = frozenset(
+    {("more", "like"), ("something", "like"), ("anything", "like"), ("movies", "like"), ("films", "like"),
+     ("similar", "to"), ("stuff", "like"), ("ones", "like"), ("one", "like")}
+)  # fmt: skip
+_PRONOUNS = frozenset({"it", "this", "that", "these", "those", "them"})
+# A change of topic: what was asked before stops applying when a new request comes with one.
+TOPIC_CHANGES = (
+    ("forget", "that"),
+    ("forget", "all", "that"),
+    ("forget", "about", "that"),
+    ("forget", "it"),
+    ("never", "mind"),
+    ("nevermind",),
+    ("scratch", "that"),
+    ("something", "different"),
+    ("something", "else", "entirely"),
+    ("change", "of", "plans"),
+    ("changed", "my", "mind"),
+    ("actually",),
+    ("instead",),
+)
+
+
+@dataclass
+class CatalogReading:
+    """The catalog's things in one message."""
+
+    liked: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    mentioned: list[str] = field(default_factory=list)
+    """Items named without a polarity ("I haven't seen X")."""
+    asked: str | None = None
+    asked_attribute: str | None = None
+    hard: list[tuple[int, ValueRef, bool]] = field(default_factory=list)
+    """Named genres and people: first token, value, negated."""
+    soft: list[ValueRef] = field(default_factory=list)
+    recency: Literal["recent", "older"] | None = None
+    topic_change: bool = False
+    open_asks: list[tuple[int, int, str]] = field(default_factory=list)
+    """Questions about an item whose words named no title (token span, attribute): "who directed it?"."""
+    unplaced: list[str] = field(default_factory=list)
+    """Names after a strong cue ("more like X") that are no catalog title."""
+    value_tokens: set[int] = field(default_factory=set)
+
+    @property
+    def items(self) -> list[str]:
+        return [*self.liked, *self.rejected, *self.mentioned, *([self.asked] if self.asked else [])]
+
+
+def _add(target: list[str], item_id: str, reading: CatalogReading) -> None:
+    if item_id not in reading.items:
+        target.append(item_id)
+
+
+def _value_ref(mention: Mention) -> ValueRef:
+    keys = list(mention.targets)
+    if mention.kind in (Kind.PERSON, Kind.SURNAME):
+        keys.sort(
+            key=lambda k: (
+                _PERSON_ROLES.index(k.split(":", 1)[0]) if k.split(":", 1)[0] in _PERSON_ROLES else 9
+            )
+        )
+    attribute_type, value = keys[0].split(":", 1)
+    return ValueRef(type=attribute_type, value=value)
+
+
+def _clause_words(message: Message, index: int) -> set[str]:
+    clause = message.clause_ids[index]
+    return {word for word, c in zip(message.norms, message.clause_ids, strict=True) if c == clause}
+
+
+def _not_seen(message: Message, start: int) -> bool:
+    """ "haven't seen X", "never watched X": a seeing verb with a negation just before the title."""
+    clause = message.clause_ids[start]
+    window = [
+        message.norms[i] for i in range(max(0, start - _LOOKBACK), start) if message.clause_ids[i] == clause
+    ]
+    return any(w in _SEEING for w in window) and any(w in _NOT for w in window)
+
+
+def _topic_change(norms: Sequence[str]) -> bool:
+    return any(
+        tuple(norms[i : i + len(phrase)]) == phrase for phrase in TOPIC_CHANGES for i in range(len(norms))
+    )
+
+
+class CatalogReader:
+    """Reads one catalog's mentions in messages."""
+
+    def __init__(self, spotter: CatalogSpotter) -> None:
+        self.spotter = spotter
+        types = spotter.catalog.vocabulary
+        self.attributes = {
+            attribute: next((t for t in _ATTRIBUTE_TYPES.get(attribute, ()) if t in types), attribute)
+            for attribute, _ in _QUESTIONS
+        }
+
+    def read(
+        self, message: Message, polarity: Polarity, usable: list[bool], shown: Sequence[str]
+    ) -> CatalogReading:
+        """The reading of ``message``; marks the tokens it used in ``usable``."""
+        reading = CatalogReading(topic_change=_topic_change(message.norms))
+        asks = self._questions(message, usable)
+        for mention in self.spotter.spot(message.text, expect=shown):
+            start, end = self._tokens(message, mention)
+            if start >= end or not all(usable[start:end]):
+                continue
+            negated = any(polarity.negated[start:end])
+            if mention.is_title:
+                self._title(message, mention, start, end, negated, asks, reading)
+            elif mention.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) or (
+                negated and mention.kind in (Kind.MOOD, Kind.TAG)
+            ):  # a named genre or person filters, and so does any refusal ("nothing scary")
+                reading.hard.append((start, _value_ref(mention), negated))
+            elif mention.kind in (Kind.MOOD, Kind.TAG):
+                reading.soft.append(_value_ref(mention))
+            elif mention.kind in (Kind.RECENT, Kind.OLDER) and not negated:
+                reading.recency = "recent" if mention.kind is Kind.RECENT else "older"
+            else:
+                continue
+            if not mention.is_title:
+                reading.value_tokens.update(range(start, end))
+            usable[start:end] = [False] * (end - start)
+        for start, end, attribute in asks:
+            if reading.asked is None and all(usable[start:end]):
+                self._ask_by_span(message, (start, end), attribute, shown, usable, reading)
+        self._unplaced(message, usable, reading)
+        return reading
+
+    def _ask_by_span(
+        self,
+        message: Message,
+        span_tokens: tuple[int, int],
+        attribute: str,
+        shown: Sequence[str],
+        usable: list[bool],
+        reading: CatalogReading,
+    ) -> None:
+        """A question whose span is the title alone: "what's the dark knight about" (no capital, no
+        cue, but the question says a title stands there)."""
+        start, end = span_tokens
+        if all(
+            word in _PRONOUNS or word in ("one", "the", "first", "last", "second")
+            for word in message.norms[start:end]
+        ):
+            reading.open_asks.append((start, end, attribute))  # "who directed it?": the shown item
+            return
+        span = message.text[message.tokens[start].start : message.tokens[end - 1].end]
+        titles = [m for m in self.spotter.spot(span, expect=shown) if m.is_title]
+        if titles and len(titles[0].surface.split()) >= len(span.split()) - 1:
+            reading.asked, reading.asked_attribute = titles[0].targets[0], attribute
+            usable[start:end] = [False] * (end - start)
+        else:
+            reading.open_asks.append((start, end, attribute))
+
+    @staticmethod
+    def _unplaced(message: Message, usable: list[bool], reading: CatalogReading) -> None:
+        """Words after "more like" / "similar to" that named nothing: a title the catalog lacks."""
+        norms = message.norms
+        for index in range(len(norms)):
+            cue = tuple(norms[index : index + 2])
+            start = (
+                index + 2 if cue in _STRONG_LIKE else index + 1 if index == 0 and norms[0] == "like" else 0
+            )
+            if not start:
+                continue
+            clause = message.clause_ids[index]
+            end = start
+            while (
+                end < len(norms)
+                and message.clause_ids[end] == clause
+                and usable[end]
+                and message.tokens[end].is_word
+            ):
+                end += 1
+            if end > start and not (end - start == 1 and norms[start] in _PRONOUNS):
+                reading.unplaced.append(message.surface(start, end).strip('"').strip())
+                usable[start:end] = [False] * (end - start)
+
+    def _title(
+        self,
+        message: Message,
+        mention: Mention,
+        start: int,
+        end: int,
+        negated: bool,
+        asks: list[tuple[int, int, str]],
+        reading: CatalogReading,
+    ) -> None:
+        item_id = mention.targets[0]
+        for ask_start, ask_end, attribute in asks:
+            if ask_start <= start and end <= ask_end and reading.asked is None:
+                reading.asked, reading.asked_attribute = item_id, attribute
+                return
+        clause = _clause_words(message, start)
+        if _not_seen(message, start):
+            _add(reading.mentioned, item_id, reading)
+        elif negated or (clause & _SEEING and not clause & _LIKING):
+            _add(reading.rejected, item_id, reading)
+        else:
+            _add(reading.liked, item_id, reading)
+
+    @staticmethod
+    def _tokens(message: Message, mention: Mention) -> tuple[int, int]:
+        """The message tokens a spotter mention covers (the spotter ran on ``message.text``)."""
+        text_start = mention.char_start
+        text_end = mention.char_end
+        covered = [i for i, t in enumerate(message.tokens) if t.start >= text_start and t.end <= text_end]
+        return (covered[0], covered[-1] + 1) if covered else (0, 0)
+
+    def _questions(self, message: Message, usable: list[bool]) -> list[tuple[int, int, str]]:
+        """Token spans that a question about an item would name ("who directed X?"), with the
+        attribute; the question's own words are marked used (they are no wish)."""
+        spans: list[tuple[int, int, str]] = []
+        for attribute, pattern in _QUESTION_PATTERNS:
+            for match in pattern.finditer(message.norm_text):
+                start, end = message.token_range(*match.span("x"))
+                cue_start, cue_end = message.token_range(*match.span())
+                usable[cue_start:start] = [False] * (start - cue_start)
+                usable[end:cue_end] = [False] * (cue_end - end)
+                spans.append((start, end, self.attributes[attribute]))
+        return spans
