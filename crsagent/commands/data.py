@@ -1,4 +1,4 @@
-"""``crsagent data``: list, inspect and download datasets."""
+"""``crsagent data``: list, inspect, download and import datasets."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def _data_list(args: argparse.Namespace) -> int:
             except CrsAgentError:
                 where = "not found"
         print(f"{name:<18} {description}  [{where}]")
+    from crsagent.data.importer import list_imported
+
+    for folder in list_imported(settings):
+        print(f"{folder.name:<18} imported  [{folder}]")
     return 0
 
 
@@ -55,9 +59,51 @@ def _data_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_import(args: argparse.Namespace) -> int:
+    from crsagent.data.importer import ImportOptions, import_catalog
+    from crsagent.data.importer_rows import InteractionColumns, ItemColumns
+
+    attributes = None
+    if args.attributes is not None:
+        attributes = tuple(name.strip() for name in args.attributes.split(",") if name.strip())
+    options = ImportOptions(
+        items=ItemColumns(
+            id=args.id_column,
+            title=args.title_column,
+            year=args.year_column,
+            text=args.text_column,
+            attributes=attributes,
+            separator=args.separator,
+        ),
+        interactions=InteractionColumns(
+            user=args.user_column,
+            item=args.item_column,
+            timestamp=args.timestamp_column,
+            rating=args.rating_column,
+        ),
+        items_format=args.format,
+        interactions_format=args.interactions_format,
+        positive_threshold=args.positive_threshold,
+        description=args.description or "",
+    )
+    summary = import_catalog(
+        args.items,
+        args.name,
+        interactions_path=args.interactions,
+        options=options,
+        settings=settings_from_args(args),
+        replace=args.replace,
+    )
+    types = ", ".join(summary.attribute_types) or "none"
+    print(f"{summary.name}: {summary.items} items (attributes: {types}), ", end="")
+    print(f"{summary.interactions} interactions of {summary.users} users, stored in {summary.folder}")
+    print(f"use it by name: crsagent data info {summary.name}; crsagent chat --dataset {summary.name}")
+    return 0
+
+
 def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[reportPrivateUsage]
     """Add ``data`` and its actions to the top-level parser."""
-    data = commands.add_parser("data", help="datasets: list, info, download")
+    data = commands.add_parser("data", help="datasets: list, info, download, import")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
     info = data_commands.add_parser("info", help="print a dataset's counts")
@@ -79,3 +125,33 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     download.add_argument("--force", action="store_true", help="download again even if present")
     download.add_argument("--quiet", action="store_true", help="no progress output")
     download.set_defaults(handler=_data_download)
+
+    imports = data_commands.add_parser(
+        "import", help="your own catalog (CSV, JSONL or Parquet) as a named dataset"
+    )
+    with_data_options(imports)
+    imports.add_argument(
+        "items", type=Path, help="items file: id, title, optional year / text, attribute columns"
+    )
+    imports.add_argument("--name", required=True, help="dataset name to use it by (a-z, 0-9, . _ -)")
+    imports.add_argument("--interactions", type=Path, help="user, item[, timestamp][, rating] rows")
+    imports.add_argument(
+        "--format", choices=("csv", "jsonl", "parquet"), help="items format (default: suffix)"
+    )
+    imports.add_argument("--interactions-format", choices=("csv", "jsonl", "parquet"))
+    imports.add_argument("--id-column", default="id")
+    imports.add_argument("--title-column", default="title")
+    imports.add_argument("--year-column", default="year")
+    imports.add_argument("--text-column", default="text")
+    imports.add_argument(
+        "--attributes", help="comma-separated attribute columns (default: every other column)"
+    )
+    imports.add_argument("--separator", default="|", help="between the values of one cell (default: |)")
+    imports.add_argument("--user-column", default="user")
+    imports.add_argument("--item-column", default="item")
+    imports.add_argument("--timestamp-column", default="timestamp")
+    imports.add_argument("--rating-column", default="rating")
+    imports.add_argument("--positive-threshold", type=float, help="a rating >= this is a positive")
+    imports.add_argument("--description", help="shown by `crsagent data info`")
+    imports.add_argument("--replace", action="store_true", help="replace a dataset imported under this name")
+    imports.set_defaults(handler=_data_import)

@@ -29,7 +29,9 @@ ARTISTS_FOLDER = "hetrec2011-lastfm-2k"
 
 
 def detect_layout(folder: Path) -> str:
-    """'movielens', 'scpr' or 'redial', from the files a folder holds."""
+    """'movielens', 'scpr', 'redial' or 'imported', from the files a folder holds."""
+    if (folder / "crsagent-import.json").is_file():
+        return "imported"
     if (folder / "Graph_generate_data").is_dir() or (folder / "UI_Interaction_data").is_dir():
         return "scpr"
     if (folder / "movies.csv").is_file() and (folder / "ratings.csv").is_file():
@@ -54,8 +56,14 @@ def resolve_folder(name_or_path: str | Path, settings: Settings) -> Path:
         return candidate.resolve()
     name = str(name_or_path)
     if name not in KNOWN_DATASETS:
+        from crsagent.data.importer import find_imported
+
+        imported = find_imported(name, settings)
+        if imported is not None:
+            return imported
         raise DatasetNotFoundError(
-            f"unknown dataset {name!r}: not a folder, and not one of {', '.join(KNOWN_DATASETS)}"
+            f"unknown dataset {name!r}: not a folder, not one of {', '.join(KNOWN_DATASETS)}, "
+            "and not imported (`crsagent data import ITEMS --name NAME`)"
         )
     looked = [root / name for root in _search_roots(settings)]
     for folder in looked:
@@ -80,6 +88,10 @@ def _sibling(folder: Path, settings: Settings, name: str, filename: str) -> Path
 def _loader_for(folder: Path, settings: Settings) -> tuple[Callable[[], Dataset], list[Path]]:
     """The call that loads ``folder`` and every file it reads (for the cache key)."""
     layout = detect_layout(folder)
+    if layout == "imported":
+        from crsagent.data.importer_load import load_imported
+
+        return (lambda: load_imported(folder)), []
     if layout == "movielens":
         from crsagent.data.loaders.movielens import load_movielens
 
