@@ -3,8 +3,9 @@
 Plan-first (InteRecAgent): one structured call returns the whole plan, the tools run over the
 candidate bus without further LLM calls, and one call writes the reply. A re-plan happens only when
 the plan left nothing (``replan``). Every title the LLM writes is grounded or dropped and counted;
-the lead of the reply is checked for quoted names that are not in the facts it was given, and for
-titles the plan named that grounding could not place.
+the lead of the reply is checked for quoted names that are not in the facts it was given, for
+titles the plan named that grounding could not place, and for any name, however written, that is not
+an item the turn shows (``reply_grounding``).
 
 Every model call this turn counts in ``work.llm_calls``, failed ones included (a re-ask of a bad
 structured answer, retries of a server that did not answer), so the per-turn figure is what the
@@ -25,6 +26,7 @@ from crsagent.agent.llm_plan import MAX_PLANNED_CALLS, Plan, json_safe, planned_
 from crsagent.agent.memory import Memory
 from crsagent.agent.outcome import Outcome
 from crsagent.agent.reply import Question, ReplyItem
+from crsagent.agent.reply_grounding import ungrounded_names
 from crsagent.agent.state import TurnWork
 from crsagent.agent.templates import display_title
 from crsagent.agent.turns import UserTurn
@@ -289,6 +291,13 @@ def compose(
     if question is not None:
         known += [question.text, *question.values]
     invented = invented_names(lead, known, work.dropped_titles, _catalog_title(rt))
+    # Unquoted, lower-case, dated and misspelt names too: every title-like span must be a shown item.
+    seen = {name.casefold() for name in invented}
+    invented += [
+        name
+        for name in ungrounded_names(lead, rt.spotter, items, question, body)
+        if name.casefold() not in seen
+    ]
     if invented:
         counted = {title.casefold() for title in work.dropped_titles}
         work.dropped_titles.extend(title for title in invented if title.casefold() not in counted)
