@@ -1,9 +1,12 @@
 """The knowledge graph: items, typed attribute values, and the item x value incidence matrix.
 
-Two views of one structure. ``incidence`` (scipy.sparse, items x values) is what the per-turn math
-uses: candidate masks, value marginals, entropies. ``graph`` (networkx, built on first use) is what
-paths, explanations and neighbourhood queries use: item nodes ``("item", index)`` and value nodes
-``("value", value_id)``, joined by an edge whose ``relation`` is the attribute type ("director").
+Two views of one structure. ``incidence`` (scipy.sparse, items x values) is what everything in
+crsagent uses: candidate masks, value marginals, entropies, and the paths of explanations and
+neighbourhood queries (an item's values are a CSR row, a value's items a CSC column). ``graph``
+(networkx, built only when asked for) is the same structure for users who want networkx's
+algorithms: item nodes ``("item", index)`` and value nodes ``("value", value_id)``, joined by an
+edge whose ``relation`` is the attribute type ("director"). It costs seconds and gigabytes on a
+large catalog, so no per-turn code touches it.
 """
 
 from __future__ import annotations
@@ -246,8 +249,10 @@ class KnowledgeGraph:
 
     def related_items(self, index: int, limit: int = 10) -> list[tuple[int, int]]:
         """Items sharing the most values with ``index``: (item, shared count), most shared first."""
-        row = self.incidence[index]
-        shared = np.asarray((self.incidence @ row.T).todense()).ravel()
-        shared[index] = 0
-        order = np.lexsort((np.arange(len(shared)), -shared))
-        return [(int(i), int(shared[i])) for i in order[:limit] if shared[i] > 0]
+        # Only items that share a value are candidates: the values' item lists, not the catalog.
+        carriers = np.concatenate([self.items_with(v) for v in self.item_values(index).tolist()] or [[]])
+        items, shared = np.unique(carriers.astype(np.int64), return_counts=True)
+        keep = items != index
+        items, shared = items[keep], shared[keep]
+        order = np.lexsort((items, -shared))[:limit]
+        return [(int(items[i]), int(shared[i])) for i in order]
