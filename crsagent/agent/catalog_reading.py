@@ -53,6 +53,10 @@ _QUESTIONS = [
     ("text", r"what happens in X"),
     ("text", r"tell me (?:more |a bit |a little )?about X"),
     ("text", r"describe X"),
+    (
+        "why",
+        r"why (?:did you (?:pick|choose|suggest|recommend|show) |would i like |should i (?:watch|like) |is |was )?X",
+    ),
 ]
 _QUESTION_PATTERNS = [
     (attribute, re.compile(r"(?:(?<= )|^)" + pattern.replace("X", _X) + _END))
@@ -63,9 +67,14 @@ _ATTRIBUTE_TYPES = {
     "genre": ("genre", "tag"),
     "cast": ("cast", "actor", "actors"),
     "writer": ("writer", "author"),
+    "why": ("why",),
 }
 # Roles of a person value in order of preference when a name has several ("Nolan" directs first).
 _PERSON_ROLES = ("director", "cast", "artist", "writer")
+_ROLE_CUES = {
+    "starring": "cast", "stars": "cast", "actor": "cast", "actress": "cast", "with": "cast", "featuring": "cast",
+    "directed": "director", "director": "director", "written": "writer", "writer": "writer",
+}  # fmt: skip
 _SEEING = frozenset({"seen", "see", "watched", "watch", "saw", "heard", "hear", "watching", "seeing"})
 _LIKING = frozenset(
     {"love", "loved", "like", "liked", "enjoyed", "enjoy", "great", "good", "favorite", "favourite", "amazing",
@@ -111,6 +120,8 @@ class CatalogReading:
     """Named genres and people: first token, value, negated."""
     soft: list[ValueRef] = field(default_factory=list)
     recency: Literal["recent", "older"] | None = None
+    relative_to: str | None = None
+    """A title the lean is relative to ("newer than Alien", "I loved Alien, something newer")."""
     topic_change: bool = False
     open_asks: list[tuple[int, int, str]] = field(default_factory=list)
     """Questions about an item whose words named no title (token span, attribute): "who directed it?"."""
@@ -128,14 +139,19 @@ def _add(target: list[str], item_id: str, reading: CatalogReading) -> None:
         target.append(item_id)
 
 
-def _value_ref(mention: Mention) -> ValueRef:
+def _value_ref(mention: Mention, before: Sequence[str] = ()) -> ValueRef:
+    """The value a mention names; a person's role from the cue before it ("starring", "directed by"),
+    else the role they are best known for in this catalog's order (director, cast, artist, writer)."""
     keys = list(mention.targets)
     if mention.kind in (Kind.PERSON, Kind.SURNAME):
-        keys.sort(
-            key=lambda k: (
-                _PERSON_ROLES.index(k.split(":", 1)[0]) if k.split(":", 1)[0] in _PERSON_ROLES else 9
-            )
-        )
+        cued = next((_ROLE_CUES[w] for w in reversed(before) if w in _ROLE_CUES), None)
+        roles: list[str] = [cued, *_PERSON_ROLES] if cued else list(_PERSON_ROLES)
+
+        def rank(key: str) -> int:
+            role = key.split(":", 1)[0]
+            return roles.index(role) if role in roles else len(roles)
+
+        keys.sort(key=rank)
     attribute_type, value = keys[0].split(":", 1)
     return ValueRef(type=attribute_type, value=value)
 
@@ -187,16 +203,22 @@ class CatalogReader:
             elif mention.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) or (
                 negated and mention.kind in (Kind.MOOD, Kind.TAG)
             ):  # a named genre or person filters, and so does any refusal ("nothing scary")
-                reading.hard.append((start, _value_ref(mention), negated))
+                cue = message.norms[max(0, start - 2) : start]
+                reading.hard.append((start, _value_ref(mention, cue), negated))
             elif mention.kind in (Kind.MOOD, Kind.TAG):
                 reading.soft.append(_value_ref(mention))
             elif mention.kind in (Kind.RECENT, Kind.OLDER) and not negated:
                 reading.recency = "recent" if mention.kind is Kind.RECENT else "older"
+                if mention.surface.lower().endswith("er"):  # "newer", "older": than something named
+                    reading.relative_to = "pending"
             else:
                 continue
             if not mention.is_title:
                 reading.value_tokens.update(range(start, end))
             usable[start:end] = [False] * (end - start)
+        if reading.relative_to == "pending":  # "newer" compares with the title the message names
+            named = [*reading.liked, *reading.mentioned, *reading.rejected]
+            reading.relative_to = named[-1] if named else None
         for start, end, attribute in asks:
             if reading.asked is None and all(usable[start:end]):
                 self._ask_by_span(message, (start, end), attribute, shown, usable, reading)

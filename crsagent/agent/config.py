@@ -63,7 +63,10 @@ class AgentConfig(BaseModel):
         default=2.0, ge=0, description="Weight of an LLM plan's tool ranking in the candidates' scores."
     )
     max_relaxations: int = Field(
-        default=2, ge=0, le=5, description="Constraints the agent may drop when nothing matches (reflection)."
+        default=4,
+        ge=0,
+        le=8,
+        description="Constraints the agent may drop when nothing matches (reflection), oldest first.",
     )
     transcript_turns: int = Field(
         default=6, ge=0, description="Past exchanges an LLM sees (older ones are summarised by the state)."

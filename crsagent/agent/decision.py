@@ -159,7 +159,7 @@ def run_policy(
         rejected_items=list(constraints.excluded_items),
         turn=min(memory.actions, max_actions - 1),  # past the budget the policy keeps recommending
         rng=np.random.default_rng(_seed(session_id, memory.actions)),
-        skipped=sorted({*never_ask, *(kg.value_id(key) for key in memory.skipped)}),
+        skipped=sorted({*never_ask, *(kg.value_id(key) for key in [*memory.skipped, *memory.soft])}),
     )
     policy = make_policy(config.policy, scored)
     action = policy.decide(state)

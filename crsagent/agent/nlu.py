@@ -155,14 +155,18 @@ class OfflineNLU:
         found = _Found()
         asked_type = context.asked_type
         offered = list(context.asked_values) if asked_type else []
-        # People after cue words first ("directed by nolen", "with Stone"): the cue types them.
-        spots = self._offers.spot_cued_people(message, words, usable)
+        spots: list[Spot] = []
         if asked_type and offered:  # an answer to the question first: "the first", "comedy"
             spots += self._offers.spot_offered(message, words, usable, asked_type, offered)
             if len(offered) > 1:
                 positions = self._shown.position_hits(message, usable, offered)
                 spots += [Spot(s, e, asked_type, value) for s, e, value in positions]
-        catalog = self._reader.read(message, polarity, usable, shown)
+        # Then the catalog, on every other word: a title may hold cue or answer words ("I saw It (2017)").
+        read_mask = [not any(s.start <= i < s.end for s in spots) for i in range(len(message))]
+        catalog = self._reader.read(message, polarity, read_mask, shown)
+        usable = [u and r for u, r in zip(usable, read_mask, strict=True)]
+        # People after cue words that the catalog did not place exactly ("directed by nolen").
+        spots += self._offers.spot_cued_people(message, words, usable)
         refs = ShownRefs()
         if shown and not (asked_type and len(offered) > 1):
             refs = self._shown.find(message, usable, shown, polarity.negated, polarity.seen_clauses)
@@ -229,8 +233,14 @@ class OfflineNLU:
             asked_item=catalog.asked,
             asked_attribute=catalog.asked_attribute,
         )
+        if message.norms[:1] == ["why"] and not catalog.open_asks and catalog.asked is None:
+            catalog.open_asks.append((0, 1, "why"))  # "why?", "why though": the list just shown
         for start, end, attribute in catalog.open_asks:  # "who directed it?": a shown item
             ids = self._shown.reference(message, start, end, context.shown_items)
+            if attribute == "why":  # "why that one?" points at the top of the list unless it says which
+                turn.asked_item = (ids or context.shown_items or [None])[0]
+                turn.asked_attribute = attribute
+                break
             if ids:
                 turn.asked_item, turn.asked_attribute = ids[0], attribute
                 break
@@ -239,6 +249,12 @@ class OfflineNLU:
                 turn.unplaced_titles.append(message.surface(start, end).strip('"').strip())
                 break
         _extend(turn.unplaced_titles, catalog.unplaced)
+        if catalog.relative_to is not None:  # "newer than Alien": a bound, not just a lean
+            year = self.catalog.get(catalog.relative_to).year
+            if year is not None and catalog.recency == "recent" and turn.year_min is None:
+                turn.year_min = year + 1
+            elif year is not None and catalog.recency == "older" and turn.year_max is None:
+                turn.year_max = year - 1
         shown = set(context.shown_items)
         _extend(turn.liked_items, [i for i in catalog.liked if i not in shown])
         _extend(refs.accepted, [i for i in catalog.liked if i in shown])

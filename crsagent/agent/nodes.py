@@ -30,6 +30,7 @@ from crsagent.agent.runtime import AgentRuntime, default_runtime
 from crsagent.agent.state import AgentState, TurnWork
 from crsagent.agent.templates import (
     card,
+    display_title,
     greeting,
     item_answer,
     list_text,
@@ -115,7 +116,7 @@ def decide(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal
     memory, work = _memory(state), _work(state)
     if turn.intent == Intent.RESTART:
         outcome = Outcome(decision="restart", reason="the user asked to start over")
-    elif turn.asked_item is not None:
+    elif turn.asked_item is not None or turn.asked_attribute == "why":
         outcome = Outcome(
             decision="answer_item",
             reason="the user asked about an item",
@@ -126,6 +127,10 @@ def decide(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal
         turn.accepted or turn.rejected or turn.rejected_items or turn.liked_items
     ):
         outcome = Outcome(decision="acknowledge", reason="the user accepted a recommendation")
+    elif (
+        turn.intent == Intent.OTHER and not turn.wishes and memory.turns > 1 and state.get("text", "").strip()
+    ):
+        outcome = Outcome(decision="chat", reason="small talk (thanks, ok, bye): nothing to search")
     elif not _needs_search(turn, memory, work):
         outcome = Outcome(decision="greet", reason="nothing usable yet: ask an open question")
     else:
@@ -229,7 +234,7 @@ def _retry(
         return Command(goto="tools", update={"work": work.model_dump(mode="json")})
     if work.plan:
         work.plan = []
-        work.relaxations.append("ignored the tool results, which matched nothing else you asked for")
+        work.relaxations.append("the tool results, which matched nothing else you asked for")
         return Command(goto="tools", update={"work": work.model_dump(mode="json")})
     if len(work.relaxations) >= rt.config.max_relaxations:
         return None
@@ -260,10 +265,14 @@ def respond(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]
             index = catalog.index_of(item_id)
             items.append(card(catalog.at(index), reasons_for(kg, index, liked, accepted)))
         body = list_text(items, rt.noun)
+    elif outcome.decision == "answer_item" and outcome.asked_attribute == "why":
+        body = _why(rt, memory, outcome.asked_item)
     elif outcome.decision == "answer_item" and outcome.asked_item is not None:
         body = item_answer(catalog.get(outcome.asked_item), outcome.asked_attribute)
     elif outcome.decision == "acknowledge":
         body = f"Great choice — enjoy it! Tell me if you'd like another {rt.noun}."
+    elif outcome.decision == "chat":
+        body = f"Glad to help! Tell me whenever you'd like another {rt.noun}."
     elif outcome.decision == "restart":
         body = "Sure, let's start over. " + greeting(rt.noun)
     elif outcome.decision == "greet":
@@ -272,8 +281,11 @@ def respond(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]
         body = f"I couldn't find any {rt.noun} that matches all of that. Could you loosen something?"
     if _understood_nothing(state) and outcome.decision in ("ask", "recommend"):
         body = "I couldn't match that to anything I know. " + body
+    kept = _kept_from_before(state, memory)
+    if kept and outcome.decision in ("ask", "recommend"):
+        body = f"Still keeping {_and(kept)} from before.\n" + body
     if work.relaxations:
-        body = "Nothing matched everything, so I " + "; and ".join(work.relaxations) + ".\n" + body
+        body = f"Nothing matched all of that, so I set aside {_and(work.relaxations)}.\n" + body
     text = body
     if work.mode == "llm" and rt.chat_model is not None:
         text = llm_turn.compose(rt, outcome, items, question, body, state.get("text", ""), work)
@@ -289,6 +301,45 @@ def respond(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]
         "memory": memory.model_dump(mode="json"),
         "transcript": [exchange],
     }
+
+
+def _why(rt: AgentRuntime, memory: Memory, item_id: str | None) -> str:
+    """Why an item was suggested: its graph links to what the user said, or its own strengths."""
+    if item_id is None:
+        return f"I haven't suggested a {rt.noun} yet. Tell me what you're in the mood for and I will."
+    catalog, kg = rt.dataset.catalog, rt.kg
+    index = catalog.index_of(item_id)
+    liked = [catalog.index_of(i) for i in memory.liked_items]
+    accepted = [kg.value_id(key) for key in memory.accepted]
+    reasons = reasons_for(kg, index, liked, accepted)
+    return f"I suggested {display_title(catalog.at(index))} because it {_and(reasons)}."
+
+
+def _kept_from_before(state: AgentState, memory: Memory) -> list[str]:
+    """Hard wishes of earlier turns that still filter a new request (said, so none applies silently)."""
+    understood = state.get("understood")
+    if not understood:
+        return []
+    turn = UserTurn.model_validate(understood)
+    new_request = turn.intent == Intent.REQUEST and bool(
+        turn.accepted or turn.soft or turn.liked_items or turn.recency or turn.year_min or turn.year_max
+    )
+    if not new_request:
+        return []
+    earlier = [key for key in memory.accepted if memory.since.get(key, 0) < memory.turns]
+    kept = [f"'{key.split(':', 1)[1]}'" for key in earlier]
+    kept += [
+        f"'no {key.split(':', 1)[1]}'" for key in memory.rejected if memory.since.get(key, 0) < memory.turns
+    ]
+    if memory.year_min is not None and memory.since.get("year_min", 0) < memory.turns:
+        kept.append(f"'from {memory.year_min}'")
+    if memory.year_max is not None and memory.since.get("year_max", 0) < memory.turns:
+        kept.append(f"'up to {memory.year_max}'")
+    return kept
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _understood_nothing(state: AgentState) -> bool:

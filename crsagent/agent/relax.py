@@ -18,37 +18,35 @@ if TYPE_CHECKING:
 def relax_once(memory: Memory) -> tuple[Memory, str] | None:
     """Drop the oldest hard constraint, or None when none is left.
 
-    What the user asked for most recently goes last: a year bound or a wanted value from an earlier
-    turn goes first (a year bound before a value of the same turn: it is usually the narrowest),
-    then a refused value ("no horror"), oldest first. The dropped constraint leaves the memory for
+    What the user asked for most recently goes last. Constraints are dropped by the turn they came
+    from, oldest first; within a turn a year bound goes before a wanted value (it is usually the
+    narrowest), and a refused value ("no horror") last. The dropped constraint leaves the memory for
     good; the reply says which it was.
     """
     relaxed = memory.model_copy(deep=True)
-    oldest = relaxed.turns + 1
-    wanted: list[tuple[int, int, str]] = []
+    options: list[tuple[int, int, str]] = []
     for order, bound in enumerate(("year_max", "year_min")):
         if getattr(relaxed, bound) is not None:
-            wanted.append((relaxed.since.get(bound, 0), order, bound))
-    wanted += [(relaxed.since.get(key, 0), 2 + i, key) for i, key in enumerate(relaxed.accepted)]
-    if wanted:
-        _, _, key = min(wanted)
-        if key == "year_max":
-            description = f"dropped 'before {(relaxed.year_max or 0) + 1}'"
-            relaxed.year_max = None
-        elif key == "year_min":
-            description = f"dropped 'from {relaxed.year_min}'"
-            relaxed.year_min = None
-        else:
-            relaxed.accepted.remove(key)
-            description = f"dropped '{key.split(':', 1)[1]}'"
-        relaxed.since.pop(key, None)
-        return relaxed, description
-    if relaxed.rejected:
-        key = min(relaxed.rejected, key=lambda k: relaxed.since.get(k, oldest))
+            options.append((relaxed.since.get(bound, 0), order, bound))
+    options += [(relaxed.since.get(key, 0), 2, key) for key in relaxed.accepted]
+    options += [(relaxed.since.get(key, 0), 3, key) for key in relaxed.rejected]
+    if not options:
+        return None
+    _, _, key = min(options, key=lambda option: option[:2])
+    relaxed.since.pop(key, None)
+    if key == "year_max":
+        description = f"'before {(relaxed.year_max or 0) + 1}'"
+        relaxed.year_max = None
+    elif key == "year_min":
+        description = f"'from {relaxed.year_min}'"
+        relaxed.year_min = None
+    elif key in relaxed.accepted:
+        relaxed.accepted.remove(key)
+        description = f"'{key.split(':', 1)[1]}'"
+    else:
         relaxed.rejected.remove(key)
-        relaxed.since.pop(key, None)
-        return relaxed, f"allowed '{key.split(':', 1)[1]}' again"
-    return None
+        description = f"'no {key.split(':', 1)[1]}'"
+    return relaxed, description
 
 
 def tool_shift(rt: AgentRuntime, bus: BusState, work: TurnWork) -> NDArray[np.float64]:

@@ -14,7 +14,7 @@ from crsagent.agent.turns import UserTurn
 from crsagent.tools.bus import ToolCallRecord
 
 Mode = Literal["offline", "llm"]
-Decision = Literal["ask", "recommend", "answer_item", "acknowledge", "restart", "greet", "no_match"]
+Decision = Literal["ask", "recommend", "answer_item", "acknowledge", "restart", "greet", "chat", "no_match"]
 
 
 class ReplyItem(BaseModel):

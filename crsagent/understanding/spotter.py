@@ -42,6 +42,7 @@ TITLE_CUES = frozenset(
     }
 )  # fmt: skip
 CUE_WINDOW = 3
+FUNCTION_WORD_ZIPF = 5.5
 FUZZY_MIN_SCORE = 88.0
 FUZZY_MAX_WORDS = 6
 # A misspelt genre word must itself be rare in English ("horor" yes, "honor" no).
@@ -197,7 +198,11 @@ class CatalogSpotter:
         self, message: Text, candidate: _Candidate, titles: list[Entry], expected: set[str]
     ) -> bool:
         key = " ".join(message.norms[candidate.start : candidate.end])
-        short = candidate.end - candidate.start == 1 and len(key) <= 3
+        # One-word titles that are function words ("It", "Up", "Them!", "Her", "Big") count only as
+        # written (a capital mid-sentence) or said alone: a cue word before "it" proves nothing.
+        short = candidate.end - candidate.start == 1 and (
+            len(key) <= 3 or commonness(key) >= FUNCTION_WORD_ZIPF
+        )
         # Words that also name a genre or a person ("Electronic", "Drive"?) need the title's own
         # spelling: a cue word before them is not enough.
         rival = len(titles) < len(candidate.entries)
@@ -209,7 +214,7 @@ class CatalogSpotter:
         if short:  # "it", "up", "her": only as written ("It", "UP") or said alone
             return (
                 any(message.capitalised(i) and not message.sentence_start(i) for i in words)
-                or len(message) - 1 <= 1
+                or len(message) == 1
             )
         if any(message.capitalised(i) and not message.sentence_start(i) for i in words):
             return True
@@ -245,7 +250,8 @@ class CatalogSpotter:
         found: list[Mention] = []
         index = 0
         while index < len(message):
-            if message.norms[index] not in TITLE_CUES or taken[index]:
+            after_title = message.norms[index] in ("and", "or") and index > 0 and taken[index - 1]
+            if (message.norms[index] not in TITLE_CUES and not after_title) or taken[index]:
                 index += 1
                 continue
             start = index + 1

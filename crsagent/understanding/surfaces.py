@@ -41,10 +41,10 @@ class Kind(IntEnum):
     DECADE = 4  # "90s", "nineties"
     TITLE_PREFIX = 5  # "star wars" for "Star Wars: Episode IV - A New Hope"
     SURNAME = 6  # "nolan"
-    MOOD = 7  # "scary" -> Horror (soft)
-    TAG = 8  # a user tag (soft)
-    RECENT = 9  # "newer", "recent"
-    OLDER = 10  # "classic", "old"
+    RECENT = 7  # "newer", "recent"
+    OLDER = 8  # "classic", "old" (over the user tag "classic")
+    MOOD = 9  # "scary" -> Horror (soft)
+    TAG = 10  # a user tag (soft)
 
 
 TITLE_KINDS = frozenset({Kind.TITLE_YEAR, Kind.TITLE, Kind.TITLE_PREFIX})

@@ -195,7 +195,7 @@ def test_a_replan_that_also_leaves_nothing_drops_the_plan(
     reply = agent.chat("an animated film, Hitchcock style", session_id="re2")
     assert reply.trace.llm_calls == 3
     assert reply.trace.candidates_after == 22  # the user's Animation, without the tools
-    assert any("ignored the tool results" in r for r in reply.trace.relaxations)
+    assert any("the tool results" in r for r in reply.trace.relaxations)
     assert reply.items or reply.question
 
 
@@ -228,7 +228,7 @@ def test_no_replan_when_the_users_own_constraints_match_nothing(
     )
     reply = agent.chat("a documentary from 2030 on", session_id="norep")
     assert reply.trace.llm_calls == 2 and model.remaining == 0
-    assert reply.trace.relaxations == ["dropped 'from 2030'"]
+    assert reply.trace.relaxations == ["'from 2030'"]
     assert any("no re-plan" in notice for notice in reply.trace.notices)
 
 

@@ -104,11 +104,11 @@ def test_relaxation_drops_the_oldest_request_first_and_refusals_last() -> None:
         since={"genre:Comedy": 1, "year_min": 2, "year_max": 2, "genre:Drama": 3, "genre:Horror": 1},
     )
     assert _relax_all(memory) == [
-        "dropped 'Comedy'",  # turn 1: the oldest
-        "dropped 'before 2002'",  # turn 2: a year bound before a value of the same turn
-        "dropped 'from 2000'",
-        "dropped 'Drama'",  # the newest request goes last
-        "allowed 'Horror' again",  # a refusal only when nothing else is left
+        "'Comedy'",  # turn 1: the oldest; a wanted value before a refusal of the same turn
+        "'no Horror'",
+        "'before 2002'",  # turn 2: year bounds
+        "'from 2000'",
+        "'Drama'",  # the newest request goes last
     ]
 
 

@@ -85,6 +85,8 @@ def understood_items(turn: UserTurn) -> dict[str, str]:
         items.setdefault(item_id, "liked")
     for item_id in turn.rejected_items:
         items.setdefault(item_id, "disliked")
+    for item_id in turn.mentioned_items:
+        items.setdefault(item_id, "neutral")
     if turn.asked_item:
         items.setdefault(turn.asked_item, "neutral")
     return items
@@ -99,12 +101,10 @@ def understood_attributes(turn: UserTurn) -> set[tuple[str, str, bool]]:
             if kind in ("genre", "person", "decade"):
                 found.add((kind, ref.value, negated))
     low, high = turn.year_min, turn.year_max
-    if low is not None and high is not None and low % 10 == 0 and high == low + 9:
-        found.add(("decade", f"{low}s", False))
-    elif low is not None and high is None:
-        found.add(("period", "recent", False))
-    elif high is not None and low is None:
-        found.add(("period", "older", False))
+    if low is not None and high is not None and low % 10 == 0 and high % 10 == 9:
+        found.update(("decade", f"{start}s", False) for start in range(low, high + 1, 10))
+    if turn.recency is not None:
+        found.add(("period", turn.recency, False))
     return found
 
 
