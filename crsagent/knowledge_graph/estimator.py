@@ -153,6 +153,13 @@ class PreferenceEstimator:
         assert self._cached_scores is not None
         return self._cached_scores
 
+    def forget_user(self) -> None:
+        """Drop the kept per-user and per-answer scores (they are rebuilt on demand)."""
+        self._cached_user = None
+        self._cached_matrix = None
+        self._cached_scores = None
+        self._cached_conversation = None
+
     def _load_user(self, user: int | None) -> None:
         # Episodes come grouped by user, so keeping one user's matrix is nearly a perfect cache.
         if self._cached_matrix is None or user != self._cached_user:

@@ -7,6 +7,7 @@ the fitted estimator instead.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
 
@@ -52,5 +53,17 @@ def load_or_fit(
         cached.affinity.kg = kg
         return cached
     estimator = PreferenceEstimator.fit(kg, train, valid, config)
-    write_cached(path, estimator)
+    write_cached(path, _without_graph(estimator))
     return estimator
+
+
+def _without_graph(estimator: PreferenceEstimator) -> PreferenceEstimator:
+    """A shallow copy to store: no graph (the catalog would be stored twice: the caller's graph is
+    set again on load) and no per-user cache (a catalog-long matrix)."""
+    prior = copy.copy(estimator.prior)
+    affinity = copy.copy(estimator.affinity)
+    stored = copy.copy(estimator)
+    prior.kg = affinity.kg = stored.kg = None  # type: ignore[assignment]  # restored by load_or_fit
+    stored.prior, stored.affinity = prior, affinity
+    stored.forget_user()
+    return stored

@@ -11,6 +11,7 @@ large catalog, so no per-turn code touches it.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,31 +73,43 @@ class KnowledgeGraph:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        values = sorted(
-            AttributeValue(attribute_type, value)
-            for attribute_type, vocabulary in catalog.vocabulary.items()
-            for value in vocabulary
-        )
+        # Values sorted by (type, value), as AttributeValue orders them; ids are positions.
+        types = sorted(catalog.vocabulary)
+        values: list[AttributeValue] = []
+        lookup: dict[str, dict[str, int]] = {}
+        type_of_value: list[int] = []
+        for type_index, attribute_type in enumerate(types):
+            table = lookup[attribute_type] = {}
+            for value in sorted(catalog.vocabulary[attribute_type]):
+                table[value] = len(values)
+                values.append(AttributeValue(attribute_type, value))
+                type_of_value.append(type_index)
         self.values: tuple[AttributeValue, ...] = tuple(values)
         self._value_ids: dict[AttributeValue, int] = {v: i for i, v in enumerate(values)}
         self._keys: dict[str, int] = {v.key: i for i, v in enumerate(values)}
-        rows: list[int] = []
-        columns: list[int] = []
-        for index, item in enumerate(catalog.items):
-            ids = {self._value_ids[AttributeValue(t, v)] for t, vs in item.attributes.items() for v in vs}
-            rows.extend([index] * len(ids))
-            columns.extend(sorted(ids))
-        data = np.ones(len(rows), dtype=np.float32)
+        # CSR arrays built directly (typed arrays, not lists of Python ints: a million items hold
+        # tens of millions of entries).
+        indices = array("q")
+        indptr = array("q", [0])
+        for item in catalog.items:
+            ids = {lookup[t][v] for t, vs in item.attributes.items() for v in vs}
+            indices.extend(sorted(ids))
+            indptr.append(len(indices))
         shape = (len(catalog), len(values))
-        self.incidence: sp.csr_matrix = sp.csr_matrix((data, (rows, columns)), shape=shape)
+        self.incidence: sp.csr_matrix = sp.csr_matrix(
+            (
+                np.ones(len(indices), dtype=np.float32),
+                np.frombuffer(indices, dtype=np.int64).astype(np.int32),
+                np.frombuffer(indptr, dtype=np.int64).astype(np.int32),
+            ),
+            shape=shape,
+        )
         self.incidence_csc: sp.csc_matrix = sp.csc_matrix(self.incidence)
         # values x items, row-compressed: the fast layout for ``value_mass``.
         self.incidence_t: sp.csr_matrix = self.incidence.T.tocsr()
         self.value_counts: NDArray[np.int64] = np.diff(self.incidence_csc.indptr).astype(np.int64)
         self.values_per_item: NDArray[np.int64] = np.diff(self.incidence.indptr).astype(np.int64)
-        self.value_types: NDArray[np.int64] = np.array(
-            [sorted({v.type for v in values}).index(v.type) for v in values], dtype=np.int64
-        )
+        self.value_types: NDArray[np.int64] = np.asarray(type_of_value, dtype=np.int64)
         self.n_items: int = shape[0]
         self.n_values: int = shape[1]
         # int64 copies of the index arrays: slices of them are what item_values / items_with return.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,3 +130,19 @@ def test_valid_and_test_pairs_change_no_train_fitted_part() -> None:
     assert not np.array_equal(base.weights.prior, moved_valid.weights.prior)
     assert np.array_equal(base.weights.prior, moved_test.weights.prior)
     assert np.array_equal(base.weights.conversation, moved_test.weights.conversation)
+
+
+def test_a_cached_estimator_scores_the_same_and_is_stored_without_the_catalog(tmp_path: Path) -> None:
+    from crsagent.knowledge_graph.estimator_cache import load_or_fit
+
+    dataset = tiny_dataset()
+    kg = KnowledgeGraph(dataset.catalog)
+    train, valid = dataset.split("train"), dataset.split("valid")
+    fitted = load_or_fit(kg, train, valid, EstimatorConfig(), tmp_path)
+    stored = next((tmp_path / "estimators").glob("*.pickle")).read_bytes()
+    assert dataset.catalog.at(0).title.encode() not in stored  # the graph (and catalog) stay out
+    loaded = load_or_fit(kg, train, valid, EstimatorConfig(), tmp_path)
+    assert loaded is not fitted and loaded.kg is kg and loaded.prior.kg is kg and loaded.affinity.kg is kg
+    state = DialogueState.open(kg, 0, [kg.value_id("tag:rock")])
+    assert np.array_equal(loaded.log_scores(state), fitted.log_scores(state))
+    assert fitted.kg is kg  # storing did not detach the live estimator
