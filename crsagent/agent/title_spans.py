@@ -28,6 +28,13 @@ _TITLE_JOINERS = frozenset(":-&+")
 _SENTENCE_ENDS = frozenset(".!?:;\n")
 # What ends a clause: a year in "(1999)" dates the words after the last of these.
 _CLAUSE_ENDS = frozenset('.,;:!?()[]"“”«»*_\n—–')
+# Words that open an LLM's sentence before a name ("Try Midnight Harbor", "Fans of Jurasic Park"):
+# left out when the name is reported; the check itself never depends on them.
+OPENERS = frozenset(
+    {"try", "start", "watch", "see", "check", "consider", "enjoy", "skip", "give", "fans", "if", "since",
+     "also", "here", "then", "once", "after", "and", "but", "so", "you", "we", "these", "this", "that",
+     "for", "like", "with", "next", "first", "finally", "perhaps", "maybe", "or"}
+)  # fmt: skip
 _QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "*": "*", "_": "_", "`": "`"}
 # Quote marks that are also apostrophes or markdown inside words: they open only at a word start.
 _WORD_START_QUOTES = frozenset("'‘*_`")
@@ -151,7 +158,7 @@ def _runs(text: str, found: list[Word], limits: TitleSpanLimits) -> list[TitleSp
             spans.append(
                 TitleSpan(
                     "capitalised",
-                    text[run[0].start : run[-1].end],
+                    text[_reported_start(text, run).start : run[-1].end],
                     run[0].start,
                     run[-1].end,
                     tuple(w.norm for w in run),
@@ -239,7 +246,7 @@ def _years(text: str, found: list[Word], limits: TitleSpanLimits) -> list[TitleS
 
 def _name_before_year(text: str, head: list[Word]) -> Word:
     """Where the dated name starts, for reporting it: its capitalised words ("try Heat (1995)" ->
-    "Heat"), else the whole clause; a capital that only opens the sentence is left out."""
+    "Heat"), else the clause from its first word that is not a connector."""
     first = len(head)
     while first > 0 and (
         _capitalised(head[first - 1])
@@ -248,10 +255,20 @@ def _name_before_year(text: str, head: list[Word]) -> Word:
     ):
         first -= 1
     named = [word for word in head[first:] if _capitalised(word)]
-    if not named:  # all in lower case: the clause, from its first word that is not a connector
+    if not named:
         named = [word for word in head if word.norm not in CONNECTORS] or head
-    opener = named[0] is head[0] and _sentence_start(text, head[0].start)
-    return named[1] if opener and len(named) > 1 else named[0]
+    return _reported_start(text, named)
+
+
+def _reported_start(text: str, name: list[Word]) -> Word:
+    """The first word of a name as reported: an everyday word that only opens the sentence ("Try
+    Midnight Harbor", "Fans of Jurasic Park") and the connectors after it are left out."""
+    first = 0
+    if len(name) > 1 and _sentence_start(text, name[0].start) and name[0].norm in OPENERS:
+        first = 1
+        while first < len(name) - 1 and name[first].norm in CONNECTORS:
+            first += 1
+    return name[first]
 
 
 def title_spans(text: str, limits: TitleSpanLimits | None = None) -> list[TitleSpan]:
