@@ -76,6 +76,7 @@ _ROLE_CUES = {
     "directed": "director", "director": "director", "written": "writer", "writer": "writer",
 }  # fmt: skip
 _SEEING = frozenset({"seen", "see", "watched", "watch", "saw", "heard", "hear", "watching", "seeing"})
+_SEEN = frozenset({"seen", "saw", "watched"})
 _LIKING = frozenset(
     {"love", "loved", "like", "liked", "enjoyed", "enjoy", "great", "good", "favorite", "favourite", "amazing",
      "awesome", "fun", "best", "funny", "adore", "adored", "fan", "recommend"}
@@ -293,7 +294,8 @@ class CatalogReader:
         clause = _clause_words(message, start)
         if _not_seen(message, start):
             _add(reading.mentioned, item_id, reading)
-        elif negated or (clause & _SEEING and not clause & _LIKING):
+        # "I've seen Heat" (past tense, no liking): not again, taste unknown. "I'll watch it" picks it.
+        elif negated or (clause & _SEEN and not clause & _LIKING):
             _add(reading.rejected, item_id, reading)
         else:
             _add(reading.liked, item_id, reading)

@@ -1,0 +1,141 @@
+"""Conversations as people type them, end to end through ``Agent.chat`` on ml-latest-small (offline).
+
+Each test is one short conversation: lower case, typos, moods, a movie they loved, a change of mind,
+"nah", "why that one?". They pin what the understanding rebuilt around the catalog must do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from crsagent.agent import Agent, Reply
+
+pytestmark = pytest.mark.real_data
+
+
+def _id(agent: Agent, title: str) -> str:
+    return agent.catalog.find_by_title(title)[0].id
+
+
+def _ranked_years(agent: Agent, reply: Reply) -> list[int | None]:
+    return [agent.catalog.get(i).year for i in reply.trace.ranked_ids]
+
+
+def _genres(agent: Agent, item_id: str) -> list[str]:
+    return agent.catalog.get(item_id).values("genre")
+
+
+def test_a_mood_ranks_and_a_decade_filters(ml_agent: Agent, session: Callable[[], str]) -> None:
+    reply = ml_agent.chat("I want a funny movie from the 90s", session())
+    understood = reply.trace.understood
+    assert understood is not None
+    assert [(v.type, v.value) for v in understood.soft] == [("genre", "Comedy")]
+    assert understood.accepted == [] and (understood.year_min, understood.year_max) == (1990, 1999)
+    years = _ranked_years(ml_agent, reply)
+    assert years and all(y is not None and 1990 <= y <= 1999 for y in years)
+    top = reply.trace.ranked_ids[:10]
+    assert sum("Comedy" in _genres(ml_agent, i) for i in top) >= 7  # funny leans, it does not filter
+    assert "Comedy" not in (reply.question.values if reply.question else [])  # no need to ask it
+
+
+def test_a_new_request_is_kept_and_what_still_applies_is_said(
+    ml_agent: Agent, session: Callable[[], str]
+) -> None:
+    sid = session()
+    ml_agent.chat("something from the 90s", sid)
+    reply = ml_agent.chat("with jim carrey", sid)
+    carrey = {i for i in reply.trace.ranked_ids if "Jim Carrey" in ml_agent.catalog.get(i).values("cast")}
+    assert reply.trace.ranked_ids and carrey == set(reply.trace.ranked_ids)
+    assert "Still keeping 'from 1990'" in reply.text or "set aside" in reply.text
+
+
+def test_a_change_of_topic_replaces_the_old_request(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    ml_agent.chat("something with Jim Carrey from the 90s", sid)
+    reply = ml_agent.chat("actually forget all that, i want a documentary", sid)
+    assert reply.trace.understood is not None and reply.trace.understood.replace
+    assert reply.trace.relaxations == []
+    assert all("Documentary" in _genres(ml_agent, i) for i in reply.trace.ranked_ids)
+    assert not any("Jim Carrey" in ml_agent.catalog.get(i).values("cast") for i in reply.trace.ranked_ids)
+
+
+def test_a_loved_movie_drives_the_ranking_and_newer_means_after_it(
+    ml_agent: Agent, session: Callable[[], str]
+) -> None:
+    alien = _id(ml_agent, "Alien (1979)")
+    reply = ml_agent.chat("I loved Alien, something tense but newer", session())
+    understood = reply.trace.understood
+    assert understood is not None and understood.liked_items == [alien]
+    assert understood.year_min == 1980 and understood.recency == "recent"
+    assert alien not in reply.trace.ranked_ids
+    assert all(y is not None and y >= 1980 for y in _ranked_years(ml_agent, reply))
+    aliens = _id(ml_agent, "Aliens (1986)")
+    assert aliens in reply.trace.ranked_ids[:10]  # the collaborative model knows who loves Alien
+
+
+def test_like_a_movie_but_no_genre(ml_agent: Agent, session: Callable[[], str]) -> None:
+    heat = _id(ml_agent, "Heat (1995)")
+    reply = ml_agent.chat("something like heat but no horror", session())
+    understood = reply.trace.understood
+    assert understood is not None and understood.liked_items == [heat]
+    assert [(v.type, v.value) for v in understood.rejected] == [("genre", "Horror")]
+    assert not any("Horror" in _genres(ml_agent, i) for i in reply.trace.ranked_ids)
+
+
+def test_typos_in_titles_are_forgiven(ml_agent: Agent, session: Callable[[], str]) -> None:
+    reply = ml_agent.chat("i loved the matrx and inceptoin", session())
+    understood = reply.trace.understood
+    assert understood is not None
+    assert understood.liked_items == [_id(ml_agent, "Matrix, The (1999)"), _id(ml_agent, "Inception (2010)")]
+
+
+def _until_list(agent: Agent, sid: str, text: str) -> Reply:
+    reply = agent.chat(text, sid)
+    for _ in range(5):
+        if reply.items:
+            return reply
+        reply = agent.chat("just show me something", sid)
+    raise AssertionError(f"no list: {reply.text}")
+
+
+def test_why_that_one_explains_the_first_item(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    shown = _until_list(ml_agent, sid, "a crime movie with al pacino")
+    reply = ml_agent.chat("why that one?", sid)
+    assert reply.trace.decision == "answer_item" and not reply.items
+    assert reply.text.startswith("I suggested") and shown.items[0].title.split(" (")[0] in reply.text
+    why_second = ml_agent.chat(f"why {shown.items[1].title.split(' (')[0]}?", sid)
+    assert why_second.trace.understood is not None
+    assert why_second.trace.understood.asked_item == shown.items[1].id  # a question, not accepting it
+    assert why_second.trace.understood.accepted_items == []
+
+
+def test_thanks_and_picking_a_shown_film(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    shown = _until_list(ml_agent, sid, "a crime movie with al pacino")
+    title = shown.items[0].title.split(" (")[0]
+    reply = ml_agent.chat(f"thanks, i'll watch {title.lower()}", sid)
+    understood = reply.trace.understood
+    assert understood is not None and understood.accepted_items == [shown.items[0].id]
+    assert understood.soft == [] and reply.trace.decision == "acknowledge"
+    assert ml_agent.chat("thanks!", sid).trace.decision == "chat"
+
+
+def test_seen_it_and_nah(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    shown = _until_list(ml_agent, sid, "a western")
+    reply = ml_agent.chat("seen them all, nah", sid)
+    assert {i.id for i in shown.items} <= set(
+        reply.trace.understood.rejected_items if reply.trace.understood else []
+    )
+    later = ml_agent.chat("something else", sid)
+    assert not {i.id for i in shown.items} & set(later.trace.ranked_ids)  # rejected for good
+
+
+def test_an_unknown_movie_is_said_not_invented(ml_agent: Agent, session: Callable[[], str]) -> None:
+    reply = ml_agent.chat("more like Zorblax Returns", session())
+    understood = reply.trace.understood
+    assert understood is not None and understood.unplaced_titles == ["Zorblax Returns"]
+    assert understood.liked_items == []
