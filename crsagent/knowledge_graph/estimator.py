@@ -277,7 +277,7 @@ class PreferenceEstimator:
             candidates, row, offset = sample_candidates(
                 simulated.candidates, target, config.sampled_candidates, rng
             )
-            features.append(self.user_matrix(user)[candidates])
+            features.append(self.prior.user_rows(user, candidates))
             conv = self.conversation_features(candidates, simulated.accepted, simulated.rejected)
             offsets.append(offset + conv @ conversation)
             targets.append(row)
@@ -337,7 +337,7 @@ def _fit_conversation_weights(
         nuisance = np.empty((candidates.size, 2))
         nuisance[:, 0] = log_popularity[candidates]
         nuisance[row, 0] = np.log1p(max(prior.popularity[target] - 1.0, 0.0))
-        nuisance[:, 1] = prior.content_scores(history[history != target])[candidates]
+        nuisance[:, 1] = prior.content_scores(history[history != target], candidates)
         conv = scratch.conversation_features(candidates, simulated.accepted, simulated.rejected)
         features.append(np.hstack([nuisance, conv]).astype(np.float32))
         offsets.append(offset)

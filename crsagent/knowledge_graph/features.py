@@ -126,38 +126,53 @@ class PriorFeatures:
             return np.zeros(0, dtype=np.int64)
         return self.histories.get(user, np.zeros(0, dtype=np.int64))
 
-    def content_scores(self, history: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Mean over an item's values of log(user's smoothed value rate / catalog rate)."""
+    def content_scores(
+        self, history: NDArray[np.int64], items: NDArray[np.int64] | None = None
+    ) -> NDArray[np.float64]:
+        """Mean over an item's values of log(user's smoothed value rate / catalog rate).
+
+        For ``items`` only when given (their sums equal those rows of the whole-catalog product).
+        """
+        n = self.kg.n_items if items is None else items.size
         if history.size == 0:
-            return np.zeros(self.kg.n_items)
+            return np.zeros(n)
         counts = self.kg.value_mass(history, np.ones(history.size))
         a = self.config.content_smoothing
         user_rate = (counts + a * np.exp(self._log_value_rate)) / (history.size + a)
         log_ratio = np.log(user_rate) - self._log_value_rate
-        return np.asarray(self.kg.incidence @ log_ratio, dtype=np.float64).ravel() / self._values_per_item
+        per_item = self._values_per_item if items is None else self._values_per_item[items]
+        return self.kg.item_sums(items, log_ratio) / per_item
 
     def user_matrix(self, user: int | None) -> NDArray[np.float32]:
         """Items x features for one user (a user without train history gets zero collaborative columns)."""
+        return self.user_rows(user, None)
+
+    def user_rows(self, user: int | None, items: NDArray[np.int64] | None) -> NDArray[np.float32]:
+        """``user_matrix(user)[items]`` (every item when None) without the catalog-long matrix.
+
+        Fitting reads a few hundred sampled candidates per state; building every item's row for
+        each of thousands of states made the fit quadratic in the catalog.
+        """
         history = self.history(user)
-        n_items = self.kg.n_items
+        n = self.kg.n_items if items is None else items.size
         columns: list[NDArray[np.float64]] = []
         for model in self.models:
             # A cold user would get the model's popularity fallback, on another scale: use 0 instead.
-            columns.append(
-                model.score(history).astype(np.float64)
-                if history.size
-                else np.zeros(n_items, dtype=np.float64)
-            )
-        seen = np.zeros(n_items)
+            if history.size:
+                scores = model.score(history).astype(np.float64)
+                columns.append(scores if items is None else scores[items])
+            else:
+                columns.append(np.zeros(n, dtype=np.float64))
+        seen = np.zeros(self.kg.n_items)
         seen[history] = 1.0
-        matrix = np.empty((n_items, self.n_features), dtype=np.float32)
+        matrix = np.empty((n, self.n_features), dtype=np.float32)
         k = len(columns)
         if k:
             matrix[:, :k] = np.stack(columns, axis=1)
         static = self._static.shape[1]
-        matrix[:, k : k + static] = self._static
-        matrix[:, k + static] = self.content_scores(history)
-        matrix[:, k + static + 1] = seen
+        matrix[:, k : k + static] = self._static if items is None else self._static[items]
+        matrix[:, k + static] = self.content_scores(history, items)
+        matrix[:, k + static + 1] = seen if items is None else seen[items]
         return matrix
 
 
