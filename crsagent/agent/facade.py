@@ -22,6 +22,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from crsagent.agent.config import AgentConfig
+from crsagent.agent.context import AgentContext
 from crsagent.agent.conversation import (
     MAX_MESSAGES,
     ChatMessage,
@@ -37,7 +38,7 @@ from crsagent.agent.ranking import rank_memory
 from crsagent.agent.reply import Reply
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.session_locks import SessionLocks
-from crsagent.agent.state import AgentState, TurnWork
+from crsagent.agent.state import MAX_INPUT_CHARS, ReplayInput, TurnInput
 from crsagent.agent.templates import reading_title
 from crsagent.agent.turn_rollback import rollback_on_failure
 from crsagent.agent.turns import Intent, UserTurn
@@ -50,9 +51,8 @@ from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.model_string import chat_model_from_settings, load_chat_model
 from crsagent.llm.protocol import ChatModel
 
-# Longer messages are cut here (and the trace says so): no one types more, and a pasted book must
-# not reach an LLM prompt or the NLU whole.
-MAX_INPUT_CHARS = 4000
+__all__ = ["MAX_INPUT_CHARS", "Agent", "AgentInputError"]  # the graph cuts longer messages
+
 MAX_SESSION_ID_CHARS = 200
 # The thread name of stateless calls (their graph has no checkpointer, so nothing is kept under it).
 STATELESS_SESSION = "stateless"
@@ -81,12 +81,14 @@ class Agent:
 
     def __init__(self, runtime: AgentRuntime, checkpointer: BaseCheckpointSaver | None = None) -> None:
         self.runtime = runtime
+        # The graph's nodes take this agent's own runtime from the context (nothing is rebuilt).
+        self.context = AgentContext.holding(runtime)
         self.checkpointer = checkpointer or InMemorySaver()
         self.graph = compile_graph(self.checkpointer)
         # Turns of one session run one at a time (two at once would both read the same checkpoint).
         self._session_locks = SessionLocks()
         # The stateless entry point keeps nothing between calls: the same graph, no checkpointer.
-        self.stateless_graph = compile_graph()
+        self.stateless_graph = compile_graph(replay=True)
 
     @classmethod
     def from_dataset(
@@ -141,26 +143,17 @@ class Agent:
 
     def _run(
         self, text: str, session_id: str, turn: UserTurn | None, user: int | None
-    ) -> tuple[AgentState, RunnableConfig]:
+    ) -> tuple[TurnInput, RunnableConfig]:
         session_id = _check_session(session_id)
         if not isinstance(text, str):
             raise AgentInputError(f"text must be a string, got {type(text).__name__}")
         if user is not None and not (isinstance(user, int) and user >= 0):
             raise AgentInputError(f"user must be a non-negative dataset user index, got {user!r}")
-        # Lone surrogates (broken UTF-16 from a client) cannot be stored as JSON: replace them.
-        text = text.encode("utf-8", "replace").decode("utf-8")
-        work = TurnWork(session_id=session_id)
-        if len(text) > MAX_INPUT_CHARS:
-            work.notices.append(f"message cut from {len(text)} to {MAX_INPUT_CHARS} characters")
-            text = text[:MAX_INPUT_CHARS]
-        state: AgentState = {
+        # The graph cuts long text and starts the turn's work record (it does so for every caller).
+        state: TurnInput = {
             "text": text,
             "given_turn": turn.model_dump(mode="json") if turn is not None else None,
             "user": user,
-            "work": work.model_dump(mode="json"),
-            "understood": None,
-            "outcome": None,
-            "reply": None,
         }
         return state, {"configurable": {"thread_id": session_id}}
 
@@ -171,7 +164,7 @@ class Agent:
         ``user``: the dataset user index to personalise for (evaluations)."""
         state, config = self._run(text, session_id, turn, user)
         with self._session_locks.hold(session_id), rollback_on_failure(self.checkpointer, session_id):
-            result = self.graph.invoke(state, config, context=self.runtime)
+            result = self.graph.invoke(state, config, context=self.context)
         return Reply.model_validate(result["reply"])
 
     async def achat(
@@ -188,7 +181,7 @@ class Agent:
         final: dict[str, Any] | None = None
         with self._session_locks.hold(session_id), rollback_on_failure(self.checkpointer, session_id):
             for mode, chunk in self.graph.stream(
-                state, config, context=self.runtime, stream_mode=["custom", "values"]
+                state, config, context=self.context, stream_mode=["custom", "values"]
             ):
                 if mode == "custom":
                     yield str(chunk)
@@ -209,13 +202,12 @@ class Agent:
         """
         parsed = parse_messages(messages)
         history, text = split_last_user(parsed)
-        state, config = self._run(text, STATELESS_SESSION, None, user)
+        turn_input, config = self._run(text, STATELESS_SESSION, None, user)
         # A very long history keeps its newest messages only (the limit bounds the replay's cost).
         memory, transcript = replay(self.runtime, history[-MAX_MESSAGES:])
         memory.user = user
-        state["memory"] = memory.model_dump(mode="json")
-        state["transcript"] = transcript
-        result = self.stateless_graph.invoke(state, config, context=self.runtime)
+        state: ReplayInput = {**turn_input, "memory": memory.model_dump(mode="json"), "transcript": transcript}
+        result = self.stateless_graph.invoke(state, config, context=self.context)
         reply = Reply.model_validate(result["reply"])
         ids, scores = reply.trace.ranked_ids, reply.trace.ranked_scores
         if not ids:

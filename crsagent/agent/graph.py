@@ -1,25 +1,36 @@
 """The agent's LangGraph: understand -> decide -> tools -> reflect -> respond, one turn per run.
 
 ``build_graph`` wires the nodes (``nodes.py``); ``Agent`` compiles it with a checkpointer and passes
-the run context. ``graph`` (module level) is what ``langgraph.json`` points LangGraph's own tooling
-at: it has no checkpointer of its own (the server brings one) and builds the default runtime (the
-configured dataset and LLM, see ``Settings``) on first use when no context is passed.
+its own runtime in an ``AgentContext``. ``graph`` (module level) is what ``langgraph.json`` points
+LangGraph's own tooling at (``langgraph dev``, Studio): it has no checkpointer of its own (the server
+brings one); its input is one turn (``TurnInput``: the message, optionally a pre-understood turn and
+a user index), its output the reply, and its context a ``GraphContext`` (dataset and LLM names),
+resolved to a runtime built once per choice. Each run starts a fresh record of the turn's work in
+``understand``, whoever the caller is.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from crsagent.agent import nodes
-from crsagent.agent.runtime import AgentRuntime
-from crsagent.agent.state import AgentState
+from crsagent.agent.context import GraphContext
+from crsagent.agent.state import AgentState, ReplayInput, TurnInput, TurnOutput
 
 
-def build_graph() -> StateGraph[AgentState, AgentRuntime]:
-    """The uncompiled graph."""
-    builder = StateGraph(AgentState, context_schema=AgentRuntime)
+def build_graph(*, replay: bool = False) -> StateGraph[AgentState, GraphContext, Any, Any]:
+    """The uncompiled graph. ``replay``: the stateless variant, whose input also carries a replayed
+    conversation's memory and transcript and whose output is the whole state."""
+    builder = StateGraph(
+        AgentState,
+        context_schema=GraphContext,
+        input_schema=ReplayInput if replay else TurnInput,
+        output_schema=AgentState if replay else TurnOutput,
+    )
     builder.add_node("understand", nodes.understand)
     builder.add_node("decide", nodes.decide)
     builder.add_node("tools", nodes.tools)
@@ -33,10 +44,10 @@ def build_graph() -> StateGraph[AgentState, AgentRuntime]:
 
 
 def compile_graph(
-    checkpointer: BaseCheckpointSaver | None = None,
-) -> CompiledStateGraph[AgentState, AgentRuntime, AgentState, AgentState]:
+    checkpointer: BaseCheckpointSaver | None = None, *, replay: bool = False
+) -> CompiledStateGraph[AgentState, GraphContext, Any, Any]:
     """The runnable graph; sessions persist through ``checkpointer`` (thread id = session id)."""
-    return build_graph().compile(checkpointer=checkpointer, name="crsagent")
+    return build_graph(replay=replay).compile(checkpointer=checkpointer, name="crsagent")
 
 
 graph = compile_graph()

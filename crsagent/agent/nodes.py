@@ -20,14 +20,15 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from crsagent.agent import llm_turn
+from crsagent.agent.context import GraphContext, runtime_for
 from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
 from crsagent.agent.outcome import Outcome
 from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, tool_shift
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
-from crsagent.agent.runtime import AgentRuntime, default_runtime
-from crsagent.agent.state import AgentState, TurnWork
+from crsagent.agent.runtime import AgentRuntime
+from crsagent.agent.state import AgentState, TurnWork, start_turn
 from crsagent.agent.templates import (
     card,
     display_title,
@@ -51,8 +52,8 @@ def _required(state: AgentState, key: str) -> Any:
     return value
 
 
-def _context(runtime: Runtime[AgentRuntime]) -> AgentRuntime:
-    return runtime.context if runtime.context is not None else default_runtime()
+def _context(runtime: Runtime[GraphContext]) -> AgentRuntime:
+    return runtime_for(runtime.context)
 
 
 def _work(state: AgentState) -> TurnWork:
@@ -63,16 +64,16 @@ def _memory(state: AgentState) -> Memory:
     return Memory.model_validate(state.get("memory") or {})
 
 
-def understand(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
+def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     rt = _context(runtime)
-    # A caller that passes only text (LangGraph's tooling) gets a fresh turn named after its thread.
+    # Every caller's turn starts a fresh work record, named after its thread (the session).
     thread = str(get_config().get("configurable", {}).get("thread_id", "default"))
-    work = TurnWork.model_validate(state.get("work") or {"session_id": thread})
+    request, work = start_turn(state, thread)
     memory = _memory(state)
-    if state.get("user") is not None:
-        memory.user = state.get("user")
-    text = state.get("text", "")
-    given = state.get("given_turn")
+    if request.user is not None:
+        memory.user = request.user
+    text = request.text
+    given = request.given_turn
     if given is not None:
         turn = UserTurn.model_validate(given)
     elif rt.chat_model is not None:
@@ -89,6 +90,7 @@ def understand(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, A
     updated, notes = apply_turn(memory, turn, rt.kg)
     work.notices.extend(notes)
     return {
+        "text": text,
         "memory": updated.model_dump(mode="json"),
         "understood": turn.model_dump(mode="json"),
         "work": work.model_dump(mode="json"),
@@ -110,7 +112,7 @@ def _needs_search(turn: UserTurn, memory: Memory, work: TurnWork) -> bool:
     return said_something or memory.actions > 0 or memory.turns > 1
 
 
-def decide(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal["tools", "respond"]]:
+def decide(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal["tools", "respond"]]:
     del runtime
     turn = UserTurn.model_validate(_required(state, "understood"))
     memory, work = _memory(state), _work(state)
@@ -138,7 +140,7 @@ def decide(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal
     return Command(goto="respond", update={"outcome": outcome.model_dump(mode="json")})
 
 
-def tools(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
+def tools(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
     start = time.perf_counter()
@@ -168,7 +170,7 @@ def tools(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
     }
 
 
-def reflect(state: AgentState, runtime: Runtime[AgentRuntime]) -> Command[Literal["tools", "respond"]]:
+def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal["tools", "respond"]]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
     bus = BusState.model_validate(_required(state, "bus"))
@@ -248,7 +250,7 @@ def _retry(
     )
 
 
-def respond(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict[str, Any]:
+def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
     outcome = Outcome.model_validate(_required(state, "outcome"))

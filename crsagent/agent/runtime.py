@@ -1,7 +1,7 @@
 """The agent's run context: everything immutable a turn needs (catalog, graph, models, NLU, LLM).
 
-LangGraph passes it to every node as ``runtime.context``; the graph state holds only ids, values
-and logs. One runtime serves many sessions at once: the preference model caches per-user scores,
+Nodes get it from the run context (``context.runtime_for``: the facade's own, or one built for the
+dataset and LLM a LangGraph client names); the graph state holds only ids, values and logs. One runtime serves many sessions at once: the preference model caches per-user scores,
 so policy calls run under ``lock`` (they take about a millisecond).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
-from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,12 +20,10 @@ from crsagent.agent.nlu import OfflineNLU
 from crsagent.agent.templates import item_noun
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
-from crsagent.data.registry import load_dataset
 from crsagent.knowledge_graph.belief_model import BeliefModel, CatalogPriorModel
 from crsagent.knowledge_graph.estimator import EstimatorConfig
 from crsagent.knowledge_graph.estimator_cache import load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
-from crsagent.llm.model_string import chat_model_from_settings
 from crsagent.llm.protocol import ChatModel
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
@@ -127,16 +124,3 @@ def _resolver(grounder: Grounder) -> TitleResolver:
         return [found] if found is not None else []
 
     return resolve
-
-
-@cache
-def default_runtime() -> AgentRuntime:
-    """The runtime of the configured dataset and LLM (``Settings``), for callers that pass no context
-    (LangGraph's own tooling through ``langgraph.json``)."""
-    settings = Settings()
-    return AgentRuntime.build(
-        load_dataset("default", settings=settings),
-        settings=settings,
-        config=AgentConfig(),
-        chat_model=chat_model_from_settings(settings),
-    )

@@ -1,27 +1,38 @@
 """The LangGraph state of one session: memory (ids and values), the bus, logs, this turn's work.
 
 Everything here is plain JSON data (pydantic models are dumped), so the SQLite checkpointer can
-store it and a restarted process continues the conversation. The two logs grow through reducers;
-every other key is replaced by the node that writes it.
+store it and a restarted process continues the conversation. The two logs grow through bounded
+reducers; every other key is replaced by the node that writes it.
+
+``TurnInput`` is what a caller sends for one turn (the graph's input schema) and ``TurnOutput`` what
+it gets back; ``TurnRequest`` checks that input where the graph reads it (``understand``), so a
+LangGraph server's client gets an error naming the bad field.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from langgraph.channels.ephemeral_value import EphemeralValue
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from typing_extensions import NotRequired, Required, TypedDict  # pydantic writes their JSON schemas
 
 from crsagent.agent.reply import Mode
 from crsagent.tools.bus import ToolCallRecord
 
 # The tool log keeps the latest calls only: a long session must not grow its checkpoint forever.
 MAX_TOOL_LOG = 200
+# The transcript likewise keeps the latest exchanges (the LLM prompt reads only the last few).
+MAX_TRANSCRIPT = 200
+# Longer messages are cut here (and the trace says so): no one types more, and a pasted book must
+# not reach an LLM prompt or the NLU whole.
+MAX_INPUT_CHARS = 4000
 
 
 def add_exchanges(old: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Reducer of the transcript: append."""
-    return [*old, *new]
+    """Reducer of the transcript: append, keep the newest ``MAX_TRANSCRIPT``."""
+    return [*old, *new][-MAX_TRANSCRIPT:]
 
 
 def add_tool_records(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -56,12 +67,49 @@ class TurnWork(BaseModel):
     replanned: bool = False
 
 
+class TurnInput(TypedDict):
+    """One turn's input: the user's message, optionally already understood, for a dataset user.
+
+    ``given_turn`` and ``user`` live for the first step of a run only (ephemeral channels), so a
+    turn that omits them never sees an earlier turn's values.
+    """
+
+    text: Required[str]
+    given_turn: NotRequired[Annotated[dict[str, Any] | None, EphemeralValue]]
+    user: NotRequired[Annotated[int | None, EphemeralValue]]
+
+
+class TurnRequest(BaseModel):
+    """``TurnInput`` checked: what ``understand`` reads from the state at the start of a turn."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The user's message (cut to MAX_INPUT_CHARS).")
+    given_turn: dict[str, Any] | None = Field(
+        default=None, description="The message already understood (a UserTurn): skips understanding."
+    )
+    user: NonNegativeInt | None = Field(default=None, description="Dataset user index to personalise for.")
+
+
+class TurnOutput(TypedDict):
+    """What a turn returns: the reply (text, items, question, trace)."""
+
+    reply: dict[str, Any] | None
+
+
+class ReplayInput(TurnInput, total=False):
+    """A turn after a replayed conversation (the stateless entry point): its memory and transcript."""
+
+    memory: dict[str, Any]
+    transcript: Annotated[list[dict[str, str]], add_exchanges]
+
+
 class AgentState(TypedDict, total=False):
     """One session's graph state."""
 
     text: str
-    given_turn: dict[str, Any] | None
-    user: int | None
+    given_turn: Annotated[dict[str, Any] | None, EphemeralValue]
+    user: Annotated[int | None, EphemeralValue]
     memory: dict[str, Any]
     transcript: Annotated[list[dict[str, str]], add_exchanges]
     tool_log: Annotated[list[dict[str, Any]], add_tool_records]
@@ -70,3 +118,20 @@ class AgentState(TypedDict, total=False):
     bus: dict[str, Any]
     outcome: dict[str, Any] | None
     reply: dict[str, Any] | None
+
+
+def start_turn(state: AgentState, session_id: str) -> tuple[TurnRequest, TurnWork]:
+    """This run's input, checked and cut to ``MAX_INPUT_CHARS``, and a fresh record of its work.
+
+    Every turn starts here, whoever calls the graph (the facade, LangGraph's server, a direct
+    ``invoke``): no earlier turn's notices, relaxations or tool calls carry over.
+    """
+    given = {key: value for key, value in state.items() if key in ("text", "given_turn", "user")}
+    request = TurnRequest.model_validate(given)
+    work = TurnWork(session_id=session_id)
+    # Lone surrogates (broken UTF-16 from a client) cannot be stored as JSON: replace them.
+    text = request.text.encode("utf-8", "replace").decode("utf-8")
+    if len(text) > MAX_INPUT_CHARS:
+        work.notices.append(f"message cut from {len(text)} to {MAX_INPUT_CHARS} characters")
+        text = text[:MAX_INPUT_CHARS]
+    return request.model_copy(update={"text": text}), work
