@@ -10,6 +10,7 @@ year and answer layers do not read inside a title ("Close Encounters of the Thir
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,12 +77,13 @@ _ROLE_CUES = {
     "directed": "director", "director": "director", "written": "writer", "writer": "writer",
 }  # fmt: skip
 _SEEING = frozenset({"seen", "see", "watched", "watch", "saw", "heard", "hear", "watching", "seeing"})
-_SEEN = frozenset({"seen", "saw", "watched"})
-_LIKING = frozenset(
-    {"love", "loved", "like", "liked", "enjoyed", "enjoy", "great", "good", "favorite", "favourite", "amazing",
-     "awesome", "fun", "best", "funny", "adore", "adored", "fan", "recommend"}
-)  # fmt: skip
 _NOT = frozenset({"not", "never", "no", "nt", "havent", "hasnt", "didnt", "dont", "yet"})
+_SEEN = frozenset({"seen", "saw", "watched"})
+_VERDICT = frozenset(
+    {"love", "loved", "like", "liked", "enjoyed", "great", "good", "amazing", "awesome", "best"}
+)
+_DISLIKING = frozenset({"hate", "hated", "dislike", "disliked", "awful", "terrible", "worst", "boring"})
+_LIKING_VERBS = frozenset({"like", "liked", "into", "enjoy", "enjoyed", "love", "loved", "a", "fan", "my"})
 _LOOKBACK = 6
 # "more like X": X should be a title; words there that named nothing are a title the catalog lacks.
 _STRONG_LIKE = frozenset(
@@ -157,9 +159,20 @@ def _value_ref(mention: Mention, before: Sequence[str] = ()) -> ValueRef:
     return ValueRef(type=attribute_type, value=value)
 
 
-def _clause_words(message: Message, index: int) -> set[str]:
-    clause = message.clause_ids[index]
-    return {word for word, c in zip(message.norms, message.clause_ids, strict=True) if c == clause}
+def _seen_only(message: Message, start: int) -> bool:
+    """ "I've seen Heat" with no verdict in the clause."""
+    clause = message.clause_ids[start]
+    words = {w for w, c in zip(message.norms, message.clause_ids, strict=True) if c == clause}
+    return bool(words & _SEEN) and not words & _VERDICT
+
+
+def _disliked(message: Message, start: int) -> bool:
+    """A dislike earlier in the clause: "I don't like movies like Saw", "not into Saw", "hated Saw"."""
+    clause = message.clause_ids[start]
+    before = [message.norms[i] for i in range(start) if message.clause_ids[i] == clause]
+    if any(word in _DISLIKING for word in before):
+        return True
+    return any(a in _NOT and b in _LIKING_VERBS for a, b in itertools.pairwise(before))
 
 
 def _not_seen(message: Message, start: int) -> bool:
@@ -200,7 +213,7 @@ class CatalogReader:
                 continue
             negated = any(polarity.negated[start:end])
             if mention.is_title:
-                self._title(message, mention, start, end, negated, asks, reading)
+                self._title(message, mention, (start, end), negated, asks, shown, reading)
             elif mention.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) or (
                 negated and mention.kind in (Kind.MOOD, Kind.TAG)
             ):  # a named genre or person filters, and so does any refusal ("nothing scary")
@@ -280,24 +293,23 @@ class CatalogReader:
         self,
         message: Message,
         mention: Mention,
-        start: int,
-        end: int,
+        span: tuple[int, int],
         negated: bool,
         asks: list[tuple[int, int, str]],
+        shown: Sequence[str],
         reading: CatalogReading,
     ) -> None:
+        start, end = span
         item_id = mention.targets[0]
         for ask_start, ask_end, attribute in asks:
             if ask_start <= start and end <= ask_end and reading.asked is None:
                 reading.asked, reading.asked_attribute = item_id, attribute
                 return
-        clause = _clause_words(message, start)
         if _not_seen(message, start):
             _add(reading.mentioned, item_id, reading)
-        # "I've seen Heat" (past tense, no liking): not again, taste unknown. "I'll watch it" picks it.
-        elif negated or (clause & _SEEN and not clause & _LIKING):
-            _add(reading.rejected, item_id, reading)
-        else:
+        elif negated or _disliked(message, start) or (item_id in shown and _seen_only(message, start)):
+            _add(reading.rejected, item_id, reading)  # "seen it" of a suggestion: not that one
+        else:  # liked, wanted, or seen ("I've seen Heat": people name what they watched and enjoyed)
             _add(reading.liked, item_id, reading)
 
     @staticmethod

@@ -38,8 +38,14 @@ TITLE_CUES = frozenset(
         "watch", "watching", "favorite", "favourite", "favorites", "favourites", "called", "titled",
         "recommend", "recommended", "suggest", "try", "about", "than", "movie", "movies", "film",
         "films", "adore", "adored", "hated", "hate", "dislike", "disliked", "remember", "rewatch",
-        "rewatched", "fan", "abt", "bout", "including", "include", "check",
+        "rewatched", "fan", "abt", "bout", "including", "include", "check", "similar", "see", "watching",
     }
+)  # fmt: skip
+# Words right after a title that judge it ("X was great", "X isn't bad"): evidence for several-word titles.
+TITLE_AFTER_CUES = frozenset(
+    {"great", "good", "awesome", "amazing", "funny", "hilarious", "scary", "bad", "terrible", "fantastic",
+     "classic", "favorite", "favourite", "best", "excellent", "brilliant", "boring", "overrated", "movie",
+     "movies", "film", "films", "series", "sequel", "franchise", "trilogy", "another"}
 )  # fmt: skip
 CUE_WINDOW = 3
 FUNCTION_WORD_ZIPF = 5.5
@@ -226,6 +232,9 @@ class CatalogSpotter:
         cue_from = max(0, candidate.start - CUE_WINDOW)
         if not rival and any(word in TITLE_CUES for word in message.norms[cue_from : candidate.start]):
             return True
+        after = message.norms[candidate.end : candidate.end + CUE_WINDOW]
+        if candidate.end - candidate.start > 1 and not rival and any(word in TITLE_AFTER_CUES for word in after):
+            return True  # "mean girls was great too"
         # The message is (nearly) just the title: an answer such as "heat" or "Up!".
         return len(message) - (candidate.end - candidate.start) <= 1
 

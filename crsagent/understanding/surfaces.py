@@ -70,8 +70,11 @@ def words_of(name: str) -> str:
 
 @cache
 def commonness(key: str) -> float:
-    """How often the words of ``key`` occur in English as a phrase (Zipf scale, 0 = never)."""
-    return zipf_frequency(key, "en")
+    """How often the words of ``key`` would occur together in English by chance (Zipf scale): a word's
+    own frequency; for several words, their frequencies multiplied (as if independent), so "mean
+    girls" (1.9) is rare as a phrase though both words are common."""
+    words = key.split()
+    return sum(zipf_frequency(word, "en") for word in words) - 9.0 * (len(words) - 1)
 
 
 @cache

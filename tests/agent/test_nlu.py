@@ -341,9 +341,12 @@ def test_a_value_after_a_weak_cue_is_a_value_not_a_title(nlu: OfflineNLU) -> Non
     assert (turn.accepted, turn.liked_items, turn.unplaced_titles) == (refs("genre:Comedy"), [], [])
 
 
-def test_disliked_and_seen_items_are_rejected(nlu: OfflineNLU) -> None:
+def test_disliked_items_are_rejected_and_seen_ones_liked(nlu: OfflineNLU) -> None:
     assert nlu.understand("I hated Casino", TurnContext()).rejected_items == ["2"]
-    assert nlu.understand("I have already seen The Matrix", TurnContext()).rejected_items == ["7"]
+    # Seen, with no verdict: people name what they watched and enjoyed; never recommended again either way.
+    assert nlu.understand("I have already seen The Matrix", TurnContext()).liked_items == ["7"]
+    assert nlu.understand("I don't like movies like Casino", TurnContext()).rejected_items == ["2"]
+    assert nlu.understand("not into Casino, too long", TurnContext()).rejected_items == ["2"]
 
 
 def test_a_title_the_user_excludes_is_rejected(nlu: OfflineNLU) -> None:

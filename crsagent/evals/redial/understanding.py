@@ -132,7 +132,7 @@ def movie_mention_accuracy(
     rt: AgentRuntime, dialogues: Sequence[RedialDialogue], to_catalog: Mapping[str, str], rendering: Rendering
 ) -> UnderstandingResult:
     """Recall / precision of movie mentions and polarity accuracy, over seeker messages naming mapped movies."""
-    tally = _Tally()
+    tally, named = _Tally(), _Tally()
     polarity = Counter[str]()
     misreadings: list[dict[str, Any]] = []
     messages = 0
@@ -149,6 +149,12 @@ def movie_mention_accuracy(
         tally.gold += len(gold)
         tally.found += len(found)
         tally.correct += len(hits)
+        # "that one", "the second", "seen it": items the recommender had just named, which the seeker
+        # points back to without naming. ReDial marks only names, so these are reported apart.
+        references = {i for i in found if i not in gold and i in seeker.memory.shown}
+        named.gold += len(gold)
+        named.found += len(found) - len(references)
+        named.correct += len(hits)
         for item_id in hits:
             answer = seeker.dialogue.seeker_feedback.get(gold[item_id])
             if answer is not None:
@@ -163,6 +169,8 @@ def movie_mention_accuracy(
                 }
             )
     metrics: dict[str, Any] = {"movie_messages": messages, **tally.rates("movie")}
+    metrics["movie_precision_named"] = named.rates("named")["named_precision"]
+    metrics["movie_references_to_shown"] = tally.found - named.found
     metrics["movie_polarity_accuracy"] = (
         polarity["correct"] / polarity["judged"] if polarity["judged"] else 0.0
     )
