@@ -220,6 +220,7 @@ class ValueAffinity:
     def __init__(self, kg: KnowledgeGraph, popularity: NDArray[np.float64]) -> None:
         self.kg = kg
         weights = popularity + 1.0
+        self._item_weight = weights
         self._weighted = sp.csr_matrix(sp.diags(weights) @ kg.incidence)
         self._value_weight = np.asarray(self._weighted.sum(axis=0), dtype=np.float64).ravel()
         self._total = float(weights.sum())
@@ -234,14 +235,23 @@ class ValueAffinity:
             self._rows = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
         if "_combined" not in state:
             self._combined = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
+        if "_item_weight" not in state:
+            # Each stored entry of _weighted is the item's weight times 1.
+            weighted = self._weighted
+            weights = np.ones(weighted.indptr.size - 1)
+            has = np.diff(weighted.indptr) > 0
+            weights[has] = weighted.data[weighted.indptr[:-1][has]]
+            self._item_weight = weights
 
     def row(self, value: int) -> NDArray[np.float64]:
         """PMI of ``value`` with every value (0 for itself and for values that never co-occur)."""
         cached = self._rows.get(value)
         if cached is not None:
             return cached
-        column = self._weighted[:, [value]]
-        joint = np.asarray((self.kg.incidence.T @ column).todense(), dtype=np.float64).ravel()
+        # The weighted co-occurrence of ``value`` with every value, from the items carrying it only
+        # (the same ascending-item sums as the sparse product of the whole incidence).
+        carriers = self.kg.items_with(value)
+        joint = self.kg.value_mass(carriers, self._item_weight[carriers])
         expected = self._value_weight[value] * self._value_weight / self._total
         row = np.zeros(self.kg.n_values)
         positive = (joint > 0) & (expected > 0)
