@@ -65,15 +65,15 @@ def _memory(state: AgentState) -> Memory:
 
 
 def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    rt = _context(runtime)
-    # Every caller's turn starts a fresh work record, named after its thread (the session).
+    # Every caller's turn starts a fresh work record, named after its thread (the session); the input
+    # is checked before a runtime is built for the context.
     thread = str(get_config().get("configurable", {}).get("thread_id", "default"))
-    request, work = start_turn(state, thread)
+    checked, work = start_turn(state, thread)
+    rt = _context(runtime)
     memory = _memory(state)
-    if request.user is not None:
-        memory.user = request.user
-    text = request.text
-    given = request.given_turn
+    if checked.user is not None:
+        memory.user = checked.user
+    text, given = checked.text, checked.given_turn
     if given is not None:
         turn = UserTurn.model_validate(given)
     elif rt.chat_model is not None:

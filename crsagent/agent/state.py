@@ -5,20 +5,22 @@ store it and a restarted process continues the conversation. The two logs grow t
 reducers; every other key is replaced by the node that writes it.
 
 ``TurnInput`` is what a caller sends for one turn (the graph's input schema) and ``TurnOutput`` what
-it gets back; ``TurnRequest`` checks that input where the graph reads it (``understand``), so a
-LangGraph server's client gets an error naming the bad field.
+it gets back. No key of it outlives its turn (``channels.py``), and ``start_turn`` checks it, so a
+LangGraph client gets an error naming the bad key.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired, Required
 
 from langgraph.channels.ephemeral_value import EphemeralValue
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
-from typing_extensions import NotRequired, Required, TypedDict  # pydantic writes their JSON schemas
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
+from typing_extensions import TypedDict  # pydantic writes the graph's JSON schemas: not typing's on 3.11
 
+from crsagent.agent.channels import TurnValue
 from crsagent.agent.reply import Mode
+from crsagent.agent.turns import UserTurn
 from crsagent.tools.bus import ToolCallRecord
 
 # The tool log keeps the latest calls only: a long session must not grow its checkpoint forever.
@@ -70,25 +72,30 @@ class TurnWork(BaseModel):
 class TurnInput(TypedDict):
     """One turn's input: the user's message, optionally already understood, for a dataset user.
 
-    ``given_turn`` and ``user`` live for the first step of a run only (ephemeral channels), so a
-    turn that omits them never sees an earlier turn's values.
+    ``given_turn`` and ``user`` live for the first step of a run only (ephemeral channels), ``text``
+    until the run ends (``TurnValue``), so a turn that omits one never sees an earlier turn's value.
     """
 
-    text: Required[str]
+    text: Required[Annotated[str, TurnValue]]
+    """The user's message (cut to MAX_INPUT_CHARS)."""
     given_turn: NotRequired[Annotated[dict[str, Any] | None, EphemeralValue]]
+    """The message already understood (a UserTurn's fields): skips understanding."""
     user: NotRequired[Annotated[int | None, EphemeralValue]]
+    """The dataset user index (>= 0) to personalise for."""
 
 
-class TurnRequest(BaseModel):
-    """``TurnInput`` checked: what ``understand`` reads from the state at the start of a turn."""
+class TurnInputError(ValueError):
+    """A turn's input is missing its text or has a key of the wrong type or value."""
 
-    model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="The user's message (cut to MAX_INPUT_CHARS).")
-    given_turn: dict[str, Any] | None = Field(
-        default=None, description="The message already understood (a UserTurn): skips understanding."
-    )
-    user: NonNegativeInt | None = Field(default=None, description="Dataset user index to personalise for.")
+class _CheckedInput(BaseModel):
+    """``TurnInput`` as ``start_turn`` checks it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: str
+    given_turn: UserTurn | None = None
+    user: NonNegativeInt | None = None
 
 
 class TurnOutput(TypedDict):
@@ -107,7 +114,7 @@ class ReplayInput(TurnInput, total=False):
 class AgentState(TypedDict, total=False):
     """One session's graph state."""
 
-    text: str
+    text: Annotated[str, TurnValue]
     given_turn: Annotated[dict[str, Any] | None, EphemeralValue]
     user: Annotated[int | None, EphemeralValue]
     memory: dict[str, Any]
@@ -120,18 +127,23 @@ class AgentState(TypedDict, total=False):
     reply: dict[str, Any] | None
 
 
-def start_turn(state: AgentState, session_id: str) -> tuple[TurnRequest, TurnWork]:
-    """This run's input, checked and cut to ``MAX_INPUT_CHARS``, and a fresh record of its work.
+def start_turn(state: AgentState, session_id: str) -> tuple[_CheckedInput, TurnWork]:
+    """This run's input, checked, its text cut to ``MAX_INPUT_CHARS``, and a fresh record of the
+    turn's work.
 
     Every turn starts here, whoever calls the graph (the facade, LangGraph's server, a direct
     ``invoke``): no earlier turn's notices, relaxations or tool calls carry over.
     """
-    given = {key: value for key, value in state.items() if key in ("text", "given_turn", "user")}
-    request = TurnRequest.model_validate(given)
+    try:
+        given = {"text": state.get("text"), "given_turn": state.get("given_turn"), "user": state.get("user")}
+        checked = _CheckedInput.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise TurnInputError(f"bad turn input ({problems}); send {{'text': 'the message', ...}}") from None
     work = TurnWork(session_id=session_id)
     # Lone surrogates (broken UTF-16 from a client) cannot be stored as JSON: replace them.
-    text = request.text.encode("utf-8", "replace").decode("utf-8")
+    text = checked.text.encode("utf-8", "replace").decode("utf-8")
     if len(text) > MAX_INPUT_CHARS:
         work.notices.append(f"message cut from {len(text)} to {MAX_INPUT_CHARS} characters")
         text = text[:MAX_INPUT_CHARS]
-    return request.model_copy(update={"text": text}), work
+    return checked.model_copy(update={"text": text}), work
