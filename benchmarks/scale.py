@@ -178,6 +178,49 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def graph_only(args: argparse.Namespace) -> dict[str, Any]:
+    """The knowledge-graph layer alone on an imported catalog: load, build, and its per-turn calls."""
+    watchdog(args.memory_limit_gb)
+    from crsagent.config import Settings
+    from crsagent.data.registry import load_dataset
+    from crsagent.knowledge_graph.explain import connecting_path, explain
+    from crsagent.knowledge_graph.graph import KnowledgeGraph
+    from crsagent.knowledge_graph.pagerank import personalized_pagerank
+
+    settings = Settings(cache_dir=args.cache_dir, data_dir=None)
+    started = time.perf_counter()
+    dataset = load_dataset(args.name, settings=settings)
+    loaded = time.perf_counter()
+    kg = KnowledgeGraph.from_dataset(dataset)
+    built = time.perf_counter()
+    rng = np.random.default_rng(0)
+    timings: dict[str, list[float]] = {"value_mass": [], "explain": [], "pagerank": [], "path": []}
+    for _ in range(20):
+        value = int(rng.integers(kg.n_values))
+        candidates = kg.items_with(value)  # a candidate set after one answered value
+        weights = np.full(candidates.size, 1.0 / max(candidates.size, 1))
+        item, liked = (int(i) for i in rng.integers(kg.n_items, size=2))
+        for name, call in (
+            ("value_mass", lambda: kg.value_mass(candidates, weights)),  # noqa: B023
+            ("explain", lambda: explain(kg, item, liked_items=[liked])),  # noqa: B023
+            ("pagerank", lambda: personalized_pagerank(kg, [liked])),  # noqa: B023
+            ("path", lambda: connecting_path(kg, item, liked)),  # noqa: B023
+        ):
+            t0 = time.perf_counter()
+            call()
+            timings[name].append((time.perf_counter() - t0) * 1000)
+    return {
+        "items": kg.n_items,
+        "values": kg.n_values,
+        "entries": int(kg.incidence.nnz),
+        "load_s": loaded - started,
+        "graph_s": built - loaded,
+        "rss_gb": rss_gb(),
+        **{f"{name}_ms_p50": statistics.median(v) for name, v in timings.items()},
+        **{f"{name}_ms_max": max(v) for name, v in timings.items()},
+    }
+
+
 def run_child(name: str, cache_dir: Path, episodes: int, limit_gb: float) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", name, "--cache-dir", str(cache_dir)]
     command += ["--episodes", str(episodes), "--memory-limit-gb", str(limit_gb)]
@@ -214,6 +257,8 @@ def measure(n_items: int, args: argparse.Namespace, work: Path) -> dict[str, Any
         "import_s": time.perf_counter() - generated,
     }
     print(f"{n_items} items: generated and imported", json.dumps(row), flush=True)
+    if args.no_agent:
+        return row
     cold = run_child(summary.name, cache, 0, args.memory_limit_gb)
     print("  cold start", json.dumps(cold), flush=True)
     row["cold"] = cold
@@ -261,9 +306,21 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="where catalogs and caches go (default: a temp folder)")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--plot", type=Path, help="draw the log-log curves into this PNG")
+    parser.add_argument(
+        "--no-agent", action="store_true", help="generate and import only (then --graph-only)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--graph-only",
+        metavar="NAME",
+        help="time the knowledge-graph layer alone on the imported catalog NAME (with --cache-dir)",
+    )
+    parser.add_argument("--cache-dir", type=Path, help="cache dir of an imported catalog (--graph-only)")
     args = parser.parse_args()
+    if args.graph_only:
+        args.name = args.graph_only
+        print(json.dumps(graph_only(args)), flush=True)
+        return
     if args.child:
         args.name = args.child
         print(json.dumps(child(args)), flush=True)

@@ -134,9 +134,7 @@ def import_catalog(
     settings: Settings | None = None,
     replace: bool = False,
 ) -> ImportSummary:
-    """Check the files, store the dataset under the cache dir, and load it once to prove it loads."""
-    from crsagent.data.importer_load import load_imported
-
+    """Check every row of the files and store the dataset under the cache dir (all or nothing)."""
     options = options or ImportOptions()
     settings = settings or Settings()
     check_name(name)
@@ -165,7 +163,6 @@ def import_catalog(
             "min_split_positives": options.min_split_positives,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        load_imported(staging, name=name)  # the stored files load: nothing half-valid gets a name
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +29,23 @@ def load_imported(folder: Path, *, name: str | None = None) -> Dataset:
             folder / MANIFEST,
             f"format_version {manifest.get('format_version')!r}, this crsagent reads {FORMAT_VERSION}: import the files again",
         )
-    rows = _read_items(folder / ITEMS_FILE)
-    index = {row["id"]: position for position, row in enumerate(rows)}
+    # Two passes over items.jsonl: ids first (the interactions and splits need them), then the
+    # items themselves, built one line at a time: a million parsed rows and their items would
+    # both be in memory otherwise.
+    index = {row["id"]: position for position, row in enumerate(_read_items(folder / ITEMS_FILE))}
     interactions_path = folder / INTERACTIONS_FILE
     if interactions_path.is_file():
         interactions = _read_interactions(interactions_path, index)
         positives = _positives(interactions, manifest.get("positive_threshold"))
         splits = temporal_leave_last_out(
             positives,
-            np.arange(len(rows), dtype=np.int64),  # ties in time: catalog order
+            np.arange(len(index), dtype=np.int64),  # ties in time: catalog order
             min_positives=int(manifest.get("min_split_positives", 3)),
         )
     else:
         interactions = positives = Interactions((), np.zeros(0, np.int32), np.zeros(0, np.int32))
         splits = {split: positives for split in SPLIT_NAMES}
-    popularity = train_popularity(splits["train"], len(rows))
+    popularity = train_popularity(splits["train"], len(index))
     items = [
         Item(
             id=row["id"],
@@ -52,7 +56,7 @@ def load_imported(folder: Path, *, name: str | None = None) -> Dataset:
             year=row["year"],
             popularity=float(popularity[position]),
         )
-        for position, row in enumerate(rows)
+        for position, row in enumerate(_read_items(folder / ITEMS_FILE))
     ]
     dataset_name = name or str(manifest.get("name") or folder.name)
     return Dataset(
@@ -67,28 +71,31 @@ def load_imported(folder: Path, *, name: str | None = None) -> Dataset:
     )
 
 
-def _read_items(path: Path) -> list[dict[str, Any]]:
+def _read_items(path: Path) -> Iterator[dict[str, Any]]:
+    """The stored rows, one at a time; attribute types and values interned (shared strings)."""
     require_file(path)
-    rows: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as handle:
         for line, text in enumerate(handle, start=1):
             try:
                 row = json.loads(text)
-                rows.append(
-                    {
-                        "id": str(row["id"]),
-                        "title": str(row["title"]),
-                        "year": row["year"],
-                        "text": str(row["text"]),
-                        "attributes": {str(k): [str(v) for v in vs] for k, vs in row["attributes"].items()},
-                    }
-                )
+                # A value recurs on thousands of items: one string object for all of them.
+                attributes = {
+                    sys.intern(str(k)): [sys.intern(str(v)) for v in vs]
+                    for k, vs in row["attributes"].items()
+                }
+                parsed = {
+                    "id": str(row["id"]),
+                    "title": str(row["title"]),
+                    "year": row["year"],
+                    "text": str(row["text"]),
+                    "attributes": attributes,
+                }
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
                 # Written by the importer: only a damaged copy gets here.
                 raise DataFileError(
                     path, f"line {line}: damaged ({error!r}); import the files again"
                 ) from None
-    return rows
+            yield parsed
 
 
 def _read_interactions(path: Path, index: dict[str, int]) -> Interactions:
