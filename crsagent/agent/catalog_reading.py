@@ -78,6 +78,14 @@ _ROLE_CUES = {
 }  # fmt: skip
 _SEEING = frozenset({"seen", "see", "watched", "watch", "saw", "heard", "hear", "watching", "seeing"})
 _NOT = frozenset({"not", "never", "no", "nt", "havent", "hasnt", "didnt", "dont", "yet"})
+_TASTE_WORDS = frozenset(
+    {"love", "loved", "like", "liked", "enjoy", "enjoyed", "fan", "crush", "favorite", "favourite", "adore"}
+)
+_REQUEST_WORDS = frozenset(
+    {"want", "wanted", "looking", "recommend", "recommendation", "recommendations", "suggest", "suggestion",
+     "suggestions", "something", "anything", "any", "show", "find", "need", "mood", "give", "starring",
+     "featuring", "directed", "written", "with", "by", "please"}
+)  # fmt: skip
 _SEEN = frozenset({"seen", "saw", "watched"})
 _VERDICT = frozenset(
     {"love", "loved", "like", "liked", "enjoyed", "great", "good", "amazing", "awesome", "best"}
@@ -166,6 +174,14 @@ def _seen_only(message: Message, start: int) -> bool:
     return bool(words & _SEEN) and not words & _VERDICT
 
 
+def _title_years(message: Message, usable: list[bool]) -> None:
+    """ "(2015)" after words is a title's year (a film the catalog may lack), never a wish: used up."""
+    norms = message.norms
+    for i in range(1, len(norms) - 1):
+        if norms[i - 1] == "(" and norms[i + 1] == ")" and len(norms[i]) == 4 and norms[i].isdigit():
+            usable[i - 1 : i + 2] = [False, False, False]
+
+
 def _disliked(message: Message, start: int) -> bool:
     """A dislike earlier in the clause: "I don't like movies like Saw", "not into Saw", "hated Saw"."""
     clause = message.clause_ids[start]
@@ -202,21 +218,38 @@ class CatalogReader:
         }
 
     def read(
-        self, message: Message, polarity: Polarity, usable: list[bool], shown: Sequence[str]
+        self,
+        message: Message,
+        polarity: Polarity,
+        usable: list[bool],
+        shown: Sequence[str],
+        protected: frozenset[int] = frozenset(),
     ) -> CatalogReading:
-        """The reading of ``message``; marks the tokens it used in ``usable``."""
+        """The reading of ``message``; marks the tokens it used in ``usable``. ``protected``: answer
+        and cue words ("yes", "seen it"), which a title may hold only with its year."""
         reading = CatalogReading(topic_change=_topic_change(message.norms))
         asks = self._questions(message, usable)
+        # "something with Tom Hanks" asks for him; "I love Tarantino" tells a taste (a person then ranks).
+        words = set(message.norms)
+        taste_only = bool(words & _TASTE_WORDS) and not words & _REQUEST_WORDS
         for mention in self.spotter.spot(message.text, expect=shown):
             start, end = self._tokens(message, mention)
             if start >= end or not all(usable[start:end]):
                 continue
             negated = any(polarity.negated[start:end])
+            if (
+                mention.is_title
+                and mention.kind is not Kind.TITLE_YEAR
+                and all(i in protected for i in range(start, end))
+            ):
+                continue  # "yes" is an answer before it is the band Yes
             if mention.is_title:
                 self._title(message, mention, (start, end), negated, asks, shown, reading)
+            elif mention.kind in (Kind.PERSON, Kind.SURNAME) and not negated and taste_only:
+                reading.soft.append(_value_ref(mention, message.norms[max(0, start - 2) : start]))
             elif mention.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) or (
                 negated and mention.kind in (Kind.MOOD, Kind.TAG)
-            ):  # a named genre or person filters, and so does any refusal ("nothing scary")
+            ):  # a named genre or a requested person filters, and so does any refusal ("nothing scary")
                 cue = message.norms[max(0, start - 2) : start]
                 reading.hard.append((start, _value_ref(mention, cue), negated))
             elif mention.kind in (Kind.MOOD, Kind.TAG):
@@ -237,6 +270,7 @@ class CatalogReader:
             if reading.asked is None and all(usable[start:end]):
                 self._ask_by_span(message, (start, end), attribute, shown, usable, reading)
         self._unplaced(message, usable, reading)
+        _title_years(message, usable)
         return reading
 
     def _ask_by_span(

@@ -44,7 +44,7 @@ class AgentConfig(BaseModel):
         default=50, ge=1, le=500, description="Length of the ranked list logged in the trace (Recall@k)."
     )
     liked_weight: float = Field(
-        default=4.0, ge=0, description="Weight of graph proximity to items the user liked ('more like X')."
+        default=8.0, ge=0, description="Weight of graph proximity to items the user liked ('more like X')."
     )
     cf_model: str | None = Field(
         default="ease",
@@ -52,10 +52,12 @@ class AgentConfig(BaseModel):
         "user named into scores; None for the graph proximity alone. Ignored without a train split.",
     )
     cf_weight: float = Field(
-        default=4.0, ge=0, description="Weight of the collaborative scores of the items the user liked."
+        default=8.0,
+        ge=0,
+        description="Weight of the collaborative scores of the items the user liked (tuned on ReDial valid).",
     )
     soft_weight: float = Field(
-        default=1.0,
+        default=3.0,
         ge=0,
         description="Log-score bonus per soft preference an item meets (a mood, a user tag, 'recent').",
     )

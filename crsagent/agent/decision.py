@@ -40,6 +40,9 @@ class Constraints:
     """The hard constraints of a turn, as graph value ids and item indices."""
 
     accepted: list[int]
+    accepted_groups: list[list[int]]
+    """``accepted`` in groups: values of one type said in one turn ("action, comedy or thriller") are
+    alternatives, so an item needs one of each group."""
     rejected: list[int]
     excluded_items: list[int]
     year_min: int | None
@@ -62,11 +65,19 @@ def constraints_of(memory: Memory, kg: KnowledgeGraph) -> Constraints:
     items = [*memory.rejected_items, *memory.accepted_items, *memory.liked_items]
     return Constraints(
         accepted=[kg.value_id(key) for key in memory.accepted],
+        accepted_groups=_groups(memory, kg),
         rejected=[kg.value_id(key) for key in memory.rejected],
         excluded_items=sorted({catalog.index_of(item_id) for item_id in items}),
         year_min=memory.year_min,
         year_max=memory.year_max,
     )
+
+
+def _groups(memory: Memory, kg: KnowledgeGraph) -> list[list[int]]:
+    groups: dict[tuple[str, int], list[int]] = {}
+    for key in memory.accepted:
+        groups.setdefault((key.split(":", 1)[0], memory.since.get(key, 0)), []).append(kg.value_id(key))
+    return list(groups.values())
 
 
 def item_years(kg: KnowledgeGraph) -> NDArray[np.float64]:
@@ -77,11 +88,13 @@ def item_years(kg: KnowledgeGraph) -> NDArray[np.float64]:
 def filter_candidates(
     kg: KnowledgeGraph, years: NDArray[np.float64], constraints: Constraints, *, prune_rejected: bool
 ) -> NDArray[np.int64]:
-    """Items carrying every accepted value, none of the rejected ones (under prune), in the years."""
+    """Items carrying one accepted value of every group, none of the rejected ones (under prune), in
+    the years."""
     keep = np.ones(kg.n_items, dtype=bool)
-    for value in constraints.accepted:
+    for group in constraints.accepted_groups:
         carries = np.zeros(kg.n_items, dtype=bool)
-        carries[kg.items_with(value)] = True
+        for value in group:
+            carries[kg.items_with(value)] = True
         keep &= carries
     if prune_rejected:
         for value in constraints.rejected:
@@ -95,10 +108,16 @@ def filter_candidates(
 
 
 def liked_shift(kg: KnowledgeGraph, liked: list[int], weight: float) -> NDArray[np.float64] | None:
-    """Graph proximity to the liked items (personalized PageRank), scaled to [0, weight]."""
+    """Graph proximity to the liked items (personalized PageRank), scaled to [0, weight].
+
+    The walk restarts at the liked items, so they hold most of the mass themselves: they are left
+    out of the scaling (they are never recommended back), or every other item would get almost 0.
+    """
     if not liked or weight == 0:
         return None
     scores, _ = personalized_pagerank(kg, liked)
+    scores = scores.copy()
+    scores[liked] = 0.0
     top = scores.max()
     return weight * scores / top if top > 0 else None
 

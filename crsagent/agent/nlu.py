@@ -163,7 +163,7 @@ class OfflineNLU:
                 spots += [Spot(s, e, asked_type, value) for s, e, value in positions]
         # Then the catalog, on every other word: a title may hold cue or answer words ("I saw It (2017)").
         read_mask = [not any(s.start <= i < s.end for s in spots) for i in range(len(message))]
-        catalog = self._reader.read(message, polarity, read_mask, shown)
+        catalog = self._reader.read(message, polarity, read_mask, shown, answer_tokens | polarity.cue_tokens)
         usable = [u and r for u, r in zip(usable, read_mask, strict=True)]
         # People after cue words that the catalog did not place exactly ("directed by nolen").
         spots += self._offers.spot_cued_people(message, words, usable)

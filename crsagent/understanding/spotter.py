@@ -38,7 +38,7 @@ TITLE_CUES = frozenset(
         "watch", "watching", "favorite", "favourite", "favorites", "favourites", "called", "titled",
         "recommend", "recommended", "suggest", "try", "about", "than", "movie", "movies", "film",
         "films", "adore", "adored", "hated", "hate", "dislike", "disliked", "remember", "rewatch",
-        "rewatched", "fan", "abt", "bout", "including", "include", "check", "similar", "see", "watching",
+        "rewatched", "fan", "abt", "bout", "including", "include", "check", "similar", "see",
     }
 )  # fmt: skip
 # Words right after a title that judge it ("X was great", "X isn't bad"): evidence for several-word titles.
@@ -214,6 +214,8 @@ class CatalogSpotter:
         rival = len(titles) < len(candidate.entries)
         if commonness(key) < COMMON_TITLE_ZIPF and not short and not rival:
             return True
+        if rival:  # "anything electronic?": the genre, unless written as the name ("Electronic")
+            return any(e.target in expected for e in titles) or self._written_as_title(message, candidate)
         words = range(candidate.start, candidate.end)
         if any(e.target in expected for e in titles) and not short:
             return True
@@ -222,21 +224,31 @@ class CatalogSpotter:
                 any(message.capitalised(i) and not message.sentence_start(i) for i in words)
                 or len(message) == 1
             )
-        if any(message.capitalised(i) and not message.sentence_start(i) for i in words):
-            return True
-        if all(message.capitalised(i) for i in words) and candidate.end - candidate.start > 1:
-            return True
-        before = message.original[: message.words[candidate.start].start].rstrip()
-        if before.endswith(('"', "“", "'", "‘", "*")):
+        if self._written_as_title(message, candidate):
             return True
         cue_from = max(0, candidate.start - CUE_WINDOW)
         if not rival and any(word in TITLE_CUES for word in message.norms[cue_from : candidate.start]):
             return True
         after = message.norms[candidate.end : candidate.end + CUE_WINDOW]
-        if candidate.end - candidate.start > 1 and not rival and any(word in TITLE_AFTER_CUES for word in after):
+        if (
+            candidate.end - candidate.start > 1
+            and not rival
+            and any(word in TITLE_AFTER_CUES for word in after)
+        ):
             return True  # "mean girls was great too"
         # The message is (nearly) just the title: an answer such as "heat" or "Up!".
         return len(message) - (candidate.end - candidate.start) <= 1
+
+    @staticmethod
+    def _written_as_title(message: Text, candidate: _Candidate) -> bool:
+        """A capital mid-sentence, every word capitalised, or quotes / emphasis just before."""
+        words = range(candidate.start, candidate.end)
+        if any(message.capitalised(i) and not message.sentence_start(i) for i in words):
+            return True
+        if all(message.capitalised(i) for i in words) and candidate.end - candidate.start > 1:
+            return True
+        before = message.original[: message.words[candidate.start].start].rstrip()
+        return before.endswith(('"', "“", "'", "‘", "*"))
 
     def _fuzzy_genres(self, message: Text, taken: list[bool]) -> list[Mention]:
         """A genre word one edit away ("thriler", "horor") that is no English word itself."""

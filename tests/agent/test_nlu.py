@@ -503,7 +503,7 @@ def test_movielens_vocabulary(movielens: Dataset) -> None:
     cases = {
         "a sci-fi movie directed by Christopher Nolan": refs("genre:Sci-Fi", "director:Christopher Nolan"),
         "something with Tom Hanks": refs("cast:Tom Hanks"),
-        "I love Tarantino": refs("director:Quentin Tarantino"),
+        "anything by Tarantino": refs("director:Quentin Tarantino"),
         "animated time travel": refs("genre:Animation"),
         "animated movies for kids": refs("genre:Animation", "genre:Children"),
         "starring Tom Hank": refs("cast:Tom Hanks"),  # not "Nicholle Tom": "Tom" is a first name
