@@ -42,7 +42,7 @@ class GraphSettings(BaseSettings):
     datasets: list[str] = Field(
         default_factory=list,
         description="Dataset names a run may pick besides the default (CRSAGENT_DEFAULT_DATASET) and demo "
-        '(a JSON list, e.g. \'["crs-lastfm"]\').',
+        "(a JSON list, e.g. '[\"crs-lastfm\"]').",
     )
     llms: list[str] = Field(
         default_factory=list,
@@ -115,6 +115,9 @@ class _RuntimeCache:
         with self._lock:
             self._built.clear()
 
+    def __len__(self) -> int:
+        return len(self._built)
+
 
 RUNTIMES = _RuntimeCache()
 
@@ -146,5 +149,8 @@ def _build(key: tuple[str, str | None], settings: Settings, offer: GraphSettings
     else:
         chat_model = None if llm == OFFLINE else load_chat_model(llm, settings)
     return AgentRuntime.build(
-        load_dataset(dataset, settings=settings), settings=settings, config=AgentConfig(), chat_model=chat_model
+        load_dataset(dataset, settings=settings),
+        settings=settings,
+        config=AgentConfig(),
+        chat_model=chat_model,
     )

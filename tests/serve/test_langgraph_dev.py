@@ -72,7 +72,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"langgraph dev did not answer /ok in {STARTUP_S} s:\n{_tail(workdir / 'server.log')}")
+                pytest.fail(
+                    f"langgraph dev did not answer /ok in {STARTUP_S} s:\n{_tail(workdir / 'server.log')}"
+                )
             time.sleep(0.5)
         yield url
     finally:
@@ -121,7 +123,11 @@ def test_three_turns_each_answer_their_own_message(client: SyncLangGraphClient) 
     thread_id = client.threads.create()["thread_id"]
     # Turn 1 is cut (a notice), turn 2 matches nothing until relaxed (relaxations, extra tool calls),
     # turn 3 needs neither: nothing of the first two may show in it.
-    messages = ["I want a comedy" + " " * (MAX_INPUT_CHARS + 100), "a horror film from the 1950s", "a drama from the 1990s"]
+    messages = [
+        "I want a comedy" + " " * (MAX_INPUT_CHARS + 100),
+        "a horror film from the 1950s",
+        "a drama from the 1990s",
+    ]
     replies: list[dict[str, Any]] = []
     tool_log: list[int] = []
     for message in messages:
@@ -133,8 +139,14 @@ def test_three_turns_each_answer_their_own_message(client: SyncLangGraphClient) 
     assert "genre:Comedy" in _accepted(first)
     assert "genre:Horror" in _accepted(second) and "genre:Comedy" not in _accepted(second)
     assert "genre:Drama" in _accepted(third) and "genre:Horror" not in _accepted(third)
-    assert (second["trace"]["understood"]["year_min"], second["trace"]["understood"]["year_max"]) == (1950, 1959)
-    assert (third["trace"]["understood"]["year_min"], third["trace"]["understood"]["year_max"]) == (1990, 1999)
+    assert (second["trace"]["understood"]["year_min"], second["trace"]["understood"]["year_max"]) == (
+        1950,
+        1959,
+    )
+    assert (third["trace"]["understood"]["year_min"], third["trace"]["understood"]["year_max"]) == (
+        1990,
+        1999,
+    )
 
     cut = f"message cut from {len(messages[0])} to {MAX_INPUT_CHARS} characters"
     assert first["trace"]["notices"] == [cut]
