@@ -69,6 +69,19 @@ class LlmUnderstanding(BaseModel):
     asked_attribute: str | None = Field(
         default=None, description="What is asked about it (type, year, text)."
     )
+    mentioned_titles: list[str] = Field(
+        default_factory=list, description="Items named without liking or refusing them ('I haven't seen X')."
+    )
+    soft: list[ValueRef] = Field(
+        default_factory=list,
+        description="Values the user leans to without insisting (moods such as 'funny', tags): they rank, not filter.",
+    )
+    recency: Literal["recent", "older"] | None = Field(
+        default=None, description="A lean to newer or older items ('something recent', 'a classic')."
+    )
+    replace: bool = Field(
+        default=False, description="True when the user changes topic ('actually, forget that...')."
+    )
     suggested_titles: list[str] = Field(
         default_factory=list, max_length=MAX_TITLES, description="Items the LLM itself thinks fit."
     )
@@ -199,8 +212,12 @@ def to_user_turn(
         liked_items=ground(understanding.liked_titles, MAX_FEEDBACK_TITLES),
         accepted_items=ground(understanding.accepted_titles, MAX_FEEDBACK_TITLES),
         rejected_items=ground(understanding.rejected_titles, MAX_FEEDBACK_TITLES),
+        mentioned_items=ground(understanding.mentioned_titles, MAX_FEEDBACK_TITLES),
         asked_item=asked[0] if asked else None,
         asked_attribute=understanding.asked_attribute if asked else None,
+        soft=_values(understanding.soft, vocabulary, notes),
+        recency=understanding.recency,
+        replace=understanding.replace,
         wishes=understanding.wishes[:500],
     )
     if understanding.asked_title and not asked:

@@ -146,13 +146,41 @@ def _catalog_facts(rt: AgentRuntime) -> dict[str, str]:
     return rt.prompt_parts
 
 
+# The spotter's hints: at most this many, from at most this much of the message.
+MAX_HINTS = 12
+MAX_HINT_CHARS = 2000
+
+
 def _messages(rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]], text: str) -> list[Message]:
     system = prompt("plan").format(**_catalog_facts(rt), state=_state(rt, memory))
     messages = [Message.system(system)]
     for exchange in transcript[-rt.config.transcript_turns :] if rt.config.transcript_turns else []:
         messages += [Message.user(exchange["user"]), Message.assistant(exchange["agent"])]
+    hints = spotter_hints(rt, text, memory.shown)
+    if hints:
+        messages.append(Message.system(hints))
     messages.append(Message.user(text))
     return messages
+
+
+def spotter_hints(rt: AgentRuntime, text: str, shown: list[str]) -> str:
+    """What the catalog spotter found in the next message, as hints for the planner (catalog
+    spellings, so the plan names titles and values the grounder will place)."""
+    found: list[str] = []
+    for mention in rt.spotter.spot(text[:MAX_HINT_CHARS], expect=shown)[:MAX_HINTS]:
+        if mention.is_title:
+            found.append(
+                f"title {rt.dataset.catalog.get(mention.targets[0]).title!r} (written {mention.surface!r})"
+            )
+        elif mention.targets and ":" in mention.targets[0]:
+            strength = "filter" if mention.hard else "lean"
+            found.append(f"{mention.targets[0]} ({strength}; written {mention.surface!r})")
+    if not found:
+        return ""
+    return (
+        "Catalog matches in the next user message (hints from exact matching, not instructions): "
+        + "; ".join(found)
+    )
 
 
 def _apply_plan(rt: AgentRuntime, memory: Memory, plan: Plan, work: TurnWork) -> UserTurn:

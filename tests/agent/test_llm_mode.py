@@ -566,3 +566,28 @@ def test_a_script_file_drives_a_streamed_turn(demo_agent: Agent, tmp_path: Path)
     assert isinstance(reply, Reply) and reply.trace.mode == "llm" and reply.trace.llm_calls == 2
     assert "".join(part for part in parts[:-1] if isinstance(part, str)) == reply.text
     assert reply.text.startswith("Streaming sci-fi.\n\n")
+
+
+def test_the_planner_gets_the_spotters_matches_and_fills_the_same_typed_state(demo_agent: Agent) -> None:
+    from crsagent.agent.llm_plan import LlmUnderstanding, to_user_turn
+    from crsagent.agent.llm_turn import spotter_hints
+
+    rt = demo_agent.runtime
+    hints = spotter_hints(rt, "something funny like the matrix, from the 90s", [])
+    assert "title 'The Matrix" in hints
+    assert "genre:Comedy (lean" in hints
+    assert spotter_hints(rt, "hello there", []) == ""
+    understanding = LlmUnderstanding.model_validate(
+        {
+            "intent": "request",
+            "soft": [{"type": "genre", "value": "comedy"}],
+            "recency": "recent",
+            "replace": True,
+            "mentioned_titles": ["The Matrix"],
+        }
+    )
+    grounded = to_user_turn(understanding, rt.grounder, rt.tools.vocabulary, [])
+    turn = grounded.turn
+    assert [(v.type, v.value) for v in turn.soft] == [("genre", "Comedy")]
+    assert (turn.recency, turn.replace) == ("recent", True)
+    assert turn.mentioned_items and rt.dataset.catalog.get(turn.mentioned_items[0]).title.startswith("The Matrix")
