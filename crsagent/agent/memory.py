@@ -13,6 +13,10 @@ from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
 from crsagent.knowledge_graph.graph import AttributeValue, KnowledgeGraph
 
 
+# Attribute types where a new request replaces the earlier one rather than adding to it.
+REPLACED_TYPES = frozenset({"genre", "decade"})
+
+
 class Memory(BaseModel):
     """The durable facts of one conversation."""
 
@@ -88,6 +92,12 @@ def apply_turn(memory: Memory, turn: UserTurn, kg: KnowledgeGraph) -> tuple[Memo
         new.liked_items, new.recency, new.year_min, new.year_max, new.since = [], None, None, None, {}
     notes: list[str] = []
     touched: set[str] = set()
+    if turn.intent == Intent.REQUEST:
+        # A new genre or decade asked for replaces the one asked for before ("a horror film", then
+        # "a drama"); answers to the agent's questions add up instead, as do people and tags.
+        for ref in turn.accepted:
+            if ref.type in REPLACED_TYPES:
+                new.accepted = [k for k in new.accepted if not k.startswith(f"{ref.type}:")]
     for refs, into, out_of in (
         (turn.accepted, new.accepted, new.rejected),
         (turn.rejected, new.rejected, new.accepted),

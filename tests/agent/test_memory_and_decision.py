@@ -117,10 +117,25 @@ def test_the_newest_request_survives_relaxation_through_the_agent_memory() -> No
     memory = Memory()
     first = UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Comedy")])
     memory, _ = apply_turn(memory, first, kg)
-    second = UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Drama")])
+    second = UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="decade", value="2000s")])
     memory, _ = apply_turn(memory, second, kg)
     relaxed = relax_once(memory)
-    assert relaxed is not None and relaxed[0].accepted == ["genre:Drama"]
+    assert relaxed is not None and relaxed[0].accepted == ["decade:2000s"]
+
+
+def test_a_new_genre_request_replaces_the_old_one_but_answers_add_up() -> None:
+    kg = _kg()
+    memory, _ = apply_turn(
+        Memory(), UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Comedy")]), kg
+    )
+    memory, _ = apply_turn(
+        memory, UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Drama")]), kg
+    )
+    assert memory.accepted == ["genre:Drama"]
+    memory, _ = apply_turn(
+        memory, UserTurn(intent=Intent.ANSWER, accepted=[ValueRef(type="genre", value="Comedy")]), kg
+    )
+    assert memory.accepted == ["genre:Drama", "genre:Comedy"]
 
 
 def test_catalog_prior_prefers_popular_items_and_accepted_values() -> None:

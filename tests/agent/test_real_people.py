@@ -139,3 +139,15 @@ def test_an_unknown_movie_is_said_not_invented(ml_agent: Agent, session: Callabl
     understood = reply.trace.understood
     assert understood is not None and understood.unplaced_titles == ["Zorblax Returns"]
     assert understood.liked_items == []
+
+
+def test_a_new_genre_replaces_the_old_one(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    ml_agent.chat("a horror film from the 1950s", sid)
+    reply = ml_agent.chat("a drama from the 1990s", sid)
+    assert reply.trace.relaxations == []
+    assert reply.trace.ranked_ids
+    for item_id in reply.trace.ranked_ids:
+        item = ml_agent.catalog.get(item_id)
+        assert "Drama" in item.values("genre") and item.year is not None and 1990 <= item.year <= 1999
+    assert "Horror" not in reply.text
