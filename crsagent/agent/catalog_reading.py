@@ -84,7 +84,7 @@ _TASTE_WORDS = frozenset(
 _REQUEST_WORDS = frozenset(
     {"want", "wanted", "looking", "recommend", "recommendation", "recommendations", "suggest", "suggestion",
      "suggestions", "something", "anything", "any", "show", "find", "need", "mood", "give", "starring",
-     "featuring", "directed", "written", "with", "by", "please"}
+     "featuring", "directed", "written", "with", "by", "please", "what", "watch", "should", "have", "got"}
 )  # fmt: skip
 _SEEN = frozenset({"seen", "saw", "watched"})
 _VERDICT = frozenset(
@@ -150,9 +150,10 @@ def _add(target: list[str], item_id: str, reading: CatalogReading) -> None:
         target.append(item_id)
 
 
-def _value_ref(mention: Mention, before: Sequence[str] = ()) -> ValueRef:
-    """The value a mention names; a person's role from the cue before it ("starring", "directed by"),
-    else the role they are best known for in this catalog's order (director, cast, artist, writer)."""
+def _value_refs(mention: Mention, before: Sequence[str] = ()) -> list[ValueRef]:
+    """The values a mention names. A person under the role the cue before them says ("starring",
+    "directed by"), else under every role they hold (any of them will do); a mood or a tag under every
+    reading (they only rank); a genre word under its first genre."""
     keys = list(mention.targets)
     if mention.kind in (Kind.PERSON, Kind.SURNAME):
         cued = next((_ROLE_CUES[w] for w in reversed(before) if w in _ROLE_CUES), None)
@@ -163,8 +164,11 @@ def _value_ref(mention: Mention, before: Sequence[str] = ()) -> ValueRef:
             return roles.index(role) if role in roles else len(roles)
 
         keys.sort(key=rank)
-    attribute_type, value = keys[0].split(":", 1)
-    return ValueRef(type=attribute_type, value=value)
+        if cued is not None and keys[0].startswith(f"{cued}:"):
+            keys = keys[:1]
+    elif mention.kind not in (Kind.MOOD, Kind.TAG):
+        keys = keys[:1]
+    return [ValueRef(type=key.split(":", 1)[0], value=key.split(":", 1)[1]) for key in keys]
 
 
 def _seen_only(message: Message, start: int) -> bool:
@@ -246,14 +250,14 @@ class CatalogReader:
             if mention.is_title:
                 self._title(message, mention, (start, end), negated, asks, shown, reading)
             elif mention.kind in (Kind.PERSON, Kind.SURNAME) and not negated and taste_only:
-                reading.soft.append(_value_ref(mention, message.norms[max(0, start - 2) : start]))
+                reading.soft.extend(_value_refs(mention, message.norms[max(0, start - 2) : start]))
             elif mention.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) or (
                 negated and mention.kind in (Kind.MOOD, Kind.TAG)
             ):  # a named genre or a requested person filters, and so does any refusal ("nothing scary")
                 cue = message.norms[max(0, start - 2) : start]
-                reading.hard.append((start, _value_ref(mention, cue), negated))
+                reading.hard.extend((start, ref, negated) for ref in _value_refs(mention, cue))
             elif mention.kind in (Kind.MOOD, Kind.TAG):
-                reading.soft.append(_value_ref(mention))
+                reading.soft.extend(_value_refs(mention))
             elif mention.kind in (Kind.RECENT, Kind.OLDER) and not negated:
                 reading.recency = "recent" if mention.kind is Kind.RECENT else "older"
                 if mention.surface.lower().endswith("er"):  # "newer", "older": than something named

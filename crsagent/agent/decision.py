@@ -73,10 +73,17 @@ def constraints_of(memory: Memory, kg: KnowledgeGraph) -> Constraints:
     )
 
 
+PERSON_TYPES = frozenset({"director", "cast", "writer", "artist"})
+
+
 def _groups(memory: Memory, kg: KnowledgeGraph) -> list[list[int]]:
+    """Alternatives: values of one type from one turn ("action or comedy"), and the roles of one
+    person ("something Nolan": directed or written by him)."""
     groups: dict[tuple[str, int], list[int]] = {}
     for key in memory.accepted:
-        groups.setdefault((key.split(":", 1)[0], memory.since.get(key, 0)), []).append(kg.value_id(key))
+        kind, value = key.split(":", 1)
+        group = f"person:{value}" if kind in PERSON_TYPES else kind
+        groups.setdefault((group, memory.since.get(key, 0)), []).append(kg.value_id(key))
     return list(groups.values())
 
 

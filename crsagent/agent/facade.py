@@ -206,12 +206,18 @@ class Agent:
         # A very long history keeps its newest messages only (the limit bounds the replay's cost).
         memory, transcript = replay(self.runtime, history[-MAX_MESSAGES:])
         memory.user = user
-        state: ReplayInput = {**turn_input, "memory": memory.model_dump(mode="json"), "transcript": transcript}
+        state: ReplayInput = {
+            **turn_input,
+            "memory": memory.model_dump(mode="json"),
+            "transcript": transcript,
+        }
         result = self.stateless_graph.invoke(state, config, context=self.context)
         reply = Reply.model_validate(result["reply"])
         ids, scores = reply.trace.ranked_ids, reply.trace.ranked_scores
         if not ids:
-            ids, scores = rank_memory(self.runtime, Memory.model_validate(result["memory"]), STATELESS_SESSION)
+            ids, scores = rank_memory(
+                self.runtime, Memory.model_validate(result["memory"]), STATELESS_SESSION
+            )
         catalog = self.catalog
         ranking = [
             RankedItem(id=item_id, title=reading_title(catalog.get(item_id).title), score=score)

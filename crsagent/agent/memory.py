@@ -12,7 +12,6 @@ from crsagent.agent.reply import Question
 from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
 from crsagent.knowledge_graph.graph import AttributeValue, KnowledgeGraph
 
-
 # Attribute types where a new request replaces the earlier one rather than adding to it.
 REPLACED_TYPES = frozenset({"genre", "decade"})
 
@@ -34,7 +33,9 @@ class Memory(BaseModel):
     )
     year_min: int | None = None
     year_max: int | None = None
-    soft: list[str] = Field(default_factory=list, description="Soft preferences (type:value): they rank, not filter.")
+    soft: list[str] = Field(
+        default_factory=list, description="Soft preferences (type:value): they rank, not filter."
+    )
     recency: str | None = Field(default=None, description="A lean to 'recent' or 'older' items.")
     since: dict[str, int] = Field(
         default_factory=dict,
@@ -92,12 +93,12 @@ def apply_turn(memory: Memory, turn: UserTurn, kg: KnowledgeGraph) -> tuple[Memo
         new.liked_items, new.recency, new.year_min, new.year_max, new.since = [], None, None, None, {}
     notes: list[str] = []
     touched: set[str] = set()
-    if turn.intent == Intent.REQUEST:
-        # A new genre or decade asked for replaces the one asked for before ("a horror film", then
-        # "a drama"); answers to the agent's questions add up instead, as do people and tags.
-        for ref in turn.accepted:
-            if ref.type in REPLACED_TYPES:
-                new.accepted = [k for k in new.accepted if not k.startswith(f"{ref.type}:")]
+    # A new genre or decade the user asks for replaces the one asked for before ("a horror film",
+    # then "a drama"); picking one the agent offered in its question adds up instead, as do people.
+    offered = set(memory.question.values) if memory.question is not None else set()
+    for ref in turn.accepted:
+        if ref.type in REPLACED_TYPES and ref.value not in offered and turn.intent != Intent.FEEDBACK:
+            new.accepted = [k for k in new.accepted if not k.startswith(f"{ref.type}:")]
     for refs, into, out_of in (
         (turn.accepted, new.accepted, new.rejected),
         (turn.rejected, new.rejected, new.accepted),

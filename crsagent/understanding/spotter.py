@@ -51,6 +51,7 @@ CUE_WINDOW = 3
 FUNCTION_WORD_ZIPF = 5.5
 FUZZY_MIN_SCORE = 88.0
 FUZZY_MAX_WORDS = 6
+FUZZY_PERSON_SCORE = 88.0
 # A misspelt genre word must itself be rare in English ("horor" yes, "honor" no).
 FUZZY_WORD_MAX_ZIPF = 2.5
 
@@ -135,10 +136,45 @@ class CatalogSpotter:
             if " " not in key and len(key) >= 5 and any(e.kind in (Kind.GENRE, Kind.MOOD) for e in entries)
         ]
 
+    @cached_property
+    def _person_keys(self) -> list[str]:
+        """Full names (two words or more), for misspelt people ("Jennifer Lawerence", "robert deniro")."""
+        return [
+            key
+            for key, entries in self.table.entries.items()
+            if " " in key and any(e.kind is Kind.PERSON for e in entries)
+        ]
+
     def prepare(self) -> CatalogSpotter:
         """Builds the automaton and the fuzzy lists now, not on the first message."""
-        _ = self.automaton, self._title_keys, self._genre_words
+        _ = self.automaton, self._title_keys, self._genre_words, self._person_keys
         return self
+
+    def _fuzzy_people(self, message: Text, taken: list[bool]) -> list[Mention]:
+        """A misspelt full name that starts with a capital: two words close to a person's name."""
+        found: list[Mention] = []
+        for index in range(len(message) - 1):
+            if (
+                taken[index]
+                or taken[index + 1]
+                or not message.capitalised(index)
+                or len(message.norms[index]) < 3
+            ):
+                continue
+            query = f"{message.norms[index]} {message.norms[index + 1]}"
+            match = process.extractOne(
+                query, self._person_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_PERSON_SCORE
+            )
+            if match is None:
+                continue
+            entries = sorted(
+                (e for e in self.table.entries[match[0]] if e.kind is Kind.PERSON), key=lambda e: -e.weight
+            )
+            found.append(
+                _mention(message, index, index + 2, Kind.PERSON, tuple(e.target for e in entries), fuzzy=True)
+            )
+            taken[index : index + 2] = [True, True]
+        return found
 
     # --- spotting --------------------------------------------------------------------------------
     def spot(self, text: str | Text, *, expect: Sequence[str] = ()) -> list[Mention]:
@@ -161,6 +197,7 @@ class CatalogSpotter:
             taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
         chosen.extend(self._fuzzy_titles(message, taken))
         chosen.extend(self._fuzzy_genres(message, taken))
+        chosen.extend(self._fuzzy_people(message, taken))
         return sorted(chosen, key=lambda m: m.start)
 
     def _candidates(self, message: Text) -> list[_Candidate]:
@@ -194,7 +231,8 @@ class CatalogSpotter:
         # "the matrix": the article belongs to the title when the catalog key dropped it.
         if kind in TITLE_KINDS and start > 0 and message.norms[start - 1] in ("the", "a", "an"):
             start -= 1
-        same_kind = [e for e in entries if e.kind == kind]
+        soft = (Kind.MOOD, Kind.TAG)
+        same_kind = [e for e in entries if e.kind == kind or (kind in soft and e.kind in soft)]
         preferred = [e for e in same_kind if e.target in expected]
         ordered = preferred + sorted((e for e in same_kind if e not in preferred), key=lambda e: -e.weight)
         targets = tuple(dict.fromkeys(e.target for e in ordered))
@@ -209,13 +247,13 @@ class CatalogSpotter:
         short = candidate.end - candidate.start == 1 and (
             len(key) <= 3 or commonness(key) >= FUNCTION_WORD_ZIPF
         )
-        # Words that also name a genre or a person ("Electronic", "Drive"?) need the title's own
-        # spelling: a cue word before them is not enough.
-        rival = len(titles) < len(candidate.entries)
+        # Words that also name a genre or a person ("Romance", "Electronic") are read as those unless
+        # quoted or just shown: a cue word or a capital is not enough.
+        rival = any(e.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) for e in candidate.entries)
         if commonness(key) < COMMON_TITLE_ZIPF and not short and not rival:
             return True
-        if rival:  # "anything electronic?": the genre, unless written as the name ("Electronic")
-            return any(e.target in expected for e in titles) or self._written_as_title(message, candidate)
+        if rival:  # "a Romance film", "anything electronic?": the genre, unless quoted or just shown
+            return any(e.target in expected for e in titles) or self._quoted(message, candidate)
         words = range(candidate.start, candidate.end)
         if any(e.target in expected for e in titles) and not short:
             return True
@@ -247,6 +285,10 @@ class CatalogSpotter:
             return True
         if all(message.capitalised(i) for i in words) and candidate.end - candidate.start > 1:
             return True
+        return CatalogSpotter._quoted(message, candidate)
+
+    @staticmethod
+    def _quoted(message: Text, candidate: _Candidate) -> bool:
         before = message.original[: message.words[candidate.start].start].rstrip()
         return before.endswith(('"', "“", "'", "‘", "*"))
 

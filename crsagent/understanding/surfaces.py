@@ -29,6 +29,9 @@ _ARTICLES = frozenset({"the", "a", "an"})
 # no; and only when its most popular owner has this many times the weight of the next.
 SURNAME_MAX_ZIPF = 4.0
 SURNAME_DOMINANCE = 2.0
+# First names are shared far more often: only rare ones, owned many times over ("Denzel", "Keanu").
+FIRST_NAME_MAX_ZIPF = 2.5
+FIRST_NAME_DOMINANCE = 10.0
 
 
 class Kind(IntEnum):
@@ -171,6 +174,7 @@ def _value_weights(catalog: Catalog) -> dict[tuple[str, str], float]:
 def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
     weights = _value_weights(catalog)
     surnames: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    first_names: dict[str, list[tuple[float, str]]] = defaultdict(list)
     genres = set(catalog.vocabulary.get(GENRE_TYPE, []))
     for (attribute_type, value), weight in weights.items():
         key = words_of(value)
@@ -179,6 +183,8 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
             words = key.split()
             if len(words) > 1 and len(words[-1]) >= 4:
                 surnames[words[-1]].append((weight, f"{attribute_type}:{value}"))
+            if len(words) > 1 and len(words[0]) >= 4:
+                first_names[words[0]].append((weight, f"{attribute_type}:{value}"))
         elif attribute_type == GENRE_TYPE:
             table.add(key, Entry(Kind.GENRE, f"{attribute_type}:{value}", weight))
         elif attribute_type == TAG_TYPE:
@@ -195,19 +201,30 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
             table.add(words_of(phrase), Entry(Kind.GENRE, target, weight))
         for phrase in words["soft"]:
             table.add(words_of(phrase), Entry(Kind.MOOD, target, weight))
+    # A surname alone names its owner ("Nolan"), unless it is also someone's first name ("Seth").
     for surname, people in surnames.items():
-        if commonness(surname) > SURNAME_MAX_ZIPF:
-            continue
-        by_name: dict[str, float] = defaultdict(float)
-        for weight, target in people:
-            by_name[target.split(":", 1)[1]] += weight
-        ranked = sorted(by_name.items(), key=lambda pair: -pair[1])
-        # Only a surname that one person clearly owns in this catalog ("Nolan": Christopher, not Jonathan).
-        if len(ranked) > 1 and ranked[0][1] < SURNAME_DOMINANCE * ranked[1][1]:
-            continue
-        for weight, target in people:
-            if target.split(":", 1)[1] == ranked[0][0]:
-                table.add(surname, Entry(Kind.SURNAME, target, weight))
+        if commonness(surname) <= SURNAME_MAX_ZIPF and len({t for _, t in first_names.get(surname, [])}) < 2:
+            _add_owned(table, surname, people, Kind.SURNAME)
+    # A rare first name alone names its famous owner ("Denzel"), unless it is also a surname.
+    for first, people in first_names.items():
+        if commonness(first) <= FIRST_NAME_MAX_ZIPF and first not in surnames:
+            _add_owned(table, first, people, Kind.SURNAME, dominance=FIRST_NAME_DOMINANCE)
+
+
+def _add_owned(
+    table: SurfaceTable, word: str, people: list[tuple[float, str]], kind: Kind, dominance: float = 0.0
+) -> None:
+    """``word`` as a name for the person who clearly owns it in this catalog ("Nolan": Christopher,
+    not Jonathan), under each of their roles."""
+    by_name: dict[str, float] = defaultdict(float)
+    for weight, target in people:
+        by_name[target.split(":", 1)[1]] += weight
+    ranked = sorted(by_name.items(), key=lambda pair: -pair[1])
+    if len(ranked) > 1 and ranked[0][1] < (dominance or SURNAME_DOMINANCE) * ranked[1][1]:
+        return
+    for weight, target in people:
+        if target.split(":", 1)[1] == ranked[0][0]:
+            table.add(word, Entry(kind, target, weight))
 
 
 def _add_periods(table: SurfaceTable) -> None:

@@ -590,4 +590,6 @@ def test_the_planner_gets_the_spotters_matches_and_fills_the_same_typed_state(de
     turn = grounded.turn
     assert [(v.type, v.value) for v in turn.soft] == [("genre", "Comedy")]
     assert (turn.recency, turn.replace) == ("recent", True)
-    assert turn.mentioned_items and rt.dataset.catalog.get(turn.mentioned_items[0]).title.startswith("The Matrix")
+    assert turn.mentioned_items and rt.dataset.catalog.get(turn.mentioned_items[0]).title.startswith(
+        "The Matrix"
+    )

@@ -132,6 +132,7 @@ def test_a_new_genre_request_replaces_the_old_one_but_answers_add_up() -> None:
         memory, UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type="genre", value="Drama")]), kg
     )
     assert memory.accepted == ["genre:Drama"]
+    memory.question = Question(attribute="genre", values=["Comedy", "Horror"], text="Which genre?")
     memory, _ = apply_turn(
         memory, UserTurn(intent=Intent.ANSWER, accepted=[ValueRef(type="genre", value="Comedy")]), kg
     )

@@ -31,7 +31,7 @@ def test_a_mood_ranks_and_a_decade_filters(ml_agent: Agent, session: Callable[[]
     reply = ml_agent.chat("I want a funny movie from the 90s", session())
     understood = reply.trace.understood
     assert understood is not None
-    assert [(v.type, v.value) for v in understood.soft] == [("genre", "Comedy")]
+    assert ("genre", "Comedy") in [(v.type, v.value) for v in understood.soft]
     assert understood.accepted == [] and (understood.year_min, understood.year_max) == (1990, 1999)
     years = _ranked_years(ml_agent, reply)
     assert years and all(y is not None and 1990 <= y <= 1999 for y in years)

@@ -95,7 +95,9 @@ def understood_items(turn: UserTurn) -> dict[str, str]:
 def understood_attributes(turn: UserTurn) -> set[tuple[str, str, bool]]:
     """(type, value, negated) the turn states, in the labels' vocabulary."""
     found: set[tuple[str, str, bool]] = set()
-    for refs, negated in ((turn.accepted, False), (turn.rejected, True)):
+    # A soft value is stated as much as a hard one ("funny" names Comedy; "I love Tarantino" names
+    # him): strength decides filtering, not whether it was understood.
+    for refs, negated in ((turn.accepted, False), (turn.soft, False), (turn.rejected, True)):
         for ref in refs:
             kind = "person" if ref.type in PERSON_TYPES else ref.type
             if kind in ("genre", "person", "decade"):
