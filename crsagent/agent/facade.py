@@ -39,13 +39,13 @@ from crsagent.agent.reply import Reply
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.session_locks import SessionLocks
 from crsagent.agent.state import MAX_INPUT_CHARS, ReplayInput, TurnInput
-from crsagent.agent.templates import reading_title
 from crsagent.agent.turn_rollback import rollback_on_failure
 from crsagent.agent.turns import Intent, UserTurn
 from crsagent.config import Settings
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
 from crsagent.data.registry import load_dataset
+from crsagent.data.text import reading_title
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.model_string import chat_model_from_settings, load_chat_model

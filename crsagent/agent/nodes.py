@@ -25,7 +25,7 @@ from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
 from crsagent.agent.outcome import Outcome
 from crsagent.agent.ranking import decide_over, memory_candidates
-from crsagent.agent.relax import relax_once, tool_shift
+from crsagent.agent.relax import relax_once, set_aside_for_examples, tool_shift
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.state import AgentState, TurnWork, start_turn
@@ -89,6 +89,9 @@ def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, A
         turn = rt.nlu.understand(text, memory.context())
     updated, notes = apply_turn(memory, turn, rt.kg)
     work.notices.extend(notes)
+    if turn.intent == Intent.REQUEST and not turn.replace:
+        examples = [item_id for item_id in turn.liked_items if item_id not in memory.liked_items]
+        updated, work.set_aside = set_aside_for_examples(updated, rt.dataset.catalog, examples)
     return {
         "text": text,
         "memory": updated.model_dump(mode="json"),
@@ -283,6 +286,8 @@ def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]
         body = f"I couldn't find any {rt.noun} that matches all of that. Could you loosen something?"
     if _understood_nothing(state) and outcome.decision in ("ask", "recommend"):
         body = "I couldn't match that to anything I know. " + body
+    if work.set_aside:
+        body = f"That doesn't fit {_and(work.set_aside)} from before, so I set those aside.\n" + body
     kept = _kept_from_before(state, memory)
     if kept and outcome.decision in ("ask", "recommend"):
         body = f"Still keeping {_and(kept)} from before.\n" + body

@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 
 from crsagent.agent.memory import Memory
 from crsagent.agent.state import TurnWork
+from crsagent.data.catalog import Catalog
 from crsagent.tools.bus import BusState
 
 if TYPE_CHECKING:
@@ -47,6 +48,42 @@ def relax_once(memory: Memory) -> tuple[Memory, str] | None:
         relaxed.rejected.remove(key)
         description = f"'no {key.split(':', 1)[1]}'"
     return relaxed, description
+
+
+def set_aside_for_examples(memory: Memory, catalog: Catalog, examples: list[str]) -> tuple[Memory, list[str]]:
+    """A film the user holds up as an example ("I loved Alien, something tense") that breaks a
+    filter of an earlier turn means they moved on: those filters are set aside, and said.
+
+    Only filters from before this turn go; a filter said in the same message stays ("a comedy like
+    Alien" keeps Comedy).
+    """
+    if not examples:
+        return memory, []
+    items = [catalog.get(item_id) for item_id in examples]
+    earlier = memory.turns
+    kept = memory.model_copy(deep=True)
+    dropped: list[str] = []
+    for key in list(kept.accepted):
+        if kept.since.get(key, 0) >= earlier:
+            continue
+        kind, value = key.split(":", 1)
+        if not any(value in item.values(kind) for item in items):
+            kept.accepted.remove(key)
+            kept.since.pop(key, None)
+            dropped.append(f"'{value}'")
+    for bound in ("year_min", "year_max"):
+        year = getattr(kept, bound)
+        if year is None or kept.since.get(bound, 0) >= earlier:
+            continue
+        fits = [
+            item.year is not None and (item.year >= year if bound == "year_min" else item.year <= year)
+            for item in items
+        ]
+        if not any(fits):
+            setattr(kept, bound, None)
+            kept.since.pop(bound, None)
+            dropped.append(f"'from {year}'" if bound == "year_min" else f"'up to {year}'")
+    return kept, dropped
 
 
 def tool_shift(rt: AgentRuntime, bus: BusState, work: TurnWork) -> NDArray[np.float64]:

@@ -64,6 +64,9 @@ class TurnWork(BaseModel):
     dropped_titles: list[str] = Field(default_factory=list)
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     relaxations: list[str] = Field(default_factory=list)
+    set_aside: list[str] = Field(
+        default_factory=list, description="Earlier filters a film the user held up as an example breaks."
+    )
     plan: list[PlannedCall] = Field(default_factory=list)
     suggested: list[str] = Field(default_factory=list, description="Grounded ids an LLM suggested itself.")
     replanned: bool = False

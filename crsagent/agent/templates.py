@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from crsagent.agent.reply import Question, ReplyItem
 from crsagent.data.item import Item
-from crsagent.data.text import move_trailing_article, split_title_year
+from crsagent.data.text import reading_title
 from crsagent.knowledge_graph.explain import explain
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 
@@ -81,14 +81,6 @@ def reasons_for(kg: KnowledgeGraph, index: int, liked: list[int], accepted: list
     strong = [reason.text for reason in paths if reason.relation not in WEAK_REASON_TYPES]
     found = strong[:2] or [reason.text for reason in paths[:1]]
     return found or [fallback_reason(kg.catalog.at(index))]
-
-
-def reading_title(title: str) -> str:
-    """``"Matrix, The (1999)"`` -> ``"The Matrix (1999)"``: the article moved back, a year kept."""
-    name, year = split_title_year(title)
-    if year is None:
-        return move_trailing_article(title)
-    return title.replace(name, move_trailing_article(name), 1)
 
 
 def display_title(item: Item) -> str:

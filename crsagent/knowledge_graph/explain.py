@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from crsagent.data.text import reading_title
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 
 
@@ -81,7 +82,7 @@ def explain(
                     relation=value.type,
                     liked_item_id=liked_item.id,
                     weight=_specificity(kg, value_id),
-                    text=f"shares {value.type} {value.value} with {liked_item.title}, which you liked",
+                    text=f"shares {value.type} {value.value} with {reading_title(liked_item.title)}, which you liked",
                 )
             )
     reasons.sort(key=lambda r: (-r.weight, r.value, r.liked_item_id or ""))

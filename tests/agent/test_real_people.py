@@ -151,3 +151,16 @@ def test_a_new_genre_replaces_the_old_one(ml_agent: Agent, session: Callable[[],
         item = ml_agent.catalog.get(item_id)
         assert "Drama" in item.values("genre") and item.year is not None and 1990 <= item.year <= 1999
     assert "Horror" not in reply.text
+
+
+def test_a_loved_film_that_breaks_old_filters_sets_them_aside_and_says_so(
+    ml_agent: Agent, session: Callable[[], str]
+) -> None:
+    sid = session()
+    ml_agent.chat("something with jim carrey from the 90s", sid)
+    reply = ml_agent.chat("I loved Alien, something tense but newer", sid)
+    assert "set those aside" in reply.text and "Jim Carrey" in reply.text
+    assert not any(
+        "Jim Carrey" in ml_agent.catalog.get(i).values("cast") for i in reply.trace.ranked_ids[:10]
+    )
+    assert all(y is not None and y >= 1980 for y in _ranked_years(ml_agent, reply))
