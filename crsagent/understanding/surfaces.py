@@ -29,6 +29,8 @@ _ARTICLES = frozenset({"the", "a", "an"})
 # no; and only when its most popular owner has this many times the weight of the next.
 SURNAME_MAX_ZIPF = 4.0
 SURNAME_DOMINANCE = 2.0
+# Words at least this frequent (about once in 100,000 words) are everyday words.
+EVERYDAY_WORD_ZIPF = 5.0
 # First names are shared far more often: only rare ones, owned many times over ("Denzel", "Keanu").
 FIRST_NAME_MAX_ZIPF = 2.5
 FIRST_NAME_DOMINANCE = 10.0
@@ -76,8 +78,12 @@ def commonness(key: str) -> float:
     """How often the words of ``key`` would occur together in English by chance (Zipf scale): a word's
     own frequency; for several words, their frequencies multiplied (as if independent), so "mean
     girls" (1.9) is rare as a phrase though both words are common."""
-    words = key.split()
-    return sum(zipf_frequency(word, "en") for word in words) - 9.0 * (len(words) - 1)
+    zipfs = [zipf_frequency(word, "en") for word in key.split()]
+    if all(z >= EVERYDAY_WORD_ZIPF for z in zipfs):
+        # Everyday words together ("something else", "one i love") form everyday phrases: the
+        # independence estimate would call them rare, so the rarest word decides.
+        return min(zipfs)
+    return sum(zipfs) - 9.0 * (len(zipfs) - 1)
 
 
 @cache
