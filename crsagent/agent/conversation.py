@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crsagent.agent.memory import Memory, apply_turn
-from crsagent.agent.reply import Reply
+from crsagent.agent.reply import Question, Reply
 from crsagent.errors import CrsAgentError
+from crsagent.understanding.surfaces import Kind
 
 if TYPE_CHECKING:
     from crsagent.agent.runtime import AgentRuntime
@@ -92,13 +93,38 @@ def replay_user(rt: AgentRuntime, memory: Memory, text: str) -> Memory:
 
 
 def replay_assistant(rt: AgentRuntime, memory: Memory, text: str) -> Memory:
-    """The memory after an assistant message: the titles it names are what it showed."""
+    """The memory after an assistant message: the titles it names are what it showed; a question
+    offering values of one attribute ("Which of these genres appeals to you: Drama, Comedy or
+    Romance?", a human's "do you like horror?") is the question the next user message answers."""
     memory = memory.model_copy(deep=True)
     memory.shown = shown_items(rt, text, memory)
-    memory.question = None
+    memory.question = None if memory.shown else asked_question(rt, text)
     if memory.shown:
         memory.actions += 1
+        memory.questions_in_a_row = 0
+    elif memory.question is not None:
+        memory.actions += 1
+        memory.questions_in_a_row += 1
     return memory
+
+
+def asked_question(rt: AgentRuntime, text: str) -> Question | None:
+    """The attribute question an assistant message asks, when it ends in '?' and offers values of
+    one attribute type that the catalog has."""
+    if not text.rstrip().endswith("?"):
+        return None
+    offered: list[tuple[str, str]] = []
+    for mention in rt.spotter.spot(text):
+        if mention.kind is Kind.DECADE and "decade" in rt.dataset.catalog.vocabulary:
+            offered.append(("decade", f"{mention.targets[0]}s"))
+        elif mention.hard and not mention.is_title and mention.targets:
+            kind, value = mention.targets[0].split(":", 1)
+            offered.append((kind, value))
+    types = {kind for kind, _ in offered}
+    if len(types) != 1:
+        return None
+    values = list(dict.fromkeys(value for _, value in offered))
+    return Question(attribute=types.pop(), values=values, text=text)
 
 
 def replay(

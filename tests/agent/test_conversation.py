@@ -74,3 +74,22 @@ def test_respond_keeps_nothing_and_matches_a_session(ml_agent: Agent, session: C
 def test_bad_message_lists_are_refused_clearly(ml_agent: Agent, messages: object, problem: str) -> None:
     with pytest.raises(ConversationInputError, match=problem.replace("[", r"\[").replace("]", r"\]")):
         ml_agent.respond(messages)  # type: ignore[arg-type]
+
+
+def test_the_agents_own_question_is_read_back_from_its_text(ml_agent: Agent) -> None:
+    first = ml_agent.respond([{"role": "user", "content": "a comedy"}])
+    assert first.reply.question is not None
+    picked = first.reply.question.values[0]
+    messages = [
+        {"role": "user", "content": "a comedy"},
+        {"role": "assistant", "content": first.reply.text},
+        {"role": "user", "content": picked},
+    ]
+    second = ml_agent.respond(messages)
+    understood = second.reply.trace.understood
+    assert understood is not None and understood.intent.value == "answer"
+    assert (first.reply.question.attribute, picked) in [(v.type, v.value) for v in understood.accepted]
+    assert all(
+        picked in ml_agent.catalog.get(i).values(first.reply.question.attribute)
+        for i in second.reply.trace.ranked_ids
+    )

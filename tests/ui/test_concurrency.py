@@ -3,14 +3,25 @@ Through the same queue the page uses (gradio_client on the app's named endpoints
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.ui.conftest import HOLD, HOLD_WORD, ServedApp
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402 - after the skip: it comes with the ui extra
+from gradio_client.client import Job  # noqa: E402
+from gradio_client.utils import Status  # noqa: E402
 
 WAIT_S = 60
+
+
+def _until_processing(job: Job) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while job.status().code not in (Status.PROCESSING, Status.ITERATING) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # from "processing" to its place at the session gate
 
 
 def test_another_session_is_answered_while_a_turn_is_running(served: ServedApp) -> None:
@@ -32,6 +43,9 @@ def test_messages_of_one_session_run_one_at_a_time_in_order(served: ServedApp) -
     first = client.submit(f"{HOLD_WORD} I want a comedy", session, api_name="/chat")
     assert HOLD.entered.wait(WAIT_S)
     second = client.submit("yes", session, api_name="/chat")
+    # Two HTTP requests sent at once may reach the server in either order; "in order" means in the
+    # order they arrive, so the third is sent once the second is being handled (waiting at the gate).
+    _until_processing(second)
     third = client.submit("no", session, api_name="/chat")
     HOLD.release.set()
     turns = [job.result(timeout=WAIT_S)["trace"]["turn"] for job in (first, second, third)]
