@@ -20,6 +20,7 @@ from rapidfuzz.distance import Levenshtein
 
 from crsagent.data.catalog import Catalog
 from crsagent.understanding.surfaces import (
+    EVERYDAY_WORD_ZIPF,
     HARD_KINDS,
     TITLE_KINDS,
     Entry,
@@ -274,8 +275,9 @@ class CatalogSpotter:
             and any(word in TITLE_AFTER_CUES for word in after)
         ):
             return True  # "mean girls was great too"
-        # The message is (nearly) just the title: an answer such as "heat" or "Up!".
-        return len(message) - (candidate.end - candidate.start) <= 1
+        # The message is (nearly) just the title: an answer such as "heat" or "Up!" — but not an
+        # everyday phrase ("nope, anything else?" does not name "Anything Else").
+        return len(message) - (candidate.end - candidate.start) <= 1 and commonness(key) < EVERYDAY_WORD_ZIPF
 
     @staticmethod
     def _written_as_title(message: Text, candidate: _Candidate) -> bool:

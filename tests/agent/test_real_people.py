@@ -164,3 +164,13 @@ def test_a_loved_film_that_breaks_old_filters_sets_them_aside_and_says_so(
         "Jim Carrey" in ml_agent.catalog.get(i).values("cast") for i in reply.trace.ranked_ids[:10]
     )
     assert all(y is not None and y >= 1980 for y in _ranked_years(ml_agent, reply))
+
+
+def test_everyday_phrases_are_no_titles(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    shown = _until_list(ml_agent, sid, "a western")
+    reply = ml_agent.chat("nope, anything else?", sid)  # not the film "Anything Else" (2003)
+    understood = reply.trace.understood
+    assert understood is not None and understood.liked_items == []
+    assert {i.id for i in shown.items} <= set(understood.rejected_items)
+    assert "set those aside" not in reply.text
