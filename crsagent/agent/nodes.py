@@ -20,9 +20,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from crsagent.agent import llm_turn
+from crsagent.agent import nlu_lexicon as lexicon
 from crsagent.agent.context import GraphContext, runtime_for
 from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
+from crsagent.agent.nlu_text import fold_tokens
 from crsagent.agent.outcome import Outcome
 from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, set_aside_for_examples, tool_shift
@@ -100,6 +102,13 @@ def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, A
     }
 
 
+def _small_talk(text: str) -> bool:
+    """Only social words ("thanks!", "ok cool", "bye"): nothing to search. "just show me something"
+    is not small talk."""
+    words = [word for word in fold_tokens(text) if word[:1].isalnum()]
+    return bool(words) and all(word in lexicon.SOCIAL for word in words)
+
+
 def _needs_search(turn: UserTurn, memory: Memory, work: TurnWork) -> bool:
     said_something = bool(
         turn.accepted
@@ -132,9 +141,7 @@ def decide(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal
         turn.accepted or turn.rejected or turn.rejected_items or turn.liked_items
     ):
         outcome = Outcome(decision="acknowledge", reason="the user accepted a recommendation")
-    elif (
-        turn.intent == Intent.OTHER and not turn.wishes and memory.turns > 1 and state.get("text", "").strip()
-    ):
+    elif turn.intent == Intent.OTHER and memory.turns > 1 and _small_talk(state.get("text", "")):
         outcome = Outcome(decision="chat", reason="small talk (thanks, ok, bye): nothing to search")
     elif not _needs_search(turn, memory, work):
         outcome = Outcome(decision="greet", reason="nothing usable yet: ask an open question")

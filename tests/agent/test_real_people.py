@@ -121,6 +121,7 @@ def test_thanks_and_picking_a_shown_film(ml_agent: Agent, session: Callable[[], 
     assert understood is not None and understood.accepted_items == [shown.items[0].id]
     assert understood.soft == [] and reply.trace.decision == "acknowledge"
     assert ml_agent.chat("thanks!", sid).trace.decision == "chat"
+    assert ml_agent.chat("just show me something", sid).trace.decision == "recommend"  # not small talk
 
 
 def test_seen_it_and_nah(ml_agent: Agent, session: Callable[[], str]) -> None:
