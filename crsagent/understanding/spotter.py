@@ -49,6 +49,12 @@ TITLE_AFTER_CUES = frozenset(
      "movies", "film", "films", "series", "sequel", "franchise", "trilogy", "another"}
 )  # fmt: skip
 CUE_WINDOW = 3
+# Words for the kind of item asked for ("a rock band", "a good film"): never a one-word title
+# ("The Band", "Movie") unless written as one.
+MEDIA_NOUNS = frozenset(
+    {"band", "bands", "artist", "artists", "group", "singer", "song", "songs", "music", "album", "film",
+     "films", "movie", "movies", "flick", "show", "series"}
+)  # fmt: skip
 FUNCTION_WORD_ZIPF = 5.5
 FUZZY_MIN_SCORE = 88.0
 FUZZY_MAX_WORDS = 6
@@ -246,7 +252,7 @@ class CatalogSpotter:
         # One-word titles that are function words ("It", "Up", "Them!", "Her", "Big") count only as
         # written (a capital mid-sentence) or said alone: a cue word before "it" proves nothing.
         short = candidate.end - candidate.start == 1 and (
-            len(key) <= 3 or commonness(key) >= FUNCTION_WORD_ZIPF
+            len(key) <= 3 or commonness(key) >= FUNCTION_WORD_ZIPF or key in MEDIA_NOUNS
         )
         # Words that also name a genre or a person ("Romance", "Electronic") are read as those unless
         # quoted or just shown: a cue word or a capital is not enough.
