@@ -99,6 +99,22 @@ _STRONG_LIKE = frozenset(
      ("similar", "to"), ("stuff", "like"), ("ones", "like"), ("one", "like")}
 )  # fmt: skip
 _PRONOUNS = frozenset({"it", "this", "that", "these", "those", "them"})
+# A request to see results now rather than answer more questions.
+SHOW_NOW = (
+    ("show", "me"),
+    ("just", "show"),
+    ("just", "recommend"),
+    ("recommend", "something"),
+    ("surprise", "me"),
+    ("give", "me", "something"),
+    ("you", "pick"),
+    ("you", "choose"),
+    ("just", "pick"),
+    ("what", "would", "you", "suggest"),
+    ("any", "ideas"),
+    ("anything", "is", "fine"),
+    ("whatever", "you", "like"),
+)
 # A change of topic: what was asked before stops applying when a new request comes with one.
 TOPIC_CHANGES = (
     ("forget", "that"),
@@ -134,6 +150,7 @@ class CatalogReading:
     relative_to: str | None = None
     """A title the lean is relative to ("newer than Alien", "I loved Alien, something newer")."""
     topic_change: bool = False
+    show_now: bool = False
     open_asks: list[tuple[int, int, str]] = field(default_factory=list)
     """Questions about an item whose words named no title (token span, attribute): "who directed it?"."""
     unplaced: list[str] = field(default_factory=list)
@@ -204,10 +221,8 @@ def _not_seen(message: Message, start: int) -> bool:
     return any(w in _SEEING for w in window) and any(w in _NOT for w in window)
 
 
-def _topic_change(norms: Sequence[str]) -> bool:
-    return any(
-        tuple(norms[i : i + len(phrase)]) == phrase for phrase in TOPIC_CHANGES for i in range(len(norms))
-    )
+def _has_phrase(norms: Sequence[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(norms[i : i + len(phrase)]) == phrase for phrase in phrases for i in range(len(norms)))
 
 
 class CatalogReader:
@@ -231,7 +246,10 @@ class CatalogReader:
     ) -> CatalogReading:
         """The reading of ``message``; marks the tokens it used in ``usable``. ``protected``: answer
         and cue words ("yes", "seen it"), which a title may hold only with its year."""
-        reading = CatalogReading(topic_change=_topic_change(message.norms))
+        reading = CatalogReading(
+            topic_change=_has_phrase(message.norms, TOPIC_CHANGES),
+            show_now=_has_phrase(message.norms, SHOW_NOW),
+        )
         asks = self._questions(message, usable)
         # "something with Tom Hanks" asks for him; "I love Tarantino" tells a taste (a person then ranks).
         words = set(message.norms)

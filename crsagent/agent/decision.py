@@ -170,6 +170,7 @@ def run_policy(
     session_id: str,
     never_ask: list[int],
     shift: NDArray[np.float64] | None,
+    show_now: bool = False,
 ) -> PolicyOutcome:
     """Ask or recommend over ``candidates`` with the configured policy."""
     scored = ShiftedModel(model, shift) if shift is not None else model
@@ -194,9 +195,10 @@ def run_policy(
     ranked = [int(i) for i in belief.candidates[positions]]
     scores = [float(x) for x in belief.log_scores[positions]]
     limit = config.max_questions_in_a_row
-    if isinstance(action, Ask) and limit is not None and memory.questions_in_a_row >= limit:
+    if isinstance(action, Ask) and (show_now or (limit is not None and memory.questions_in_a_row >= limit)):
         items = belief.top_items(config.list_size)
-        reason = f"{limit} questions in a row: showing the {len(items)} best of {candidates.size} candidates"
+        why = "asked to see results now" if show_now else f"{limit} questions in a row"
+        reason = f"{why}: showing the {len(items)} best of {candidates.size} candidates"
         return PolicyOutcome(Recommend(items), [], ranked, reason, scores)
     if isinstance(action, Ask):
         offered = _offer(belief, state, kg, action.value, config.offer_values)

@@ -303,8 +303,12 @@ class OfflineNLU:
             or turn.soft
             or turn.recency
             or turn.wishes
+            or catalog.show_now
         ):
             turn.intent = Intent.REQUEST
+        turn.show_now = catalog.show_now and turn.intent in (Intent.REQUEST, Intent.OTHER)
+        if turn.show_now:
+            turn.intent, turn.wishes = Intent.REQUEST, ""
         turn.replace = (
             catalog.topic_change
             and turn.intent is Intent.REQUEST

@@ -111,7 +111,8 @@ def _small_talk(text: str) -> bool:
 
 def _needs_search(turn: UserTurn, memory: Memory, work: TurnWork) -> bool:
     said_something = bool(
-        turn.accepted
+        turn.show_now
+        or turn.accepted
         or turn.rejected
         or turn.answer
         or turn.year_min
@@ -200,8 +201,15 @@ def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Litera
             update={"outcome": outcome.model_dump(mode="json"), "work": work.model_dump(mode="json")},
         )
     extra = tool_shift(rt, bus, work)
+    understood = state.get("understood")
+    show_now = bool(understood and UserTurn.model_validate(understood).show_now)
     policy = decide_over(
-        rt, memory, final, session_id=work.session_id, extra_shift=extra if extra.any() else None
+        rt,
+        memory,
+        final,
+        session_id=work.session_id,
+        extra_shift=extra if extra.any() else None,
+        show_now=show_now,
     )
     catalog = rt.dataset.catalog
     ranked = [catalog.at(i).id for i in policy.ranked]

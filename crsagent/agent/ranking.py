@@ -30,6 +30,7 @@ def decide_over(
     *,
     session_id: str,
     extra_shift: NDArray[np.float64] | None = None,
+    show_now: bool = False,
 ) -> PolicyOutcome:
     """The configured policy over ``candidates``, scored with the memory's liked items (and
     ``extra_shift``, e.g. an LLM plan's tool ranking)."""
@@ -47,6 +48,7 @@ def decide_over(
             session_id=session_id,
             never_ask=rt.never_ask,
             shift=shift if shift.any() else None,
+            show_now=show_now,
         )
 
 

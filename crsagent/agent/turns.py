@@ -72,6 +72,9 @@ class UserTurn(BaseModel):
         default=False,
         description="The user changed topic ('actually, forget that...'): earlier wishes no longer apply.",
     )
+    show_now: bool = Field(
+        default=False, description="The user wants to see recommendations now ('just show me something')."
+    )
     wishes: str = Field(default="", description="Free-text wishes not captured by the fields above.")
 
 

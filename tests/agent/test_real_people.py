@@ -175,3 +175,13 @@ def test_everyday_phrases_are_no_titles(ml_agent: Agent, session: Callable[[], s
     assert understood is not None and understood.liked_items == []
     assert {i.id for i in shown.items} <= set(understood.rejected_items)
     assert "set those aside" not in reply.text
+
+
+def test_just_show_me_something_shows(ml_agent: Agent, session: Callable[[], str]) -> None:
+    sid = session()
+    first = ml_agent.chat("a documentary", sid)
+    assert first.question is not None  # the policy wants to narrow it down
+    reply = ml_agent.chat("just show me something", sid)
+    assert reply.trace.decision == "recommend" and reply.items
+    assert all("Documentary" in _genres(ml_agent, item.id) for item in reply.items)
+    assert not reply.text.startswith("I couldn't match")
