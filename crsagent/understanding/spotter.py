@@ -264,6 +264,8 @@ class CatalogSpotter:
         words = range(candidate.start, candidate.end)
         if any(e.target in expected for e in titles) and not short:
             return True
+        if len(key) == 1 and key.isalpha():  # "I" (always a capital), "a": a one-letter title only quoted
+            return self._quoted(message, candidate)
         if short:  # "it", "up", "her": only as written ("It", "UP") or said alone
             return (
                 any(message.capitalised(i) and not message.sentence_start(i) for i in words)

@@ -552,3 +552,10 @@ def test_lastfm_vocabulary(lastfm: Dataset) -> None:
     assert nlu.understand("more like Radiohead", TurnContext()).liked_items == [radiohead]
     turn = nlu.understand("yeah", asked("tag", "jazz"))
     assert (turn.answer, turn.accepted) == ("yes", refs("tag:jazz"))
+
+
+def test_the_pronoun_i_is_never_a_title(lastfm: Dataset) -> None:
+    nlu = OfflineNLU(lastfm.catalog)
+    turn = nlu.understand("of course, I love rock", TurnContext(asked_type="tag", asked_values=["rock"]))
+    assert turn.liked_items == [] and turn.answer == "yes"
+    assert nlu.understand("no, I don't like any of them", TurnContext()).liked_items == []
