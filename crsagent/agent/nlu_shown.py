@@ -1,5 +1,5 @@
 """The items the agent just showed, as the user names them: by title, by position, by "it";
-and the title variants and the default title resolver that item mentions share."""
+and the title variants those references and the simulators' leak detector share."""
 
 from __future__ import annotations
 
