@@ -34,7 +34,7 @@ from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.data.interactions import Interactions
 from crsagent.data.registry import load_dataset
-from crsagent.tools.recommenders import (
+from crsagent.recommenders import (
     BaseRecommender,
     evaluate_model,
     load_recommender,

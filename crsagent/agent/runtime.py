@@ -28,8 +28,8 @@ from crsagent.llm.protocol import ChatModel
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.grounding import Grounder
-from crsagent.tools.recommenders.base import Recommender
-from crsagent.tools.recommenders.registry import fitted_recommender
+from crsagent.recommenders.base import Recommender
+from crsagent.recommenders.registry import fitted_recommender
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
 

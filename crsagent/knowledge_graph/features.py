@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.data.interactions import Interactions
 from crsagent.knowledge_graph.graph import KnowledgeGraph
-from crsagent.tools.recommenders import BaseRecommender, make_recommender
+from crsagent.recommenders import BaseRecommender, make_recommender
 
 # Memory for each of ValueAffinity's row caches (PMI rows, summed rows of answer sets).
 AFFINITY_CACHE_BYTES = 64 * 1024 * 1024

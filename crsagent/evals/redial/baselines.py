@@ -14,7 +14,7 @@ import numpy as np
 
 from crsagent.data.catalog import Catalog
 from crsagent.evals.redial.ranking_metrics import DEPTH
-from crsagent.tools.recommenders.base import Recommender
+from crsagent.recommenders.base import Recommender
 
 
 class PopularityBaseline:

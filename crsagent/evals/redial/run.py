@@ -31,7 +31,7 @@ from crsagent.evals.redial.understanding import (
     movie_mention_accuracy,
     read_labels,
 )
-from crsagent.tools.recommenders.registry import fitted_recommender
+from crsagent.recommenders.registry import fitted_recommender
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders import (
+from crsagent.recommenders import (
     EASE,
     BaseRecommender,
     EASEConfig,
@@ -61,7 +61,7 @@ def concatenate(first: Interactions, second: Interactions) -> Interactions:
 
 
 def _sasrec() -> BaseRecommender:
-    from crsagent.tools.recommenders.sasrec import SASRec, SASRecConfig
+    from crsagent.recommenders.sasrec import SASRec, SASRecConfig
 
     config = SASRecConfig(
         max_len=8,

@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders.base import RecommenderConfig
-from crsagent.tools.recommenders.base_model import BaseRecommender
+from crsagent.recommenders.base import RecommenderConfig
+from crsagent.recommenders.base_model import BaseRecommender
 
 
 class PopularityConfig(RecommenderConfig):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from crsagent.data.interactions import Interactions
 from crsagent.errors import CrsAgentError
-from crsagent.tools.recommenders.base import NotFittedError, RecommenderConfig, check_train, item_indices
+from crsagent.recommenders.base import NotFittedError, RecommenderConfig, check_train, item_indices
 
 ConfigT = TypeVar("ConfigT", bound=RecommenderConfig)
 

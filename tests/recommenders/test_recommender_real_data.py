@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crsagent.data.dataset import Dataset
-from crsagent.tools.recommenders import (
+from crsagent.recommenders import (
     EASE,
     BaseRecommender,
     EASEConfig,
@@ -69,7 +69,7 @@ def test_lastfm_items_seen_only_outside_train_get_no_ease_signal(lastfm: Dataset
 
 def test_sasrec_trains_and_scores_on_lastfm(lastfm: Dataset) -> None:
     pytest.importorskip("torch")
-    from crsagent.tools.recommenders.sasrec import SASRec, SASRecConfig
+    from crsagent.recommenders.sasrec import SASRec, SASRecConfig
 
     train, n_items = lastfm.splits["train"], len(lastfm.catalog)
     model = SASRec(SASRecConfig(max_epochs=1, hidden_size=16, n_layers=1, fit_threads=1)).fit(train, n_items)

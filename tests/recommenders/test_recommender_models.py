@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders import EASE, EASEConfig, ItemKNN, ItemKNNConfig, Popularity
-from crsagent.tools.recommenders.ease import ease_weights
+from crsagent.recommenders import EASE, EASEConfig, ItemKNN, ItemKNNConfig, Popularity
+from crsagent.recommenders.ease import ease_weights
 
 
 def _three_users() -> Interactions:

@@ -10,9 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from crsagent.data.interactions import Interactions  # noqa: E402
-from crsagent.tools.recommenders import SavedModelError, load_recommender  # noqa: E402
-from crsagent.tools.recommenders.sasrec import SASRec, SASRecConfig  # noqa: E402
-from crsagent.tools.recommenders.sasrec_data import training_windows  # noqa: E402
+from crsagent.recommenders import SavedModelError, load_recommender  # noqa: E402
+from crsagent.recommenders.sasrec import SASRec, SASRecConfig  # noqa: E402
+from crsagent.recommenders.sasrec_data import training_windows  # noqa: E402
 
 N_ITEMS = 10
 

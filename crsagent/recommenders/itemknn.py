@@ -11,8 +11,8 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders.base import RecommenderConfig
-from crsagent.tools.recommenders.base_model import BaseRecommender, SavedModelError
+from crsagent.recommenders.base import RecommenderConfig
+from crsagent.recommenders.base_model import BaseRecommender, SavedModelError
 
 
 class ItemKNNConfig(RecommenderConfig):

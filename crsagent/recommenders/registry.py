@@ -12,15 +12,15 @@ import numpy as np
 from pydantic import ValidationError
 
 from crsagent.data.dataset import Dataset
-from crsagent.tools.recommenders.base import RecommenderConfig
-from crsagent.tools.recommenders.base_model import MANIFEST_FILE, BaseRecommender, read_manifest
+from crsagent.recommenders.base import RecommenderConfig
+from crsagent.recommenders.base_model import MANIFEST_FILE, BaseRecommender, read_manifest
 
 # name -> (module, class). Imported on demand: SASRec needs torch (the `ml` extra), the others do not.
 _MODELS: dict[str, tuple[str, str]] = {
-    "popularity": ("crsagent.tools.recommenders.popularity", "Popularity"),
-    "itemknn": ("crsagent.tools.recommenders.itemknn", "ItemKNN"),
-    "ease": ("crsagent.tools.recommenders.ease", "EASE"),
-    "sasrec": ("crsagent.tools.recommenders.sasrec", "SASRec"),
+    "popularity": ("crsagent.recommenders.popularity", "Popularity"),
+    "itemknn": ("crsagent.recommenders.itemknn", "ItemKNN"),
+    "ease": ("crsagent.recommenders.ease", "EASE"),
+    "sasrec": ("crsagent.recommenders.sasrec", "SASRec"),
 }
 RECOMMENDER_NAMES: tuple[str, ...] = tuple(_MODELS)
 

@@ -7,7 +7,7 @@ import torch
 from numpy.typing import NDArray
 from torch.nn import functional
 
-from crsagent.tools.recommenders.sasrec_network import SASRecNetwork
+from crsagent.recommenders.sasrec_network import SASRecNetwork
 
 # Share of the sampled-softmax proposal that is uniform over the catalog; the rest follows train
 # popularity. Popular negatives are the informative ones; the uniform part still reaches every

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders import Popularity, evaluate_model, evaluate_scores, user_sequences
-from crsagent.tools.recommenders.metrics import ndcg_at, recall_at, target_ranks
+from crsagent.recommenders import Popularity, evaluate_model, evaluate_scores, user_sequences
+from crsagent.recommenders.metrics import ndcg_at, recall_at, target_ranks
 
 
 def test_ranks_skip_excluded_items_and_break_ties_by_lower_index() -> None:

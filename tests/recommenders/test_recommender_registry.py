@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crsagent.tools.recommenders import (
+from crsagent.recommenders import (
     EASE,
     RECOMMENDER_NAMES,
     EASEConfig,
@@ -18,7 +18,7 @@ from crsagent.tools.recommenders import (
     load_recommender,
     make_recommender,
 )
-from tests.tools.recommender_toys import N_ITEMS, toy_train
+from tests.recommenders.recommender_toys import N_ITEMS, toy_train
 
 
 def test_every_name_builds_its_model_with_defaults() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from crsagent.tools.recommenders.base import Recommender
+from crsagent.recommenders.base import Recommender
 
 
 def target_ranks(

@@ -4,24 +4,24 @@ Popularity, item-kNN and EASE need numpy / scipy only; SASRec needs torch (the `
 imported on first use (``make_recommender("sasrec")`` or ``from ...recommenders.sasrec import SASRec``).
 """
 
-from crsagent.tools.recommenders.base import (
+from crsagent.recommenders.base import (
     NotFittedError,
     Recommender,
     RecommenderConfig,
     UnknownItemIndexError,
 )
-from crsagent.tools.recommenders.base_model import BaseRecommender, SavedModelError
-from crsagent.tools.recommenders.ease import EASE, EASEConfig
-from crsagent.tools.recommenders.itemknn import ItemKNN, ItemKNNConfig
-from crsagent.tools.recommenders.metrics import evaluate_model, evaluate_scores
-from crsagent.tools.recommenders.popularity import Popularity, PopularityConfig
-from crsagent.tools.recommenders.registry import (
+from crsagent.recommenders.base_model import BaseRecommender, SavedModelError
+from crsagent.recommenders.ease import EASE, EASEConfig
+from crsagent.recommenders.itemknn import ItemKNN, ItemKNNConfig
+from crsagent.recommenders.metrics import evaluate_model, evaluate_scores
+from crsagent.recommenders.popularity import Popularity, PopularityConfig
+from crsagent.recommenders.registry import (
     RECOMMENDER_NAMES,
     load_recommender,
     make_recommender,
     recommender_class,
 )
-from crsagent.tools.recommenders.sequences import targets_by_user, user_sequences
+from crsagent.recommenders.sequences import targets_by_user, user_sequences
 
 __all__ = [
     "EASE",

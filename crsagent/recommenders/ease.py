@@ -12,8 +12,8 @@ from pydantic import Field
 from scipy.linalg.lapack import get_lapack_funcs
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders.base import RecommenderConfig
-from crsagent.tools.recommenders.base_model import BaseRecommender, SavedModelError
+from crsagent.recommenders.base import RecommenderConfig
+from crsagent.recommenders.base_model import BaseRecommender, SavedModelError
 
 # Rows copied at a time when mirroring a triangle: bounds the temporary memory to block x n.
 _MIRROR_BLOCK = 1024

@@ -15,18 +15,18 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from crsagent.data.interactions import Interactions
-from crsagent.tools.recommenders.base import RecommenderConfig
-from crsagent.tools.recommenders.base_model import BaseRecommender, SavedModelError
-from crsagent.tools.recommenders.metrics import evaluate_scores
-from crsagent.tools.recommenders.sasrec_data import pad_left, training_windows
-from crsagent.tools.recommenders.sasrec_losses import (
+from crsagent.recommenders.base import RecommenderConfig
+from crsagent.recommenders.base_model import BaseRecommender, SavedModelError
+from crsagent.recommenders.metrics import evaluate_scores
+from crsagent.recommenders.sasrec_data import pad_left, training_windows
+from crsagent.recommenders.sasrec_losses import (
     NegativeSampler,
     bce_loss,
     full_softmax_loss,
     sampled_softmax_loss,
 )
-from crsagent.tools.recommenders.sasrec_network import SASRecNetwork
-from crsagent.tools.recommenders.sequences import targets_by_user, user_sequences
+from crsagent.recommenders.sasrec_network import SASRecNetwork
+from crsagent.recommenders.sequences import targets_by_user, user_sequences
 
 logger = logging.getLogger(__name__)
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crsagent.tools.recommenders import (
+from crsagent.recommenders import (
     BaseRecommender,
     NotFittedError,
     Recommender,
     UnknownItemIndexError,
     load_recommender,
 )
-from tests.tools.recommender_toys import (
+from tests.recommenders.recommender_toys import (
     HELD_OUT_ONLY_ITEM,
     MODEL_FACTORIES,
     N_ITEMS,
