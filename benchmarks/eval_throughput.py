@@ -40,7 +40,9 @@ def _serve(delay_s: float, ready: Any, stop: Any) -> None:
     from crsagent.llm.testing_server import OpenAITestServer
 
     script = EndpointScript()
-    with OpenAITestServer(responder=lambda body: script(body).model_copy(update={"delay_s": delay_s})) as server:
+    with OpenAITestServer(
+        responder=lambda body: script(body).model_copy(update={"delay_s": delay_s})
+    ) as server:
         ready.put(f"vllm-server:{server.url}#{server.model}")
         stop.wait()
 
@@ -110,7 +112,9 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rule-episodes", type=int, default=100)
     parser.add_argument("--rule-concurrency", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--llm-episodes", type=int, default=64)

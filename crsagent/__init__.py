@@ -25,6 +25,7 @@ def __getattr__(name: str) -> object:
         return getattr(agent, name)
     raise AttributeError(f"module 'crsagent' has no attribute {name!r}")
 
+
 __all__ = [
     "Agent",
     "AgentConfig",

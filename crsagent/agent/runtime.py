@@ -25,11 +25,11 @@ from crsagent.knowledge_graph.estimator import EstimatorConfig
 from crsagent.knowledge_graph.estimator_cache import load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.protocol import ChatModel
+from crsagent.recommenders.base import Recommender
+from crsagent.recommenders.registry import fitted_recommender
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.grounding import Grounder
-from crsagent.recommenders.base import Recommender
-from crsagent.recommenders.registry import fitted_recommender
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
 

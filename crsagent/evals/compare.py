@@ -17,7 +17,16 @@ from crsagent.evals.report import format_value, metric_keys
 from crsagent.evals.store import METRICS_FILE
 
 # Description rows shown above the metrics when a run has them.
-DESCRIPTION_KEYS = ("dataset", "split", "targets", "simulator", "simulator_llm", "agent_llm", "policy", "negative_answers")
+DESCRIPTION_KEYS = (
+    "dataset",
+    "split",
+    "targets",
+    "simulator",
+    "simulator_llm",
+    "agent_llm",
+    "policy",
+    "negative_answers",
+)
 
 
 def read_metrics(folder: Path) -> dict[str, Any]:

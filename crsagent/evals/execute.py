@@ -105,7 +105,9 @@ def play_in_processes(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pending: set[Future[Episode]] = set()
     queue = iter(jobs)
-    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(spec, dataset, settings, os.getpid())) as pool:
+    with ProcessPoolExecutor(
+        workers, context, initializer=_start_worker, initargs=(spec, dataset, settings, os.getpid())
+    ) as pool:
         try:
             # A bounded queue: a kill leaves few submitted-but-unfinished episodes, and an early
             # start error stops the run before thousands of tasks are queued.
@@ -148,7 +150,9 @@ async def _play_concurrently(
     await asyncio.gather(*(one(job) for job in jobs))
 
 
-def play_concurrently(world: EvalWorld, jobs: Sequence[EpisodeTarget], on_done: OnDone, *, concurrency: int) -> None:
+def play_concurrently(
+    world: EvalWorld, jobs: Sequence[EpisodeTarget], on_done: OnDone, *, concurrency: int
+) -> None:
     """Up to ``concurrency`` dialogues at once against the configured endpoints."""
     asyncio.run(_play_concurrently(world, jobs, on_done, concurrency))
 
@@ -169,7 +173,9 @@ def play_episodes(
     except CrsAgentError:
         raise
     except Exception as error:
-        raise WorkerStartError(f"could not build the agent or the simulator: {type(error).__name__}: {error}") from error
+        raise WorkerStartError(
+            f"could not build the agent or the simulator: {type(error).__name__}: {error}"
+        ) from error
     if concurrency > 1:
         play_concurrently(world, jobs, on_done, concurrency=concurrency)
     else:

@@ -23,7 +23,9 @@ class EvalMetrics(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    n_episodes: int = Field(description="Episodes that ran to an end (a hit, the turn limit, or the user quitting).")
+    n_episodes: int = Field(
+        description="Episodes that ran to an end (a hit, the turn limit, or the user quitting)."
+    )
     n_errors: int = Field(description="Episodes that failed to run; not in any rate.")
     sr: dict[int, float] = Field(description="k -> SR@k: success within k turns.")
     at: float = Field(description="Mean turns to success; a failure counts max_turns.")
@@ -85,7 +87,9 @@ def compute_metrics(
     ran = [e for e in episodes if e.error is None]
     n = len(ran)
     if n == 0:
-        raise ValueError(f"no episode ran to an end ({len(episodes) - n} failed to run): nothing to aggregate")
+        raise ValueError(
+            f"no episode ran to an end ({len(episodes) - n} failed to run): nothing to aggregate"
+        )
     # Turn of the hit per episode, None for a miss (a success without a turn cannot be placed).
     hit_turn = [e.success_turn if e.success else None for e in ran]
 

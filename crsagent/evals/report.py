@@ -101,7 +101,13 @@ def markdown_report(record: dict[str, Any], episodes: Sequence[Episode], descrip
     lines += [f"| {key} | {format_value(record.get(key))} |" for key in setup_keys]
     lines += ["", "| metric | value |", "|---|---:|"]
     lines += [f"| {key} | {format_value(record[key])} |" for key in metric_keys(record)]
-    lines += ["", f"![success rate by turn]({SR_PLOT_FILE})", "", f"![turns per episode]({TURNS_PLOT_FILE})", ""]
+    lines += [
+        "",
+        f"![success rate by turn]({SR_PLOT_FILE})",
+        "",
+        f"![turns per episode]({TURNS_PLOT_FILE})",
+        "",
+    ]
     lines += _errors_section(episodes)
     if record.get("command"):
         lines += [f"Command: `{record['command']}`", ""]

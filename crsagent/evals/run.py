@@ -94,7 +94,13 @@ def run_eval(
     finish_times: list[float] = []
     with (
         folder.log() as log,
-        tqdm(total=len(jobs), initial=len(jobs) - len(todo), unit="dialogue", desc=spec.name, disable=not progress) as bar,
+        tqdm(
+            total=len(jobs),
+            initial=len(jobs) - len(todo),
+            unit="dialogue",
+            desc=spec.name,
+            disable=not progress,
+        ) as bar,
     ):
 
         def finished(episode: Episode) -> None:
@@ -113,7 +119,9 @@ def run_eval(
             f"none of the {len(episodes)} episodes ran to an end; the first failure: {failed[0].error}. "
             f"The log is kept in {folder.path}: fix the cause and re-run the same command to retry them"
         )
-    metrics = compute_metrics(episodes, max_turns=spec.max_turns, sr_at=spec.sr_ks(), recall_at=spec.recall_at)
+    metrics = compute_metrics(
+        episodes, max_turns=spec.max_turns, sr_at=spec.sr_ks(), recall_at=spec.recall_at
+    )
     run = describe_run(spec) | {
         "episodes_played_now": len(todo),
         "seconds": round(time.perf_counter() - started, 3),

@@ -160,7 +160,9 @@ class EvalSpec(_Table):
         description="Run name: the default run folder is runs/eval/<name>.",
     )
     description: str = Field(default="", description="What this evaluation measures, for the report.")
-    dataset: str = Field(description="The agent's dataset: a name (ml-latest-small, crs-lastfm, demo) or folder.")
+    dataset: str = Field(
+        description="The agent's dataset: a name (ml-latest-small, crs-lastfm, demo) or folder."
+    )
     targets: TargetsSpec = Field(description="Where the episodes' target items come from.")
     episodes: int | None = Field(
         default=None, ge=1, description="A seeded random subset of this many targets; unset: all."
@@ -169,14 +171,19 @@ class EvalSpec(_Table):
     max_turns: int = Field(default=15, ge=2, le=100, description="Turns per dialogue, the opening included.")
     list_size: int = Field(default=10, ge=1, le=50, description="Items per recommended list.")
     concurrency: int = Field(
-        default=1, ge=1, le=1024, description="Worker processes (rule / template) or concurrent dialogues (llm)."
+        default=1,
+        ge=1,
+        le=1024,
+        description="Worker processes (rule / template) or concurrent dialogues (llm).",
     )
     sr_at: list[int] | None = Field(
         default=None,
         min_length=1,
         description="Report SR@k for these k; unset: 5, 10, 15 below max_turns, and max_turns.",
     )
-    recall_at: list[int] = Field(default=[1, 10, 50], min_length=1, description="Report Recall@k for these k.")
+    recall_at: list[int] = Field(
+        default=[1, 10, 50], min_length=1, description="Report Recall@k for these k."
+    )
     agent: AgentSpec = Field(default_factory=AgentSpec, description="The agent under test.")
     simulator: SimulatorSpec = Field(description="The simulated user.")
 

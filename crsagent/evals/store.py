@@ -101,7 +101,9 @@ class RunFolder:
         data = path.read_bytes()
         if data and not data.endswith(b"\n"):
             cut = data.rfind(b"\n") + 1
-            logger.warning("%s: dropping a partial last line (%d bytes) left by a killed run", path, len(data) - cut)
+            logger.warning(
+                "%s: dropping a partial last line (%d bytes) left by a killed run", path, len(data) - cut
+            )
             with path.open("r+b") as handle:
                 handle.truncate(cut)
             data = data[:cut]
@@ -110,7 +112,9 @@ class RunFolder:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                logger.warning("%s: line %d is not UTF-8 (%s): its episode is played again", path, number, error.reason)
+                logger.warning(
+                    "%s: line %d is not UTF-8 (%s): its episode is played again", path, number, error.reason
+                )
                 self.unreadable_lines.append(number)
                 continue
             if not line.strip():

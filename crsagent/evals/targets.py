@@ -66,7 +66,9 @@ def all_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = No
     return targets
 
 
-def episode_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = None) -> list[EpisodeTarget]:
+def episode_targets(
+    spec: EvalSpec, dataset: Dataset, settings: Settings | None = None
+) -> list[EpisodeTarget]:
     """The spec's episodes: a seeded subset of ``spec.episodes`` targets (all when unset)."""
     targets = all_targets(spec, dataset, settings)
     chosen = seeded_subset(len(targets), spec.episodes, spec.seed)

@@ -52,7 +52,9 @@ def listed_values(text: str) -> list[tuple[str, str]]:
 def fitting_position(reply: str, wanted: set[str]) -> int | None:
     """The first listed item ("2. Title [type: a, b; type: c]") whose facts are all in ``wanted``."""
     for number, facts in _LISTED.findall(reply):
-        shown = {v.strip() for part in facts.split(";") for v in part.partition(":")[2].split(",") if v.strip()}
+        shown = {
+            v.strip() for part in facts.split(";") for v in part.partition(":")[2].split(",") if v.strip()
+        }
         if shown and shown <= wanted:
             return int(number)
     return None
@@ -114,7 +116,6 @@ class EndpointScript:
             "wishes": "",
         }
         return ServerReply(text=json.dumps({"understanding": understanding, "tool_calls": []}))
-
 
 
 def serve(delay_ms: float = 0.0) -> None:

@@ -36,7 +36,9 @@ def _simulator_factory(spec: EvalSpec, agent: Agent, settings: Settings) -> Call
     simulator = spec.simulator
     if isinstance(simulator, LLMSimulatorSpec):
         chat_model = load_chat_model(simulator.llm, settings)  # one client, shared by every episode
-        return lambda: make_simulator("llm", dataset=agent.dataset, chat_model=chat_model, llm=simulator.config)
+        return lambda: make_simulator(
+            "llm", dataset=agent.dataset, chat_model=chat_model, llm=simulator.config
+        )
     template = simulator.config if isinstance(simulator, TemplateSimulatorSpec) else None
     # The agent's graph serves the simulator too: the same values, no second build.
     return lambda: make_simulator(simulator.kind, kg=agent.kg, seed=spec.seed, template=template)
@@ -63,7 +65,9 @@ def play(world: EvalWorld, job: EpisodeTarget) -> Episode:
         simulator = world.make_simulator()
     except Exception as error:  # one failing episode must not end the run: it is recorded
         logger.warning("episode %d: the simulator could not be built", job.index, exc_info=True)
-        return Episode(episode=job.index, target=job.target, error=f"{type(error).__name__}: {error}", end="error")
+        return Episode(
+            episode=job.index, target=job.target, error=f"{type(error).__name__}: {error}", end="error"
+        )
     return run_dialogue(
         world.agent,
         simulator,

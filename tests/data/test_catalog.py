@@ -102,7 +102,9 @@ def test_interactions_helpers() -> None:
     matrix = data.to_csr(3)
     assert matrix.shape == (3, 3)
     assert matrix.toarray().tolist() == [[1, 0, 1], [0, 0, 0], [0, 1, 0]]
-    assert data.subset(np.array([], dtype=np.intp)).items_by_user() == {}  # an empty split (the demo's) groups to nothing
+    assert (
+        data.subset(np.array([], dtype=np.intp)).items_by_user() == {}
+    )  # an empty split (the demo's) groups to nothing
 
 
 def test_interactions_reject_ragged_columns() -> None:

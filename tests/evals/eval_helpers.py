@@ -17,7 +17,12 @@ def turn(
 ) -> TurnRecord:
     """One logged exchange."""
     return TurnRecord(
-        user_text="u", agent_text="a", decision=decision, shown_ids=shown or [], ranked_ids=ranked or [], **fields
+        user_text="u",
+        agent_text="a",
+        decision=decision,
+        shown_ids=shown or [],
+        ranked_ids=ranked or [],
+        **fields,
     )
 
 
@@ -65,8 +70,12 @@ kind = "rule"
 """
 
 
-def write_spec(folder: Path, *, dataset: str, episodes: int = 4, targets: str = "split", extra: str = "") -> Path:
+def write_spec(
+    folder: Path, *, dataset: str, episodes: int = 4, targets: str = "split", extra: str = ""
+) -> Path:
     """A spec file for a tiny offline run."""
     path = folder / "tiny.toml"
-    path.write_text(SPEC_TOML.format(dataset=dataset, episodes=episodes, targets=targets) + extra, encoding="utf-8")
+    path.write_text(
+        SPEC_TOML.format(dataset=dataset, episodes=episodes, targets=targets) + extra, encoding="utf-8"
+    )
     return path

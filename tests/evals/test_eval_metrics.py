@@ -18,13 +18,17 @@ def metrics(episodes: list[Episode], max_turns: int = 6) -> EvalMetrics:
 
 def test_sr_at_and_hdcg_follow_the_cpr_definitions() -> None:
     # Hits at turns 1 and 4 (ranks 1 and 3), one miss after 6 turns, one miss after 2 (the user quit).
-    result = metrics([episode(0, hit_at=1), episode(1, hit_at=4, rank=3), episode(2, played=6), episode(3, played=2)])
+    result = metrics(
+        [episode(0, hit_at=1), episode(1, hit_at=4, rank=3), episode(2, played=6), episode(3, played=2)]
+    )
     assert result.n_episodes == 4 and result.n_errors == 0
     assert result.sr == {2: 0.25, 6: 0.5}
     # A failure counts max_turns, however early it ended.
     assert result.at == pytest.approx((1 + 4 + 6 + 6) / 4)
     assert result.hdcg == pytest.approx((hdcg(1, 1) + hdcg(4, 3)) / 4)
-    assert result.hdcg == pytest.approx((1.0 + 1 / math.log2(6) + (1 / math.log2(5) - 1 / math.log2(6)) / 2) / 4)
+    assert result.hdcg == pytest.approx(
+        (1.0 + 1 / math.log2(6) + (1 / math.log2(5) - 1 / math.log2(6)) / 2) / 4
+    )
     assert result.sr_by_turn == [0.25, 0.25, 0.25, 0.5, 0.5, 0.5]
     assert result.turns_success == [1, 0, 0, 1, 0, 0] and result.turns_failure == [0, 1, 0, 0, 0, 1]
     record = result.record()
@@ -49,8 +53,12 @@ def test_costs_leaks_and_out_of_catalog_items() -> None:
     result = metrics([episode(0, turns=turns), episode(1, turns=[turn(latency_ms=20.0)])])
     assert result.out_of_catalog_rate == pytest.approx(1 / 4)
     assert result.leak_rate == pytest.approx(1 / 3) and result.episodes_with_leak == 0.5
-    assert result.agent_llm_calls_per_turn == 1.0 and result.simulator_llm_calls_per_turn == pytest.approx(2 / 3)
-    assert result.prompt_tokens_per_turn == 50.0 and result.completion_tokens_per_turn == pytest.approx(14 / 3)
+    assert result.agent_llm_calls_per_turn == 1.0 and result.simulator_llm_calls_per_turn == pytest.approx(
+        2 / 3
+    )
+    assert result.prompt_tokens_per_turn == 50.0 and result.completion_tokens_per_turn == pytest.approx(
+        14 / 3
+    )
     assert result.latency_ms_mean == 20.0 and result.latency_ms_p50 == 20.0
     assert (result.mean_questions, result.mean_lists, result.mean_turns) == (1.0, 0.5, 1.5)
 

@@ -35,7 +35,10 @@ def message(sender: str, text: str) -> RedialMessage:
 
 def test_masking_hides_placeholders_and_the_targets_spellings() -> None:
     text = "I loved @123 and the queen of versailles &amp; more"
-    assert mask_movies(text, ["Queen of Versailles, The (2012)"]) == f"I loved {MOVIE_MASK} and {MOVIE_MASK} & more"
+    assert (
+        mask_movies(text, ["Queen of Versailles, The (2012)"])
+        == f"I loved {MOVIE_MASK} and {MOVIE_MASK} & more"
+    )
 
 
 def test_the_opening_ends_where_the_recommender_first_names_a_movie() -> None:

@@ -40,13 +40,23 @@ def comparable(episodes: list[Episode]) -> list[dict[str, object]]:
     return dumped
 
 
-def test_the_cli_writes_a_complete_run_folder(bench: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_writes_a_complete_run_folder(
+    bench: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = write_spec(tmp_path, dataset=str(bench), episodes=4)
     out = tmp_path / "run"
     assert main(["eval", "run", str(spec), "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "SR@5" in printed and "Recall@50" in printed and f"run folder: {out}" in printed
-    for name in ("spec.toml", "spec.json", "episodes.jsonl", "metrics.json", "report.md", "sr_by_turn.png", "turns_hist.png"):
+    for name in (
+        "spec.toml",
+        "spec.json",
+        "episodes.jsonl",
+        "metrics.json",
+        "report.md",
+        "sr_by_turn.png",
+        "turns_hist.png",
+    ):
         assert (out / name).is_file(), name
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_episodes"] == 4 and metrics["n_errors"] == 0 and metrics["simulator"] == "rule"
@@ -54,7 +64,11 @@ def test_the_cli_writes_a_complete_run_folder(bench: Path, tmp_path: Path, capsy
     assert metrics["command"].startswith(f"crsagent eval run {spec} --out {out}")
     assert len(logged_indices(out)) == 4
     report = (out / "report.md").read_text()
-    assert "# Evaluation `tiny`" in report and "| SR@5 |" in report and "![success rate by turn](sr_by_turn.png)" in report
+    assert (
+        "# Evaluation `tiny`" in report
+        and "| SR@5 |" in report
+        and "![success rate by turn](sr_by_turn.png)" in report
+    )
 
 
 def test_worker_processes_play_the_same_episodes_as_one_process(bench: Path, tmp_path: Path) -> None:
@@ -137,7 +151,9 @@ def test_a_killed_run_resumes_and_plays_each_episode_once(bench: Path, tmp_path:
     assert set(before) <= set(indices) and resumed.metrics.n_episodes == 12
 
 
-def test_another_spec_in_the_same_folder_is_refused(bench: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_another_spec_in_the_same_folder_is_refused(
+    bench: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = write_spec(tmp_path, dataset=str(bench), episodes=2)
     out = tmp_path / "run"
     assert main(["eval", "run", str(spec), "--out", str(out), "--quiet"]) == 0
@@ -147,7 +163,7 @@ def test_another_spec_in_the_same_folder_is_refused(bench: Path, tmp_path: Path,
 
 
 def test_bad_specs_fail_before_anything_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = write_spec(tmp_path, dataset="demo", extra="\n[agent]\nllm = \"gpt\"\n")
+    spec = write_spec(tmp_path, dataset="demo", extra='\n[agent]\nllm = "gpt"\n')
     assert main(["eval", "run", str(spec), "--out", str(tmp_path / "run")]) == 2
     error = capsys.readouterr().err
     assert f"spec {spec} is not valid" in error and "field `agent.llm`" in error
@@ -157,10 +173,21 @@ def test_bad_specs_fail_before_anything_runs(tmp_path: Path, capsys: pytest.Capt
     assert "expected NAME=VALUE" in capsys.readouterr().err
 
 
-def test_compare_prints_and_writes_the_table(bench: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_prints_and_writes_the_table(
+    bench: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = write_spec(tmp_path, dataset=str(bench), episodes=3)
     for name, policy in (("a", "info-gain"), ("b", "max-entropy")):
-        argv = ["eval", "run", str(spec), "--out", str(tmp_path / name), "--quiet", "--set", f"agent.config.policy={policy}"]
+        argv = [
+            "eval",
+            "run",
+            str(spec),
+            "--out",
+            str(tmp_path / name),
+            "--quiet",
+            "--set",
+            f"agent.config.policy={policy}",
+        ]
         assert main(argv) == 0
     capsys.readouterr()
     assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0

@@ -20,7 +20,9 @@ MOVIES = [
 UNLINKED_REDIAL_ID = "999"  # in ReDial's list, but neither in id2info nor in MovieLens
 
 
-def _dialogue(conversation: str, seeker: int, messages: list[tuple[int, str]], liked: list[str]) -> dict[str, object]:
+def _dialogue(
+    conversation: str, seeker: int, messages: list[tuple[int, str]], liked: list[str]
+) -> dict[str, object]:
     mentioned = sorted({word[1:] for _, text in messages for word in text.split() if word.startswith("@")})
     names = {str(100 + m): t for m, t, _ in MOVIES} | {UNLINKED_REDIAL_ID: "Lost Film (2001)"}
     return {
@@ -53,7 +55,9 @@ DIALOGUES = [
         ],
         liked=["103", "104"],
     ),
-    _dialogue("c2", 9, [(9, "Something scary please"), (10, "@105 or @999")], liked=["105", UNLINKED_REDIAL_ID]),
+    _dialogue(
+        "c2", 9, [(9, "Something scary please"), (10, "@105 or @999")], liked=["105", UNLINKED_REDIAL_ID]
+    ),
 ]
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from crsagent.data import Catalog, Dataset, Interactions, Item
 from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.recommenders.ease import EASE
 from crsagent.tools.context import ToolContext
 from crsagent.tools.embeddings import HashingEmbedder
-from crsagent.recommenders.ease import EASE
 from crsagent.tools.toolbox import Toolbox
 from crsagent.tools.vector_index import VectorIndex
 
