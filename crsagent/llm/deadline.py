@@ -3,8 +3,8 @@ reading an HTTP body under that budget and a size cap.
 
 httpx's timeouts bound each step (connect, one read), not the whole: a server that sends one byte
 every few seconds never trips a read timeout, and retries multiply a per-request timeout. The
-``Deadline`` is checked between chunks and before every attempt, so a call ends by its budget
-whatever the server does; the size cap stops a runaway answer before it fills memory.
+``Deadline`` is checked between chunks and before every attempt (``openai_budget``), so a call ends
+by its budget whatever the server does; the size cap stops a runaway answer before it fills memory.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-
-import httpx
 
 from crsagent.llm.errors import LLMResponseError, LLMTimeoutError
 
@@ -36,17 +34,16 @@ class Deadline:
         """Seconds left; ``LLMTimeoutError`` when none are."""
         left = self.remaining()
         if left <= 0:
-            raise LLMTimeoutError(
-                f"{server}: no complete answer within the call's budget of {self.budget_s:g} s "
-                f"({attempts} attempt(s))",
-                attempts=attempts,
-            )
+            raise self.spent(server, attempts)
         return left
 
-    def http_timeout(self, connect_s: float, read_s: float, server: str) -> httpx.Timeout:
-        """httpx timeouts of the next attempt: each step at most what is left of the budget."""
-        left = self.check(server)
-        return httpx.Timeout(min(read_s, left), connect=min(connect_s, left))
+    def spent(self, server: str, attempts: int) -> LLMTimeoutError:
+        """The error of a call whose budget ran out after ``attempts`` attempts."""
+        return LLMTimeoutError(
+            f"{server}: no complete answer within the call's budget of {self.budget_s:g} s "
+            f"({attempts} attempt(s))",
+            attempts=attempts,
+        )
 
 
 def _over(size: int, max_bytes: int, server: str) -> LLMResponseError:

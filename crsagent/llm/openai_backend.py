@@ -1,12 +1,13 @@
 """OpenAI-compatible backend: OpenAI itself, a ``vllm serve`` server, or any compatible server.
 
-Uses the official ``openai`` SDK (sync and async clients, created on first use). Retries are ours
-(see ``retry.py``); the SDK's own are switched off so there is exactly one retry policy.
+Uses the official ``openai`` SDK (sync and async clients, created on first use) with its own
+retries (``max_retries``: 429, 5xx, network failures and timeouts, with backoff and ``Retry-After``)
+and its own timeouts (an ``httpx`` timeout per step: connect, read).
 
-Every call has one budget (``deadline_s``, or the call's ``ChatOptions.timeout_s``): connecting,
-reading, retrying and waiting between retries all come out of it, and the body is read in chunks so
-that a server which drips bytes is cut off at the budget and an oversized answer at
-``max_response_bytes``.
+What the SDK does not have is ours: every call has one budget (``deadline_s``, or the call's
+``ChatOptions.timeout_s``) that connecting, reading, retrying and waiting between retries all come
+out of (``openai_budget``), and the body is read in chunks so that a server which drips bytes is
+cut off at the budget and an oversized answer at ``max_response_bytes``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -26,6 +27,13 @@ from crsagent.config import Settings
 from crsagent.llm.base import BaseChatModel
 from crsagent.llm.deadline import BoundedBody, Deadline, check_text_size
 from crsagent.llm.errors import LLMError, LLMRequestError, LLMResponseError
+from crsagent.llm.openai_budget import (
+    AsyncBudgetTransport,
+    BudgetTransport,
+    CallBudgetSpent,
+    attempt_of,
+    budget,
+)
 from crsagent.llm.openai_wire import (
     StreamAssembler,
     WireSettings,
@@ -35,7 +43,6 @@ from crsagent.llm.openai_wire import (
 )
 from crsagent.llm.protocol import ChatRequest
 from crsagent.llm.results import Completion, TextDelta
-from crsagent.llm.retry import RetryPolicy
 from crsagent.llm.usage import UsageMeter
 
 R = TypeVar("R")
@@ -61,7 +68,9 @@ class OpenAICompatibleConfig(BaseModel):
     max_response_bytes: int = Field(
         default=262_144, ge=1024, description="Largest answer body read; a larger one is an error."
     )
-    retry: RetryPolicy = Field(default_factory=RetryPolicy, description="Retries on 429 / 5xx / network.")
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="The SDK's retries on 429 / 5xx / network failures / timeouts."
+    )
     wire: WireSettings = Field(description="Model name and request format.")
 
     @classmethod
@@ -74,7 +83,7 @@ class OpenAICompatibleConfig(BaseModel):
             "connect_timeout_s": settings.llm_connect_timeout_s,
             "deadline_s": settings.llm_deadline_s,
             "max_response_bytes": settings.llm_max_response_bytes,
-            "retry": RetryPolicy(max_retries=settings.llm_max_retries),
+            "max_retries": settings.llm_max_retries,
             "wire": WireSettings(model=model),
         }
         values.update(overrides)
@@ -111,22 +120,30 @@ class OpenAICompatibleChatModel(BaseChatModel):
                     f"{self.name}: no API key for api.openai.com; set CRSAGENT_LLM_API_KEY or OPENAI_API_KEY"
                 )
             key = _NO_KEY
+        timeout = httpx2.Timeout(self.config.timeout_s, connect=self.config.connect_timeout_s)
         return {
             "api_key": key,
             "base_url": self.config.base_url,
-            "timeout": self.config.timeout_s,
-            "max_retries": 0,
+            "timeout": timeout,
+            "max_retries": self.config.max_retries,
         }
 
     def client(self) -> openai.OpenAI:
         if self._client is None:
-            self._client = openai.OpenAI(**self._client_kwargs())
+            transport = BudgetTransport(httpx2.HTTPTransport())
+            self._client = openai.OpenAI(
+                **self._client_kwargs(), http_client=openai.DefaultHttpxClient(transport=transport)
+            )
         return self._client
 
     def async_client(self) -> openai.AsyncOpenAI:
         loop = asyncio.get_running_loop()
         if self._async_client is None or self._async_client[0] is not loop:
-            self._async_client = (loop, openai.AsyncOpenAI(**self._client_kwargs()))
+            transport = AsyncBudgetTransport(httpx2.AsyncHTTPTransport())
+            client = openai.AsyncOpenAI(
+                **self._client_kwargs(), http_client=openai.DefaultAsyncHttpxClient(transport=transport)
+            )
+            self._async_client = (loop, client)
         return self._async_client[1]
 
     def close(self) -> None:
@@ -135,50 +152,36 @@ class OpenAICompatibleChatModel(BaseChatModel):
             self._client.close()
             self._client = None
 
-    # -- retries ------------------------------------------------------------------------------------
-    def _fail(self, error: Exception, attempts: int) -> LLMError:
+    # -- one call under its budget ------------------------------------------------------------------
+    def _fail(self, error: Exception) -> LLMError:
+        if isinstance(error, CallBudgetSpent):
+            return error.deadline.spent(self.server, error.attempts)
+        if isinstance(error, openai.APIStatusError):
+            attempts = attempt_of(error.response.request)
+        elif isinstance(error, openai.APIError):
+            attempts = attempt_of(error.request)
+        else:
+            attempts = 1
         return translate_error(error, self.server, attempts, self.config.timeout_s)
 
     def _deadline(self, request: ChatRequest) -> Deadline:
-        budget = request.options.timeout_s
-        return Deadline.after(min(budget, self.config.deadline_s) if budget else self.config.deadline_s)
+        budget_s = request.options.timeout_s
+        return Deadline.after(min(budget_s, self.config.deadline_s) if budget_s else self.config.deadline_s)
 
-    def _timeout(self, deadline: Deadline) -> Any:
-        return deadline.http_timeout(self.config.connect_timeout_s, self.config.timeout_s, self.server)
+    def _call(self, call: Callable[[], R], deadline: Deadline) -> R:
+        """``call`` (the SDK, retrying by itself) under ``deadline``, its errors made ours."""
+        try:
+            with budget(deadline):
+                return call()
+        except (openai.OpenAIError, json.JSONDecodeError) as error:  # a 200 that is not JSON, too
+            raise self._fail(error) from error
 
-    def _backoff(self, error: openai.APIError, retry: int, deadline: Deadline) -> float:
-        """Seconds to wait before the next attempt; raises when no attempt is left (count or budget)."""
-        policy = self.config.retry
-        if retry >= policy.max_retries or not policy.is_retryable(error):
-            raise self._fail(error, retry + 1) from error
-        delay = policy.delay_s(retry, error)
-        if delay >= deadline.remaining():  # the wait alone would spend the budget
-            raise self._fail(error, retry + 1) from error
-        return delay
-
-    def _with_retries(self, call: Callable[[Deadline], R], deadline: Deadline) -> R:
-        retry = 0
-        while True:
-            deadline.check(self.server, retry + 1)
-            try:
-                return call(deadline)
-            except openai.APIError as error:
-                time.sleep(self._backoff(error, retry, deadline))
-                retry += 1
-            except json.JSONDecodeError as error:  # a 200 whose body is not JSON: a broken server
-                raise self._fail(error, retry + 1) from error
-
-    async def _awith_retries(self, call: Callable[[Deadline], Awaitable[R]], deadline: Deadline) -> R:
-        retry = 0
-        while True:
-            deadline.check(self.server, retry + 1)
-            try:
-                return await call(deadline)
-            except openai.APIError as error:
-                await asyncio.sleep(self._backoff(error, retry, deadline))
-                retry += 1
-            except json.JSONDecodeError as error:
-                raise self._fail(error, retry + 1) from error
+    async def _acall(self, call: Callable[[], Awaitable[R]], deadline: Deadline) -> R:
+        try:
+            with budget(deadline):
+                return await call()
+        except (openai.OpenAIError, json.JSONDecodeError) as error:
+            raise self._fail(error) from error
 
     def _parse(self, body: bytes) -> ChatCompletion:
         data = json.loads(body)  # a JSONDecodeError is a broken server, reported by the retry loop
@@ -190,13 +193,13 @@ class OpenAICompatibleChatModel(BaseChatModel):
 
     def _post(self, kwargs: dict[str, Any], deadline: Deadline) -> ChatCompletion:
         create = self.client().chat.completions.with_streaming_response.create
-        with create(**kwargs, timeout=self._timeout(deadline)) as response:
+        with create(**kwargs) as response:
             reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
             return self._parse(reader.read(response.iter_bytes()))
 
     async def _apost(self, kwargs: dict[str, Any], deadline: Deadline) -> ChatCompletion:
         create = self.async_client().chat.completions.with_streaming_response.create
-        async with create(**kwargs, timeout=self._timeout(deadline)) as response:
+        async with create(**kwargs) as response:
             reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
             return self._parse(await reader.aread(response.iter_bytes()))
 
@@ -207,24 +210,20 @@ class OpenAICompatibleChatModel(BaseChatModel):
     # -- the backend hooks --------------------------------------------------------------------------
     def _complete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
-        response = self._with_retries(lambda deadline: self._post(kwargs, deadline), self._deadline(request))
-        return to_completion(response, self.server)
+        deadline = self._deadline(request)
+        return to_completion(self._call(lambda: self._post(kwargs, deadline), deadline), self.server)
 
     async def _acomplete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
-        response = await self._awith_retries(
-            lambda deadline: self._apost(kwargs, deadline), self._deadline(request)
-        )
+        deadline = self._deadline(request)
+        response = await self._acall(lambda: self._apost(kwargs, deadline), deadline)
         return to_completion(response, self.server)
 
     def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
         deadline = self._deadline(request)
-        # Retries cover opening the stream; once text has been shown a failure is final.
-        stream = self._with_retries(
-            lambda left: self.client().chat.completions.create(**kwargs, timeout=self._timeout(left)),
-            deadline,
-        )
+        # The SDK retries opening the stream; once text has been shown a failure is final.
+        stream = self._call(lambda: self.client().chat.completions.create(**kwargs), deadline)
         assembler = StreamAssembler()
         try:
             with stream:
@@ -233,17 +232,14 @@ class OpenAICompatibleChatModel(BaseChatModel):
                     self._check_stream(assembler, deadline)
                     if text:
                         yield TextDelta(text=text)
-        except (openai.APIError, json.JSONDecodeError) as error:
-            raise self._fail(error, 1) from error
+        except (openai.OpenAIError, json.JSONDecodeError) as error:
+            raise self._fail(error) from error
         yield assembler.completion()
 
     async def _astream(self, request: ChatRequest) -> AsyncIterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
         deadline = self._deadline(request)
-        stream = await self._awith_retries(
-            lambda left: self.async_client().chat.completions.create(**kwargs, timeout=self._timeout(left)),
-            deadline,
-        )
+        stream = await self._acall(lambda: self.async_client().chat.completions.create(**kwargs), deadline)
         assembler = StreamAssembler()
         try:
             async with stream:
@@ -252,6 +248,6 @@ class OpenAICompatibleChatModel(BaseChatModel):
                     self._check_stream(assembler, deadline)
                     if text:
                         yield TextDelta(text=text)
-        except (openai.APIError, json.JSONDecodeError) as error:
-            raise self._fail(error, 1) from error
+        except (openai.OpenAIError, json.JSONDecodeError) as error:
+            raise self._fail(error) from error
         yield assembler.completion()

@@ -73,7 +73,7 @@ def test_each_backend_resolves_without_loading_anything(tmp_path: Path) -> None:
     server = load_chat_model("vllm-server:http://127.0.0.1:9/v1#tiny", settings)
     assert isinstance(server, OpenAICompatibleChatModel)
     assert (server.config.base_url, server.config.wire.model) == ("http://127.0.0.1:9/v1", "tiny")
-    assert (server.config.timeout_s, server.config.retry.max_retries) == (7, 1)
+    assert (server.config.timeout_s, server.config.max_retries) == (7, 1)
     assert server.name == "vllm-server:http://127.0.0.1:9/v1#tiny"
 
     openai_model = load_chat_model("openai:gpt-4o-mini", settings)

@@ -26,7 +26,6 @@ from crsagent.llm import (
 )
 from crsagent.llm.openai_backend import OpenAICompatibleChatModel, OpenAICompatibleConfig
 from crsagent.llm.openai_wire import StructuredMode, WireSettings
-from crsagent.llm.retry import RetryPolicy
 from crsagent.llm.testing_server import OpenAITestServer, ServerReply
 
 
@@ -60,7 +59,7 @@ def connect(
     config = OpenAICompatibleConfig(
         base_url=server.url,
         timeout_s=timeout_s,
-        retry=RetryPolicy(max_retries=retries, initial_backoff_s=0.01, max_backoff_s=0.05),
+        max_retries=retries,
         wire=WireSettings(model=server.model, structured_mode=mode, **wire),
     )
     return OpenAICompatibleChatModel(config, name="vllm-server:test", meter=meter)
@@ -203,11 +202,27 @@ def test_429_then_success_is_retried_honouring_retry_after(server: OpenAITestSer
 
 
 def test_5xx_until_retries_run_out(server: OpenAITestServer) -> None:
-    server.add(*[ServerReply.error(503, "overloaded")] * 3)
+    server.add(*[ServerReply.error(503, "overloaded", retry_after_s=0.01)] * 3)
     with pytest.raises(LLMUnavailableError, match=r"HTTP 503 after 3 attempt\(s\): overloaded") as caught:
         connect(server, retries=2).chat([Message.user("x")])
     assert (caught.value.attempts, caught.value.status_code) == (3, 503)
     assert len(server.requests) == 3
+
+
+def test_a_retry_after_longer_than_the_budget_left_ends_the_call_at_once(server: OpenAITestServer) -> None:
+    server.add(ServerReply.error(429, "slow down", retry_after_s=30), ServerReply(text="too late"))
+    model = connect(server, retries=3)
+    with pytest.raises(LLMUnavailableError, match=r"HTTP 429 after 1 attempt\(s\): slow down"):
+        model.chat([Message.user("x")], options=ChatOptions(timeout_s=2))
+    assert len(server.requests) == 1  # the SDK did not sleep 30 s to retry
+
+
+def test_the_sdk_retries_with_the_configured_count(server: OpenAITestServer) -> None:
+    model = connect(server, retries=4)
+    assert model.client().max_retries == 4
+    timeout = model.client().timeout
+    assert not isinstance(timeout, float | None)
+    assert (timeout.read, timeout.connect) == (5.0, 5.0)
 
 
 @pytest.mark.parametrize(
@@ -250,7 +265,7 @@ def test_an_unreachable_server() -> None:
     with OpenAITestServer() as stopped:
         url = stopped.url
     config = OpenAICompatibleConfig(
-        base_url=url, retry=RetryPolicy(max_retries=1, initial_backoff_s=0.01), wire=WireSettings(model="m")
+        base_url=url, max_retries=1, wire=WireSettings(model="m")
     )
     with pytest.raises(LLMUnavailableError, match=r"cannot connect \(2 attempt\(s\)\)"):
         OpenAICompatibleChatModel(config).chat([Message.user("x")])
@@ -277,7 +292,7 @@ def test_the_key_is_sent_as_a_bearer_token(server: OpenAITestServer) -> None:
 
 def test_async_chat_stream_and_retry(server: OpenAITestServer) -> None:
     server.add(
-        ServerReply.error(500),
+        ServerReply.error(500, retry_after_s=0.01),
         ServerReply(text='{"genres": ["funk"]}'),
         ServerReply(text="streamed reply"),
     )
