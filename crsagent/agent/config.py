@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field
+from crsagent.registry import (
+    AGENT_POLICY,
+    DEFAULT_AGENT_POLICY,
+    DEFAULT_AGENT_RECOMMENDER,
+    POLICIES,
+    RECOMMENDERS,
+)
 
 
 class AgentConfig(BaseModel):
@@ -24,10 +30,11 @@ class AgentConfig(BaseModel):
         ge=2,
         description="Turn budget the policy plans for (the opening included, as in CPR); chatting goes on after it.",
     )
-    policy: Literal["info-gain", "scpr", "max-entropy"] = Field(
-        default="info-gain",
-        description="Ask / recommend policy. The CPR benchmark's 'learned' policy is trained per split by "
-        "`crsagent eval cpr`; the agent uses the untrained ones.",
+    policy: str = Field(
+        default=DEFAULT_AGENT_POLICY,
+        description="Ask / recommend policy: one of crsagent.registry.POLICIES tagged 'agent'. The CPR "
+        "benchmark's 'learned' policy is trained per split by `crsagent eval cpr`; the agent uses the "
+        "untrained ones.",
     )
     negative_answers: str = Field(
         default="prune",
@@ -47,9 +54,10 @@ class AgentConfig(BaseModel):
         default=8.0, ge=0, description="Weight of graph proximity to items the user liked ('more like X')."
     )
     cf_model: str | None = Field(
-        default="ease",
-        description="Collaborative model fitted on the train split (ease, itemknn) that turns the items the "
-        "user named into scores; None for the graph proximity alone. Ignored without a train split.",
+        default=DEFAULT_AGENT_RECOMMENDER,
+        description="Collaborative model fitted on the train split (a name in crsagent.registry.RECOMMENDERS) "
+        "that turns the items the user named into scores; None for the graph proximity alone. Ignored "
+        "without a train split.",
     )
     cf_weight: float = Field(
         default=8.0,
@@ -86,3 +94,13 @@ class AgentConfig(BaseModel):
         default=True,
         description="On an LLM error, answer that turn offline (with a notice) instead of failing.",
     )
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        return POLICIES.check(value, tag=AGENT_POLICY)
+
+    @field_validator("cf_model")
+    @classmethod
+    def _known_recommender(cls, value: str | None) -> str | None:
+        return value if value is None else RECOMMENDERS.check(value)

@@ -7,13 +7,19 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from crsagent.commands.common import port_number, settings_from_args, with_data_options
+from crsagent.commands.common import (
+    port_number,
+    settings_from_args,
+    with_agent_policy_option,
+    with_data_options,
+)
 from crsagent.config import Settings
 from crsagent.errors import CrsAgentError
+from crsagent.registry import DEFAULT_AGENT_POLICY
 from crsagent.ui.settings import UISettings
 
 if TYPE_CHECKING:  # gradio and the agent load when the command runs, not at CLI start
@@ -36,7 +42,9 @@ class ChatOptions(BaseModel):
         default=None, description="SQLite file of the sessions (default: in the cache)."
     )
     list_size: int = Field(default=5, ge=1, le=10)
-    policy: Literal["info-gain", "scpr", "max-entropy"] = "info-gain"
+    policy: str = Field(
+        default=DEFAULT_AGENT_POLICY, description="Ask / recommend policy (AgentConfig checks the name)."
+    )
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -191,6 +199,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
         metavar="1-10",
         help="items per recommendation",
     )
-    parser.add_argument("--policy", default="info-gain", choices=("info-gain", "scpr", "max-entropy"))
+    with_agent_policy_option(parser)
     with_data_options(parser)
     parser.set_defaults(handler=_chat)

@@ -6,12 +6,24 @@ import argparse
 from pathlib import Path
 
 from crsagent.config import Settings
+from crsagent.registry import AGENT_POLICY, DEFAULT_AGENT_POLICY, POLICIES
 
 
 def with_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """``--data-dir`` and ``--cache-dir``, overriding the environment."""
     parser.add_argument("--data-dir", type=Path, help="folder holding datasets (default: $CRSAGENT_DATA_DIR)")
     parser.add_argument("--cache-dir", type=Path, help="cache folder (default: $CRSAGENT_CACHE_DIR)")
+    return parser
+
+
+def with_agent_policy_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--policy``: the agent's ask / recommend policy, one of the registry's untrained ones."""
+    parser.add_argument(
+        "--policy",
+        default=DEFAULT_AGENT_POLICY,
+        choices=POLICIES.names(AGENT_POLICY),
+        help=f"ask / recommend policy (default: {DEFAULT_AGENT_POLICY})",
+    )
     return parser
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from crsagent.commands.common import settings_from_args, with_data_options
+from crsagent.commands.common import settings_from_args, with_agent_policy_option, with_data_options
 
 if TYPE_CHECKING:  # the agent loads LangGraph: imported when the command runs, not at CLI start
     from crsagent.agent.facade import Agent
@@ -81,6 +81,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--session", default="repl", help="session id (with --sessions, resumes it)")
     parser.add_argument("--sessions", default=None, help="SQLite file that keeps sessions across runs")
     parser.add_argument("--list-size", type=int, default=5, help="items per recommendation")
-    parser.add_argument("--policy", default="info-gain", choices=("info-gain", "scpr", "max-entropy"))
+    with_agent_policy_option(parser)
     with_data_options(parser)
     parser.set_defaults(handler=_repl)

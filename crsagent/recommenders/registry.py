@@ -1,42 +1,26 @@
-"""Recommenders by name: build one from a typed (or plain dict) config, or load a saved one."""
+"""Recommenders by name (registered in ``crsagent.registry``): build one from a typed (or plain dict)
+config, or load a saved one."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
 from crsagent.data.dataset import Dataset
 from crsagent.recommenders.base import RecommenderConfig
 from crsagent.recommenders.base_model import MANIFEST_FILE, BaseRecommender, read_manifest
+from crsagent.registry import RECOMMENDERS
 
-# name -> (module, class). Imported on demand: SASRec needs torch (the `ml` extra), the others do not.
-_MODELS: dict[str, tuple[str, str]] = {
-    "popularity": ("crsagent.recommenders.popularity", "Popularity"),
-    "itemknn": ("crsagent.recommenders.itemknn", "ItemKNN"),
-    "ease": ("crsagent.recommenders.ease", "EASE"),
-    "sasrec": ("crsagent.recommenders.sasrec", "SASRec"),
-}
-RECOMMENDER_NAMES: tuple[str, ...] = tuple(_MODELS)
+RECOMMENDER_NAMES: tuple[str, ...] = RECOMMENDERS.names()
 
 
 def recommender_class(name: str) -> type[BaseRecommender[Any]]:
     """The model class registered under ``name``; an unknown name lists the known ones."""
-    if name not in _MODELS:
-        raise ValueError(f"unknown recommender {name!r}; known: {', '.join(RECOMMENDER_NAMES)}")
-    module_name, class_name = _MODELS[name]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        raise ModuleNotFoundError(
-            f"recommender {name!r} needs {error.name!r}: install the `ml` extra (pip install 'crsagent[ml]')"
-        ) from error
-    model_class: type[BaseRecommender[Any]] = getattr(module, class_name)
+    model_class: Any = RECOMMENDERS.get(name).factory()
     return model_class
 
 
@@ -51,10 +35,8 @@ def make_recommender(
     model_class = recommender_class(name)
     if config is None or isinstance(config, RecommenderConfig):
         return model_class(config)
-    try:
-        typed = model_class.config_class.model_validate(dict(config))
-    except ValidationError as error:
-        raise ValueError(f"invalid config for recommender {name!r}: {error}") from error
+    typed = RECOMMENDERS.settings(name, config)
+    assert isinstance(typed, RecommenderConfig)
     return model_class(typed)
 
 

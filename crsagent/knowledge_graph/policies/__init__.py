@@ -1,10 +1,8 @@
-"""Ask / recommend policies behind one interface, by name."""
+"""Ask / recommend policies behind one interface, registered by name in ``crsagent.registry``."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief_model import BeliefModel
@@ -12,51 +10,36 @@ from crsagent.knowledge_graph.policies.base import EstimatorPolicy, Policy
 from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
 from crsagent.knowledge_graph.policies.max_entropy import MaxEntropyPolicy
 from crsagent.knowledge_graph.policies.scpr import ScprConfig, ScprPolicy
+from crsagent.registry import AGENT_POLICY, DEFAULT_EVAL_POLICY, POLICIES, UnknownPluginError
 
-# The policy `crsagent eval cpr` runs when none is named: the best on crs-lastfm's valid split in
-# both settings (SR@15 - 0.01 AT on the 8,891 valid pairs it was not trained on; the comparison is
-# in docs/results/cpr-lastfm.md). It is trained (and cached) on first use.
-DEFAULT_POLICY = "learned"
-POLICY_NAMES: tuple[str, ...] = ("max-entropy", "scpr", "info-gain", "learned")
-
-
-class UnknownPolicyError(CrsAgentError, ValueError):
-    """A policy name that is not registered."""
+DEFAULT_POLICY = DEFAULT_EVAL_POLICY
+POLICY_NAMES: tuple[str, ...] = POLICIES.names()
+# Kept for callers that catch it by this name: the registry's error for an unknown name.
+UnknownPolicyError = UnknownPluginError
 
 
 def check_policy_name(name: str) -> str:
     """``name`` if it is a known policy, else an error listing the known ones."""
-    if name not in POLICY_NAMES:
-        raise UnknownPolicyError(f"unknown policy {name!r}; known policies: {', '.join(POLICY_NAMES)}")
-    return name
-
-
-def _config(model: type[BaseModel], values: dict[str, Any] | None, name: str) -> Any:
-    try:
-        return model.model_validate(values or {})
-    except ValidationError as error:
-        raise CrsAgentError(f"invalid settings for policy {name!r}: {error}") from error
+    return POLICIES.check(name)
 
 
 def make_policy(name: str, estimator: BeliefModel, settings: dict[str, Any] | None = None) -> Policy:
-    """A policy by name; ``settings`` are validated against its typed config.
+    """A policy by name (``crsagent.registry.POLICIES``); ``settings`` are validated against its
+    typed config.
 
     The learned policy is trained on the valid split with the simulator, so it is built by
     ``crsagent.evals.cpr.learn.train_learned_policy``, not here.
     """
-    check_policy_name(name)
-    if name == "max-entropy":
-        if settings:
-            raise CrsAgentError(f"policy 'max-entropy' takes no settings, got {sorted(settings)}")
-        return MaxEntropyPolicy(estimator)
-    if name == "scpr":
-        return ScprPolicy(estimator, _config(ScprConfig, settings, name))
-    if name == "info-gain":
-        return InfoGainPolicy(estimator, _config(InfoGainConfig, settings, name))
-    raise CrsAgentError(
-        "the learned policy is trained on the valid split with the simulator: build it with "
-        "crsagent.evals.cpr.learn.train_learned_policy (crsagent eval cpr --policy learned does)"
-    )
+    plugin = POLICIES.get(name)
+    config = plugin.settings(settings)
+    if AGENT_POLICY not in plugin.tags:
+        raise CrsAgentError(
+            f"the {name} policy is trained on the valid split with the simulator: build it with "
+            "crsagent.evals.cpr.learn.train_learned_policy (crsagent eval cpr --policy learned does)"
+        )
+    factory = plugin.factory()
+    policy: Policy = factory(estimator) if config is None else factory(estimator, config)
+    return policy
 
 
 __all__ = [

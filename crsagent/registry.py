@@ -1,0 +1,267 @@
+"""The named plug-ins, in one place: ask / recommend policies, recommender models, simulated users.
+
+Each kind is a ``Registry``: name -> ``Plugin`` (a factory, its typed pydantic settings, a one-line
+summary, tags). The CLI's choices and help, ``AgentConfig``, evaluation specs and the UI read names
+from here; nothing else spells them.
+
+This module sits in the lowest layer (beside ``config`` and ``errors``) so that any layer may read
+it, and it imports none of the plug-ins: the built-ins are declared below as "module:attribute"
+strings, imported on first use. So the CLI lists choices without loading scipy or torch, and a
+plug-in that needs an optional extra (torch for SASRec) costs nothing until it is chosen.
+``tests/test_registry.py`` resolves every declared target, so a renamed class fails there.
+
+    from crsagent.registry import POLICIES, RECOMMENDERS, SIMULATORS
+    POLICIES.names()                               # ('max-entropy', 'scpr', 'info-gain', 'learned')
+    POLICIES.settings("scpr", {"top_mass": 0.5})   # the validated ScprConfig
+    RECOMMENDERS.get("ease").factory()             # the EASE class (imported now)
+
+Registering another one (objects or "module:attribute" strings)::
+
+    POLICIES.register("greedy", summary="...", factory=GreedyPolicy, config=GreedyConfig, tags={AGENT_POLICY})
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from crsagent.errors import CrsAgentError
+
+T = TypeVar("T")
+
+# A factory or a settings model given as an object, or as "module:attribute" to import on first use.
+Target = Callable[..., Any] | str
+
+
+class UnknownPluginError(CrsAgentError, ValueError):
+    """A name no registry entry has (or one not usable where it was given); lists the usable ones."""
+
+
+class PluginSettingsError(CrsAgentError, ValueError):
+    """Settings that a plug-in's typed config refused; the message names the plug-in and the field."""
+
+
+def _resolve(kind: str, name: str, target: Any) -> Any:
+    if not isinstance(target, str):
+        return target
+    module_name, _, attribute = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            f"{kind} {name!r} needs {error.name!r}: install the `ml` extra (pip install 'crsagent[ml]')"
+        ) from error
+    return getattr(module, attribute)
+
+
+@dataclass(frozen=True)
+class Plugin(Generic[T]):
+    """One named entry: what builds it, its typed settings (None: it takes none), a summary, tags."""
+
+    kind: str
+    name: str
+    summary: str
+    target: Target = field(repr=False)
+    config_target: type[BaseModel] | str | None = field(default=None, repr=False)
+    tags: frozenset[str] = frozenset()
+
+    def factory(self) -> Callable[..., T]:
+        """What builds one (a class or a function; its arguments depend on the kind)."""
+        built: Callable[..., T] = _resolve(self.kind, self.name, self.target)
+        return built
+
+    def config_model(self) -> type[BaseModel] | None:
+        """The typed settings this plug-in takes; None when it takes none."""
+        if self.config_target is None:
+            return None
+        model: type[BaseModel] = _resolve(self.kind, self.name, self.config_target)
+        return model
+
+    def settings(self, values: BaseModel | Mapping[str, Any] | None = None) -> BaseModel | None:
+        """``values`` validated into the plug-in's settings model (its defaults when None).
+
+        A plug-in without settings refuses non-empty ``values``; a wrong or unknown field is a
+        ``PluginSettingsError`` naming the plug-in and the field.
+        """
+        model = self.config_model()
+        raw = values.model_dump() if isinstance(values, BaseModel) else dict(values or {})
+        if model is None:
+            if raw:
+                raise PluginSettingsError(f"{self.kind} {self.name!r} takes no settings, got {sorted(raw)}")
+            return None
+        if isinstance(values, model):
+            return values
+        try:
+            return model.model_validate(raw)
+        except ValidationError as error:
+            raise PluginSettingsError(f"invalid settings for {self.kind} {self.name!r}: {error}") from error
+
+
+class Registry(Generic[T]):
+    """Name -> ``Plugin`` for one kind of plug-in, in registration order."""
+
+    def __init__(self, kind: str, plural: str) -> None:
+        self.kind = kind
+        self.plural = plural
+        self._entries: dict[str, Plugin[T]] = {}
+        self._lock = threading.Lock()
+
+    def register(
+        self,
+        name: str,
+        *,
+        summary: str,
+        factory: Target,
+        config: type[BaseModel] | str | None = None,
+        tags: Iterable[str] = (),
+        replace: bool = False,
+    ) -> Plugin[T]:
+        """Add ``name``. ``factory`` / ``config`` are objects or "module:attribute" strings (imported on
+        first use). A second registration of a name is refused unless ``replace``."""
+        if not name or name != name.strip():
+            raise ValueError(f"a {self.kind} name must be non-empty text without outer spaces, got {name!r}")
+        for target in (factory, config):
+            if isinstance(target, str) and not all(target.partition(":")[::2]):
+                raise ValueError(f"{self.kind} {name!r}: expected 'module:attribute', got {target!r}")
+        plugin = Plugin[T](self.kind, name, summary, factory, config, frozenset(tags))
+        with self._lock:
+            if name in self._entries and not replace:
+                raise ValueError(f"{self.kind} {name!r} is registered already")
+            self._entries[name] = plugin
+        return plugin
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (a test's or a user's own entry); unknown names are an error."""
+        with self._lock:
+            self.get(name)
+            del self._entries[name]
+
+    def names(self, tag: str | None = None) -> tuple[str, ...]:
+        """Registered names in registration order; with ``tag``, those that carry it."""
+        return tuple(name for name, plugin in self._entries.items() if tag is None or tag in plugin.tags)
+
+    def get(self, name: str) -> Plugin[T]:
+        """The entry for ``name``; an unknown name is an error listing the known ones."""
+        plugin = self._entries.get(name)
+        if plugin is None:
+            raise UnknownPluginError(f"unknown {self.kind} {name!r}; known {self.plural}: {self.listing()}")
+        return plugin
+
+    def check(self, name: str, tag: str | None = None) -> str:
+        """``name`` if registered (and tagged ``tag``), else an error naming the usable ones."""
+        plugin = self.get(name)
+        if tag is not None and tag not in plugin.tags:
+            meaning = TAG_MEANINGS.get(tag, f"as {tag!r}")
+            raise UnknownPluginError(
+                f"{self.kind} {name!r} is not usable {meaning}; choose one of: {self.listing(tag)}"
+            )
+        return name
+
+    def settings(self, name: str, values: BaseModel | Mapping[str, Any] | None = None) -> BaseModel | None:
+        """``values`` validated against ``name``'s typed settings (see ``Plugin.settings``)."""
+        return self.get(name).settings(values)
+
+    def listing(self, tag: str | None = None) -> str:
+        """The names, comma separated, for help texts and error messages."""
+        return ", ".join(self.names(tag))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._entries
+
+
+# Tags callers filter on, and how an error message explains each.
+AGENT_POLICY = "agent"
+HISTORY_CF = "history-cf"
+TAG_MEANINGS: dict[str, str] = {
+    AGENT_POLICY: "by the agent (it needs a training step: crsagent eval cpr trains it)",
+    HISTORY_CF: "here (an item-item model cheap enough to refit per run is needed)",
+}
+
+_KG = "crsagent.knowledge_graph.policies"
+POLICIES: Registry[Any] = Registry("policy", "policies")
+POLICIES.register(
+    "max-entropy",
+    summary="ask the value with the most entropy over the candidates (the CPR papers' baseline)",
+    factory=f"{_KG}.max_entropy:MaxEntropyPolicy",
+    tags={AGENT_POLICY},
+)
+POLICIES.register(
+    "scpr",
+    summary="SCPR: ask while the candidates' mass is spread, recommend once it concentrates",
+    factory=f"{_KG}.scpr:ScprPolicy",
+    config=f"{_KG}.scpr:ScprConfig",
+    tags={AGENT_POLICY},
+)
+POLICIES.register(
+    "info-gain",
+    summary="ask the value with the most expected information; recommend when confident",
+    factory=f"{_KG}.info_gain:InfoGainPolicy",
+    config=f"{_KG}.info_gain:InfoGainConfig",
+    tags={AGENT_POLICY},
+)
+POLICIES.register(
+    "learned",
+    summary="a switch between asking and recommending, trained on the valid split (crsagent eval cpr)",
+    factory=f"{_KG}.learned:LearnedPolicy",
+    config=f"{_KG}.learned:LearnedPolicyConfig",
+)
+# `crsagent eval cpr` runs the learned policy when none is named: the best on crs-lastfm's valid
+# split in both settings (docs/results/cpr-lastfm.md). The agent runs the best untrained one.
+DEFAULT_EVAL_POLICY = "learned"
+DEFAULT_AGENT_POLICY = "info-gain"
+
+_REC = "crsagent.recommenders"
+RECOMMENDERS: Registry[Any] = Registry("recommender", "recommenders")
+RECOMMENDERS.register(
+    "popularity",
+    summary="train-split popularity (the cold-start baseline)",
+    factory=f"{_REC}.popularity:Popularity",
+    config=f"{_REC}.popularity:PopularityConfig",
+)
+RECOMMENDERS.register(
+    "itemknn",
+    summary="item-kNN over the cosine similarity of train interactions",
+    factory=f"{_REC}.itemknn:ItemKNN",
+    config=f"{_REC}.itemknn:ItemKNNConfig",
+    tags={HISTORY_CF},
+)
+RECOMMENDERS.register(
+    "ease",
+    summary="EASE, a closed-form linear item-item model",
+    factory=f"{_REC}.ease:EASE",
+    config=f"{_REC}.ease:EASEConfig",
+    tags={HISTORY_CF},
+)
+RECOMMENDERS.register(
+    "sasrec",
+    summary="SASRec, a self-attentive sequence model (torch: the ml extra)",
+    factory=f"{_REC}.sasrec:SASRec",
+    config=f"{_REC}.sasrec:SASRecConfig",
+)
+DEFAULT_AGENT_RECOMMENDER = "ease"
+
+# Simulated users: declared by crsagent.simulators (SIMULATORS.register(...)) while that package is
+# being reworked; declaring them here as well, as strings, would let the CLI list them unimported.
+SIMULATORS: Registry[Any] = Registry("simulator", "simulators")
+
+__all__ = [
+    "AGENT_POLICY",
+    "DEFAULT_AGENT_POLICY",
+    "DEFAULT_AGENT_RECOMMENDER",
+    "DEFAULT_EVAL_POLICY",
+    "HISTORY_CF",
+    "POLICIES",
+    "RECOMMENDERS",
+    "SIMULATORS",
+    "TAG_MEANINGS",
+    "Plugin",
+    "PluginSettingsError",
+    "Registry",
+    "Target",
+    "UnknownPluginError",
+]
