@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from crsagent.tools.base import describe_validation_error
+from crsagent.validation import describe_validation_error
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

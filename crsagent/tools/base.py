@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from crsagent.errors import CrsAgentError
+from crsagent.validation import describe_validation_error
 
 InputT = TypeVar("InputT", bound=BaseModel)
 
@@ -41,17 +42,6 @@ class ToolOutput(BaseModel):
     def failure(cls, tool: str, error: str) -> ToolOutput:
         """A structured error the planner can act on."""
         return cls(tool=tool, ok=False, error=error, summary=f"error: {error}")
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    """One line per problem: ``field.path: message (got value)``."""
-    problems = []
-    for detail in error.errors(include_url=False):
-        where = ".".join(str(part) for part in detail["loc"]) or "input"
-        got = detail.get("input")
-        shown = json.dumps(got, default=str)[:80] if got is not None else "nothing"
-        problems.append(f"{where}: {detail['msg']} (got {shown})")
-    return "; ".join(problems)
 
 
 @dataclass(frozen=True)
