@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from crsagent.commands.common import settings_from_args, with_data_options
@@ -46,15 +45,9 @@ def _data_download(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     destination = args.dest or settings.datasets_cache
 
-    def progress(done: int, total: int | None) -> None:
-        if total:
-            print(f"\r{done / 1e6:.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
-
     folder = download_dataset(
-        args.name, destination, url=args.url, force=args.force, progress=None if args.quiet else progress
+        args.name, destination, url=args.url, force=args.force, progressbar=not args.quiet
     )
-    if not args.quiet:
-        print(file=sys.stderr)
     print(f"{args.name}: verified and ready in {folder}")
     return 0
 

@@ -1,29 +1,28 @@
 """Download official dataset archives into the cache and check every file against a recorded sha256.
 
-Only the files a dataset needs are taken out of the archive, each is hashed and compared with the
-value recorded here, and the finished folder is moved into place in one rename: a failed or
-interrupted download never leaves a half-written dataset, and never touches a good one already
-installed. HTTP uses the standard library only (``urllib.request``); ``url=`` points at a mirror
-(``http://``, ``https://`` or ``file://``).
+pooch does the fetching (``pooch.retrieve``: HTTP through requests, a tqdm progress bar, the
+archive's sha256 when one is recorded, unzipping the listed members). What stays here is ours: the
+recorded sources, a sha256 per extracted file (the reference copies are folders, not archives, so
+the per-file hashes are what we know), clear errors naming the URL, and installing the finished
+folder in one rename, so that a failed or interrupted download never leaves a half-written dataset
+and never touches a good one already installed. ``url=`` points at a mirror (``http://``,
+``https://`` or ``file://``). Nothing is downloaded unless asked (``crsagent data download``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import http.client
-import os
 import shutil
 import tempfile
-import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import Any
 
+import pooch
+import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crsagent.errors import DownloadError
@@ -32,7 +31,6 @@ __all__ = [
     "DATASETS_WITHOUT_ARCHIVE",
     "SOURCES",
     "DatasetSource",
-    "ProgressCallback",
     "download_dataset",
     "download_source",
     "get_source",
@@ -40,11 +38,7 @@ __all__ = [
     "verify_dataset_folder",
 ]
 
-ProgressCallback = Callable[[int, int | None], None]
-"""Called as ``progress(bytes_received, total_bytes_or_None)`` after each chunk of the archive."""
-
-_CHUNK = 1 << 16
-_USER_AGENT = "crsagent-downloader/0.1 (+python urllib)"
+_USER_AGENT = "crsagent-downloader/0.2 (+pooch)"
 _URL_SCHEMES = ("http://", "https://", "file://")
 
 
@@ -70,6 +64,11 @@ class DatasetSource(BaseModel):
     )
     files: dict[str, str] = Field(
         description="Relative path in the final dataset folder -> expected sha256 (hex) of its content."
+    )
+    archive_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the archive itself, when known (pooch checks it before unzipping).",
     )
 
     @field_validator("name")
@@ -175,12 +174,8 @@ def get_source(name: str) -> DatasetSource:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's content, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Hex sha256 of a file's content."""
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 def verify_dataset_folder(folder: Path, source: DatasetSource) -> list[str]:
@@ -207,7 +202,7 @@ def download_dataset(
     url: str | None = None,
     timeout_s: float = 60,
     force: bool = False,
-    progress: ProgressCallback | None = None,
+    progressbar: bool = False,
 ) -> Path:
     """Download dataset ``name`` (see ``SOURCES``) into ``dest_root / name`` and return that folder.
 
@@ -216,7 +211,7 @@ def download_dataset(
     ``DownloadError``; it leaves no temporary files and leaves an existing folder untouched.
     """
     return download_source(
-        get_source(name), dest_root, url=url, timeout_s=timeout_s, force=force, progress=progress
+        get_source(name), dest_root, url=url, timeout_s=timeout_s, force=force, progressbar=progressbar
     )
 
 
@@ -227,7 +222,7 @@ def download_source(
     url: str | None = None,
     timeout_s: float = 60,
     force: bool = False,
-    progress: ProgressCallback | None = None,
+    progressbar: bool = False,
 ) -> Path:
     """``download_dataset`` for an explicit ``DatasetSource`` (one not in ``SOURCES``, e.g. in tests)."""
     dest_root = Path(dest_root)
@@ -241,108 +236,68 @@ def download_source(
         raise DownloadError(f"timeout_s must be positive, got {timeout_s}")
     try:
         dest_root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DownloadError(f"cannot create the download folder {dest_root}: {error}") from error
-
-    part: Path | None = None
-    staging: Path | None = None
-    try:
-        fd, part_name = tempfile.mkstemp(dir=dest_root, prefix=f".{source.name}.", suffix=".part")
-        part = Path(part_name)
-        with os.fdopen(fd, "wb") as handle:
-            _fetch(url, handle, timeout_s=timeout_s, progress=progress)
-        staging = Path(tempfile.mkdtemp(dir=dest_root, prefix=f".{source.name}.", suffix=".tmp"))
-        _extract_and_verify(part, staging, source, url)
-        part.unlink()
-        part = None
-        _install(staging, target)
-        staging = None
+        # The archive and the unzipped files live in a hidden folder next to the target (same file
+        # system, so the install is one rename) that goes away whatever happens.
+        with tempfile.TemporaryDirectory(dir=dest_root, prefix=f".{source.name}.") as work:
+            unzipped = _fetch_and_unzip(source, url, Path(work), timeout_s, progressbar)
+            staging = unzipped / source.member_prefix if source.member_prefix else unzipped
+            problems = verify_dataset_folder(staging, source)
+            if problems:
+                shown = "; ".join(problem.replace(f"{staging}/", "") for problem in problems)
+                raise DownloadError(f"archive from {url} for {source.name!r} failed verification: {shown}")
+            _install(staging, target)
     except OSError as error:  # disk full, permissions, a folder appearing at the target meanwhile
         raise DownloadError(
             f"installing {source.name!r} from {url} into {dest_root} failed: {error}"
         ) from error
-    finally:
-        if part is not None:
-            with contextlib.suppress(OSError):
-                part.unlink()
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
-def _fetch(url: str, out: IO[bytes], *, timeout_s: float, progress: ProgressCallback | None) -> None:
-    """Stream ``url`` into ``out``; truncation, HTTP errors and timeouts become ``DownloadError``."""
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            total = _content_length(response.headers.get("Content-Length"))
-            received = 0
-            while chunk := response.read(_CHUNK):
-                out.write(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, total)
-    except urllib.error.HTTPError as error:
-        error.close()
-        raise DownloadError(f"downloading {url} failed: HTTP {error.code} {error.reason}") from error
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError):
-            reason = f"timed out after {timeout_s:g} s"
-        raise DownloadError(f"downloading {url} failed: {reason}") from error
-    except TimeoutError as error:
-        raise DownloadError(f"downloading {url} failed: timed out after {timeout_s:g} s") from error
-    except (http.client.HTTPException, ConnectionError) as error:
-        raise DownloadError(f"downloading {url} failed: {type(error).__name__}: {error}") from error
-    except OSError as error:  # other socket errors while reading; disk errors while writing
-        raise DownloadError(f"downloading {url} failed: {error}") from error
-    if total is not None and received != total:
-        raise DownloadError(
-            f"downloading {url} failed: truncated download, received {received} of {total} bytes"
+def _copy_local(url: str, output_file: Any, pooch_: Any) -> None:
+    """pooch downloader for ``file://`` URLs (a local mirror); pooch passes a path or a file object."""
+    source = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
+    if isinstance(output_file, str | Path):
+        shutil.copyfile(source, output_file)
+        return
+    with source.open("rb") as reader:
+        shutil.copyfileobj(reader, output_file)
+
+
+def _fetch_and_unzip(
+    source: DatasetSource, url: str, work: Path, timeout_s: float, progressbar: bool
+) -> Path:
+    """The archive at ``url`` fetched into ``work`` and its listed members unzipped; the folder."""
+    if url.lower().startswith("file://"):
+        downloader: Any = _copy_local
+    else:
+        downloader = pooch.HTTPDownloader(
+            progressbar=progressbar, timeout=timeout_s, headers={"User-Agent": _USER_AGENT}
         )
-
-
-def _content_length(value: str | None) -> int | None:
-    if value is None:
-        return None
+    members = [source.member_name(relative) for relative in source.files]
     try:
-        length = int(value.strip())
-    except ValueError:
-        return None
-    return length if length >= 0 else None
-
-
-def _extract_and_verify(archive: Path, staging: Path, source: DatasetSource, url: str) -> None:
-    """Write the listed members into ``staging`` and check their sha256; all problems in one error."""
-    root = staging.resolve()
-    problems: list[str] = []
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            names = set(bundle.namelist())
-            for relative, expected in source.files.items():
-                member = source.member_name(relative)
-                if member not in names:
-                    problems.append(f"{relative}: archive member {member!r} is missing")
-                    continue
-                destination = (staging / relative).resolve()
-                if not destination.is_relative_to(root):  # the validators make this unreachable
-                    problems.append(f"{relative}: refused, it would be written outside {staging}")
-                    continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                digest = hashlib.sha256()
-                with bundle.open(member) as reader, destination.open("wb") as writer:
-                    while chunk := reader.read(_CHUNK):
-                        digest.update(chunk)
-                        writer.write(chunk)
-                actual = digest.hexdigest()
-                if actual != expected:
-                    problems.append(f"{relative}: sha256 {actual} does not match the recorded {expected}")
+        pooch.retrieve(
+            url,
+            known_hash=f"sha256:{source.archive_sha256}" if source.archive_sha256 else None,
+            fname="archive.zip",
+            path=work,
+            downloader=downloader,
+            processor=pooch.Unzip(members=members, extract_dir="unzipped"),
+        )
+    except requests.HTTPError as error:
+        response = error.response
+        status = f"HTTP {response.status_code} {response.reason}" if response is not None else str(error)
+        raise DownloadError(f"downloading {url} failed: {status}") from error
+    except requests.Timeout as error:
+        raise DownloadError(f"downloading {url} failed: timed out after {timeout_s:g} s") from error
+    except requests.exceptions.ChunkedEncodingError as error:  # fewer bytes than Content-Length said
+        raise DownloadError(f"downloading {url} failed: truncated download ({error})") from error
+    except requests.RequestException as error:  # refused, DNS, reset
+        raise DownloadError(f"downloading {url} failed: {error}") from error
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise DownloadError(f"corrupt archive from {url}: {error}") from error
-    if problems:
-        raise DownloadError(
-            f"archive from {url} for {source.name!r} failed verification: " + "; ".join(problems)
-        )
+    except ValueError as error:  # pooch: the archive's sha256 is not the recorded one
+        raise DownloadError(f"archive from {url} for {source.name!r}: {error}") from error
+    return work / "unzipped"
 
 
 def _install(staging: Path, target: Path) -> None:

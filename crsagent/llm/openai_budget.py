@@ -100,16 +100,16 @@ def _no_retry_without_time(request: httpx2.Request, response: httpx2.Response, c
             response.headers["x-should-retry"] = "false"
 
 
-def _final(error: Exception, request: httpx2.Request, call: _Call) -> Exception | None:
-    """The error to end the call with when no retry fits in the budget (None: let the SDK retry)."""
+def _end_if_no_time(error: Exception, request: httpx2.Request, call: _Call) -> None:
+    """Raise the error that ends the call when no retry fits in the budget (else let the SDK retry)."""
     left = call.deadline.remaining()
     if left <= 0:
-        return CallBudgetSpent(call.deadline, attempt_of(request))
+        raise CallBudgetSpent(call.deadline, attempt_of(request)) from error
     if _retry_wait_s(attempt_of(request), None) < left:
-        return None
+        return
     if isinstance(error, httpx2.TimeoutException):
-        return openai.APITimeoutError(request=request)
-    return openai.APIConnectionError(request=request)
+        raise openai.APITimeoutError(request=request) from error
+    raise openai.APIConnectionError(request=request) from error
 
 
 class BudgetTransport(httpx2.BaseTransport):
@@ -126,10 +126,8 @@ class BudgetTransport(httpx2.BaseTransport):
         try:
             response = self.inner.handle_request(request)
         except (httpx2.TimeoutException, httpx2.NetworkError) as error:
-            final = _final(error, request, call)
-            if final is None:
-                raise
-            raise final from error
+            _end_if_no_time(error, request, call)
+            raise
         _no_retry_without_time(request, response, call)
         return response
 
@@ -144,18 +142,16 @@ class AsyncBudgetTransport(httpx2.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        call = _current.get()
-        if call is None:
-            return await self.inner.handle_async_request(request)
-        _clip(request, call)
+        if (call := _current.get()) is not None:
+            _clip(request, call)
         try:
             response = await self.inner.handle_async_request(request)
         except (httpx2.TimeoutException, httpx2.NetworkError) as error:
-            final = _final(error, request, call)
-            if final is None:
-                raise
-            raise final from error
-        _no_retry_without_time(request, response, call)
+            if call is not None:
+                _end_if_no_time(error, request, call)
+            raise
+        if call is not None:
+            _no_retry_without_time(request, response, call)
         return response
 
     async def aclose(self) -> None:

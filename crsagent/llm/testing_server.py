@@ -10,6 +10,10 @@ answers from a script, so a test can stage exactly the failure it wants:
         assert len(server.requests) == 2
 
 With ``responder=`` it computes each answer from the request instead (the benchmark echoes).
+
+It is the project's one HTTP test fake: a GET other than ``/v1/models`` takes the next scripted
+reply too, so download tests serve archives from it (``ServerReply.file``), with the same failures
+(status codes, a hang, a body shorter than its ``Content-Length``).
 """
 
 from __future__ import annotations
@@ -42,7 +46,13 @@ class ServerReply(BaseModel):
         ge=0,
         description="Send the body one byte at a time, this many seconds apart (a slow server).",
     )
-    raw_body: str | None = Field(default=None, description="Send this body verbatim with status 200.")
+    raw_body: str | bytes | None = Field(default=None, description="Send this body verbatim with status 200.")
+    content_type: str = Field(default="application/json", description="Content-Type of a raw body.")
+    missing_bytes: int = Field(
+        default=0,
+        ge=0,
+        description="Announce this many bytes more than the raw body has, then close (a truncated body).",
+    )
     usage: tuple[int, int] | None = Field(
         default=None, description="(prompt, completion) tokens; None counts words."
     )
@@ -60,6 +70,16 @@ class ServerReply(BaseModel):
     @classmethod
     def malformed(cls, body: str = '{"choices": [') -> ServerReply:
         return cls(raw_body=body)
+
+    @classmethod
+    def file(cls, body: bytes, *, missing_bytes: int = 0, delay_s: float = 0.0) -> ServerReply:
+        """A download: ``body`` as application/octet-stream."""
+        return cls(
+            raw_body=body,
+            content_type="application/octet-stream",
+            missing_bytes=missing_bytes,
+            delay_s=delay_s,
+        )
 
 
 def _words(body: dict[str, Any]) -> int:
@@ -88,11 +108,18 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _send(
-        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        missing_bytes: int = 0,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Length", str(len(payload) + missing_bytes))
+        if missing_bytes:
+            self.close_connection = True  # the rest never comes
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -101,12 +128,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(value).encode(), "application/json", headers)
 
+    def _headers(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers.items()}
+
     def do_GET(self) -> None:
         owner = self.owner
-        if self.path.rstrip("/").endswith("/models"):
+        if self.path.rstrip("/").endswith("/v1/models"):
             self._send_json(200, {"object": "list", "data": [{"id": owner.model, "object": "model"}]})
-        else:
-            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            return
+        reply = owner.next_reply({}, self._headers(), self.path)
+        try:
+            self._answer(owner, {}, reply)
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
     def do_POST(self) -> None:
         owner = self.owner
@@ -121,7 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
                 400, {"error": {"message": f"request is not JSON: {error}", "type": "invalid_request"}}
             )
             return
-        reply = owner.next_reply(body, {name.lower(): value for name, value in self.headers.items()})
+        reply = owner.next_reply(body, self._headers(), self.path)
         try:
             self._answer(owner, body, reply)
         except (BrokenPipeError, ConnectionResetError):
@@ -134,7 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"error": {"message": reply.error_message, "type": "test_error", "code": reply.status}}
             self._send_json(reply.status, error, reply.headers)
         elif reply.raw_body is not None:
-            self._send(200, reply.raw_body.encode(), "application/json", reply.headers)
+            raw = reply.raw_body.encode() if isinstance(reply.raw_body, str) else reply.raw_body
+            self._send(200, raw, reply.content_type, reply.headers, reply.missing_bytes)
         elif body.get("stream"):
             self._stream(owner, body, reply)
         elif reply.drip_s:
@@ -182,6 +217,7 @@ class OpenAITestServer:
         self.responder = responder
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []  # of every scripted request, in order
         self.stopping = threading.Event()
         self._replies: collections.deque[ServerReply] = collections.deque(replies)
         self._lock = threading.Lock()
@@ -218,20 +254,29 @@ class OpenAITestServer:
         self.stop()
 
     @property
-    def url(self) -> str:
-        """Base URL, ending in /v1 like vLLM's."""
+    def root(self) -> str:
+        """``http://127.0.0.1:<port>``, for files served at any path."""
         if self._server is None:
             raise RuntimeError("the test server is not started (use it as a context manager)")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """Base URL of the OpenAI API, ending in /v1 like vLLM's."""
+        return f"{self.root}/v1"
 
     # -- script ---------------------------------------------------------------------------------
     def add(self, *replies: ServerReply) -> None:
         with self._lock:
             self._replies.extend(replies)
 
-    def next_reply(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> ServerReply:
+    def next_reply(
+        self, body: dict[str, Any], headers: dict[str, str] | None = None, path: str | None = None
+    ) -> ServerReply:
         """The reply to a request (recorded in ``requests`` and ``headers``, lower-case names)."""
         with self._lock:
+            if path is not None:
+                self.paths.append(path)
             self.requests.append(body)
             self.headers.append(headers or {})
             if self._replies:

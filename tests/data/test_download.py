@@ -6,15 +6,13 @@ import hashlib
 import io
 import os
 import socket
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from crsagent.cli import main
 from crsagent.data.download import (
     DATASETS_WITHOUT_ARCHIVE,
     SOURCES,
@@ -25,6 +23,7 @@ from crsagent.data.download import (
     verify_dataset_folder,
 )
 from crsagent.errors import DownloadError
+from crsagent.llm.testing_server import OpenAITestServer, ServerReply
 
 FILES = {
     "movies.csv": b"movieId,title\n1,Heat (1995)\n2,Up (2009)\n",
@@ -52,20 +51,23 @@ def toy_archive(overrides: dict[str, bytes | None] | None = None) -> bytes:
     return make_zip({PREFIX + name: data for name, data in files.items() if data is not None})
 
 
-@dataclass
 class Server:
-    """A local HTTP server whose answer each test sets: ``mode`` and ``body``."""
+    """The project's local HTTP test server, with the archive the next download of a test gets."""
 
-    base_url: str
-    body: bytes = b""
-    mode: str = "ok"  # ok | status | truncated | hang
-    status: int = 200
-    requests: list[str] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
+    def __init__(self, running: OpenAITestServer) -> None:
+        self.running = running
+        self.base_url = running.root
 
     @property
     def url(self) -> str:
         return f"{self.base_url}/toy.zip"
+
+    @property
+    def requests(self) -> list[str]:
+        return self.running.paths
+
+    def serve(self, *replies: ServerReply) -> None:
+        self.running.add(*replies)
 
 
 @pytest.fixture(autouse=True)
@@ -77,39 +79,8 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server() -> Iterator[Server]:
-    state: Server
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append(self.path)
-            if state.mode == "hang":
-                state.release.wait(10)  # released at teardown; the client gives up long before
-                return
-            if state.mode == "status":
-                self.send_error(state.status)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/zip")
-            extra = 1000 if state.mode == "truncated" else 0
-            self.send_header("Content-Length", str(len(state.body) + extra))
-            self.end_headers()
-            self.wfile.write(state.body)
-            self.close_connection = True
-
-        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = Server(base_url=f"http://127.0.0.1:{httpd.server_address[1]}")
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with OpenAITestServer() as running:
+        yield Server(running)
 
 
 @pytest.fixture
@@ -140,11 +111,13 @@ def entries(root: Path) -> list[str]:
 # -- success paths ---------------------------------------------------------------------------------
 
 
-def test_download_extracts_and_verifies(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.body = toy_archive()
-    seen: list[tuple[int, int | None]] = []
+def test_download_extracts_and_verifies(
+    server: Server, source: DatasetSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = toy_archive()
+    server.serve(ServerReply.file(archive))
 
-    folder = download_source(source, tmp_path, progress=lambda done, total: seen.append((done, total)))
+    folder = download_source(source, tmp_path, progressbar=True)
 
     assert folder == tmp_path / "toy"
     assert entries(tmp_path) == ["toy"]  # no .part, no temp folder
@@ -152,11 +125,11 @@ def test_download_extracts_and_verifies(server: Server, source: DatasetSource, t
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == sorted(FILES)
     assert verify_dataset_folder(folder, source) == []
     assert server.requests == ["/toy.zip"]
-    assert seen and seen[-1] == (len(server.body), len(server.body))
+    assert "100%" in capsys.readouterr().err  # pooch's tqdm bar ran to the end
 
 
 def test_second_call_does_not_download_again(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.body = toy_archive()
+    server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
     first = download_source(source, tmp_path)
     before = snapshot(first)
 
@@ -168,7 +141,7 @@ def test_second_call_does_not_download_again(server: Server, source: DatasetSour
 
 
 def test_force_downloads_again(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.body = toy_archive()
+    server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
     folder = download_source(source, tmp_path)
     (folder / "stray.txt").write_text("left by the user")
 
@@ -181,7 +154,7 @@ def test_force_downloads_again(server: Server, source: DatasetSource, tmp_path: 
 
 
 def test_a_damaged_folder_is_replaced(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.body = toy_archive()
+    server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
     folder = download_source(source, tmp_path)
     (folder / "movies.csv").write_bytes(b"edited by hand\n")
     assert any("movies.csv" in problem for problem in verify_dataset_folder(folder, source))
@@ -194,7 +167,7 @@ def test_a_damaged_folder_is_replaced(server: Server, source: DatasetSource, tmp
 
 
 def test_url_override_points_at_a_mirror(server: Server, tmp_path: Path) -> None:
-    server.body = toy_archive()
+    server.serve(ServerReply.file(toy_archive()))
     offline = DatasetSource(
         name="toy",
         url="http://127.0.0.1:9/never-used.zip",
@@ -223,17 +196,17 @@ def _check_failure(
     server: Server,
     source: DatasetSource,
     root: Path,
+    bad: ServerReply,
     *,
     installed: bool,
     timeout_s: float = 5,
 ) -> DownloadError:
-    """Run a failing download into ``root`` (with a good folder installed first when ``installed``)."""
-    bad_body, bad_mode = server.body, server.mode
+    """Run a download into ``root`` that gets ``bad`` (with a good folder installed first when ``installed``)."""
     before: dict[str, tuple[bytes, int]] | None = None
     if installed:
-        server.body, server.mode = toy_archive(), "ok"
+        server.serve(ServerReply.file(toy_archive()))
         before = snapshot(download_source(source, root))
-        server.body, server.mode = bad_body, bad_mode
+    server.serve(bad)
     with pytest.raises(DownloadError) as caught:
         download_source(source, root, force=installed, timeout_s=timeout_s)
     if installed:
@@ -248,8 +221,7 @@ def _check_failure(
 def test_corrupt_archive_is_rejected(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    server.body = os.urandom(4096)
-    error = _check_failure(server, source, tmp_path, installed=installed)
+    error = _check_failure(server, source, tmp_path, ServerReply.file(os.urandom(4096)), installed=installed)
     assert "corrupt archive" in str(error)
     assert server.url in str(error)
 
@@ -258,10 +230,10 @@ def test_corrupt_archive_is_rejected(
 def test_truncated_download_is_rejected(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    server.body, server.mode = toy_archive(), "truncated"
-    error = _check_failure(server, source, tmp_path, installed=installed)
+    short = ServerReply.file(toy_archive(), missing_bytes=1000)
+    error = _check_failure(server, source, tmp_path, short, installed=installed)
     assert "truncated" in str(error)
-    assert f"received {len(server.body)} of {len(server.body) + 1000} bytes" in str(error)
+    assert server.url in str(error)
 
 
 @pytest.mark.parametrize("installed", [False, True], ids=["fresh", "installed"])
@@ -269,8 +241,8 @@ def test_checksum_mismatch_names_the_file(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
     tampered = b"movieId,title\n1,Heat (1995)\n666,Tampered (2024)\n"
-    server.body = toy_archive({"movies.csv": tampered})
-    error = _check_failure(server, source, tmp_path, installed=installed)
+    bad = ServerReply.file(toy_archive({"movies.csv": tampered}))
+    error = _check_failure(server, source, tmp_path, bad, installed=installed)
     message = str(error)
     assert "movies.csv" in message
     assert sha(FILES["movies.csv"]) in message  # expected
@@ -282,10 +254,19 @@ def test_checksum_mismatch_names_the_file(
 def test_missing_member_is_named(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    server.body = toy_archive({"extra/notes.txt": None})
-    error = _check_failure(server, source, tmp_path, installed=installed)
-    assert f"{PREFIX}extra/notes.txt" in str(error)
-    assert "missing" in str(error)
+    bad = ServerReply.file(toy_archive({"extra/notes.txt": None}))
+    error = _check_failure(server, source, tmp_path, bad, installed=installed)
+    assert "extra/notes.txt: file is missing" in str(error)
+    assert "movies.csv" not in str(error)
+
+
+def test_a_known_archive_hash_is_checked_before_unzipping(
+    server: Server, source: DatasetSource, tmp_path: Path
+) -> None:
+    pinned = source.model_copy(update={"archive_sha256": sha(b"another archive")})
+    error = _check_failure(server, pinned, tmp_path, ServerReply.file(toy_archive()), installed=False)
+    assert sha(b"another archive") in str(error)
+    assert server.url in str(error)
 
 
 @pytest.mark.parametrize("status", [404, 500])
@@ -293,23 +274,19 @@ def test_missing_member_is_named(
 def test_http_error_names_url_and_status(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool, status: int
 ) -> None:
-    server.mode, server.status = "status", status
-    error = _check_failure(server, source, tmp_path, installed=installed)
+    error = _check_failure(server, source, tmp_path, ServerReply.error(status), installed=installed)
     assert server.url in str(error)
     assert f"HTTP {status}" in str(error)
 
 
-def test_server_that_never_answers_times_out(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.mode = "hang"
-    error = _check_failure(server, source, tmp_path, installed=False, timeout_s=0.3)
+@pytest.mark.parametrize("installed", [False, True], ids=["fresh", "installed"])
+def test_server_that_never_answers_times_out(
+    server: Server, source: DatasetSource, tmp_path: Path, installed: bool
+) -> None:
+    hang = ServerReply.file(b"", delay_s=30)  # released at teardown; the client gives up long before
+    error = _check_failure(server, source, tmp_path, hang, installed=installed, timeout_s=0.3)
     assert server.url in str(error)
-    assert "timed out" in str(error)
-
-
-def test_timeout_leaves_installed_folder(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.mode = "hang"
-    error = _check_failure(server, source, tmp_path, installed=True, timeout_s=0.3)
-    assert "timed out" in str(error)
+    assert "timed out after 0.3 s" in str(error)
 
 
 def test_connection_refused_names_the_url(source: DatasetSource, tmp_path: Path) -> None:
@@ -341,7 +318,7 @@ def test_traversal_members_are_never_written(server: Server, source: DatasetSour
             "/tmp/evil-absolute.txt": b"evil",
         }
     )
-    server.body = make_zip(members)
+    server.serve(ServerReply.file(make_zip(members)))
     dest = tmp_path / "a" / "cache"
 
     folder = download_source(source, dest)
@@ -415,7 +392,11 @@ def test_recorded_sources() -> None:
 @pytest.mark.real_data
 @pytest.mark.parametrize("name", ["ml-latest-small", "hetrec2011-lastfm-2k"])
 def test_recorded_hashes_match_reference_copies(
-    server: Server, tmp_path: Path, name: str, real_folder: Callable[[str], Path]
+    server: Server,
+    tmp_path: Path,
+    name: str,
+    real_folder: Callable[[str], Path],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     reference = real_folder(name)
     source = SOURCES[name]
@@ -427,12 +408,14 @@ def test_recorded_hashes_match_reference_copies(
         if path.is_file()
     }
     assert set(source.files) <= {name[len(source.member_prefix) :] for name in members}
-    server.body = make_zip(members)
+    server.serve(ServerReply.file(make_zip(members)))
     dest = tmp_path / "cache"
 
-    folder = download_dataset(name, dest, url=server.url)
+    # Through the command a user runs; nothing is downloaded without it.
+    assert main(["data", "download", name, "--url", server.url, "--dest", str(dest), "--quiet"]) == 0
 
-    assert folder == dest / name
+    folder = dest / name
     assert verify_dataset_folder(folder, source) == []
     assert sorted(p.name for p in folder.iterdir()) == sorted(source.files)
     assert entries(dest) == [name]
+    assert f"{name}: verified and ready in {folder}" in capsys.readouterr().out
