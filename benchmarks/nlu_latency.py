@@ -12,7 +12,7 @@ import random
 import statistics
 import time
 
-from crsagent.agent.nlu import OfflineNLU
+from crsagent.agent.offline_nlu import OfflineNLU
 from crsagent.agent.turns import TurnContext
 from crsagent.config import Settings
 from crsagent.data.registry import load_dataset

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from crsagent.agent.nlu_polarity import Polarity
-from crsagent.agent.nlu_text import Message
 from crsagent.agent.turns import ValueRef
+from crsagent.understanding.message import Message
+from crsagent.understanding.polarity import Polarity
 from crsagent.understanding.spotter import CatalogSpotter, Mention
 from crsagent.understanding.surfaces import Kind
 

@@ -20,11 +20,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from crsagent.agent import llm_turn
-from crsagent.agent import nlu_lexicon as lexicon
 from crsagent.agent.context import GraphContext, runtime_for
 from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
-from crsagent.agent.nlu_text import fold_tokens
 from crsagent.agent.outcome import Outcome
 from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, set_aside_for_examples, tool_shift
@@ -44,6 +42,8 @@ from crsagent.agent.turns import Intent, UserTurn
 from crsagent.knowledge_graph.state import Ask
 from crsagent.llm.errors import LLMError
 from crsagent.tools.bus import BusState, ToolCallRecord
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import fold_tokens
 
 
 def _required(state: AgentState, key: str) -> Any:

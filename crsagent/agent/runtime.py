@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from crsagent.agent.config import AgentConfig
 from crsagent.agent.decision import item_years
-from crsagent.agent.nlu import OfflineNLU
+from crsagent.agent.offline_nlu import OfflineNLU
 from crsagent.agent.templates import item_noun
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset

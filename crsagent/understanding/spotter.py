@@ -59,6 +59,11 @@ FUNCTION_WORD_ZIPF = 5.5
 FUZZY_MIN_SCORE = 88.0
 FUZZY_MAX_WORDS = 6
 FUZZY_PERSON_SCORE = 88.0
+# Words before a name that say a person follows: there a misspelt name needs no capital letter
+# ("directed by cristopher nolan", "starring tom hanx").
+PERSON_CUES = frozenset(
+    {"by", "starring", "stars", "featuring", "feat", "with", "actor", "actress", "director", "directed"}
+)
 # A misspelt genre word must itself be rare in English ("horor" yes, "honor" no).
 FUZZY_WORD_MAX_ZIPF = 2.5
 
@@ -158,13 +163,15 @@ class CatalogSpotter:
         return self
 
     def _fuzzy_people(self, message: Text, taken: list[bool]) -> list[Mention]:
-        """A misspelt full name that starts with a capital: two words close to a person's name."""
+        """A misspelt full name written with a capital or after a cue word ("starring"): two words
+        close to a person's name."""
         found: list[Mention] = []
         for index in range(len(message) - 1):
+            cued = index > 0 and message.norms[index - 1] in PERSON_CUES
             if (
                 taken[index]
                 or taken[index + 1]
-                or not message.capitalised(index)
+                or not (cued or message.capitalised(index))
                 or len(message.norms[index]) < 3
             ):
                 continue
@@ -205,6 +212,7 @@ class CatalogSpotter:
         chosen.extend(self._fuzzy_titles(message, taken))
         chosen.extend(self._fuzzy_genres(message, taken))
         chosen.extend(self._fuzzy_people(message, taken))
+        chosen.extend(self._cued_surnames(message, taken))
         return sorted(chosen, key=lambda m: m.start)
 
     def _candidates(self, message: Text) -> list[_Candidate]:
@@ -301,6 +309,22 @@ class CatalogSpotter:
     def _quoted(message: Text, candidate: _Candidate) -> bool:
         before = message.original[: message.words[candidate.start].start].rstrip()
         return before.endswith(('"', "“", "'", "‘", "*"))
+
+    def _cued_surnames(self, message: Text, taken: list[bool]) -> list[Mention]:
+        """A common-word surname written with a capital after a person cue: "something with Stone"."""
+        found: list[Mention] = []
+        for index in range(1, len(message)):
+            entries = self.table.cued_surnames.get(message.norms[index])
+            if (
+                entries
+                and not taken[index]
+                and message.norms[index - 1] in PERSON_CUES
+                and message.capitalised(index)
+            ):
+                targets = tuple(e.target for e in sorted(entries, key=lambda e: -e.weight))
+                found.append(_mention(message, index, index + 1, Kind.SURNAME, targets))
+                taken[index] = True
+        return found
 
     def _fuzzy_genres(self, message: Text, taken: list[bool]) -> list[Mention]:
         """A genre word one edit away ("thriler", "horor") that is no English word itself."""

@@ -18,6 +18,7 @@ from wordfreq import zipf_frequency
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.titles import parse_title
+from crsagent.understanding.lexicon import EVALUATIVE
 from crsagent.understanding.text import Text
 
 PERSON_TYPES = ("director", "cast", "writer", "artist")
@@ -107,11 +108,14 @@ class SurfaceTable:
 
     def __init__(self) -> None:
         self.entries: dict[str, list[Entry]] = defaultdict(list)
+        self.cued_surnames: dict[str, list[Entry]] = defaultdict(list)
+        """Surnames too common in English to name a person alone ("Stone", "Hill"): a name only
+        written with a capital right after a person cue ("something with Stone")."""
 
-    def add(self, key: str, entry: Entry) -> None:
+    def add(self, key: str, entry: Entry, *, cued_only: bool = False) -> None:
         if not key:
             return
-        readings = self.entries[key]
+        readings = (self.cued_surnames if cued_only else self.entries)[key]
         if all((e.kind, e.target) != (entry.kind, entry.target) for e in readings):
             readings.append(entry)
 
@@ -197,7 +201,8 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
             # User tags are sparse (soft); a catalog whose tags are its only attributes (crs-lastfm's
             # 33 curated ones) uses them as genres.
             kind = Kind.TAG if genres else Kind.GENRE
-            table.add(key, Entry(kind, f"{attribute_type}:{value}", weight))
+            if key not in EVALUATIVE:
+                table.add(key, Entry(kind, f"{attribute_type}:{value}", weight))
     for genre, words in genre_words().items():
         if genre not in genres:
             continue
@@ -209,8 +214,8 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
             table.add(words_of(phrase), Entry(Kind.MOOD, target, weight))
     # A surname alone names its owner ("Nolan"), unless it is also someone's first name ("Seth").
     for surname, people in surnames.items():
-        if commonness(surname) <= SURNAME_MAX_ZIPF and len({t for _, t in first_names.get(surname, [])}) < 2:
-            _add_owned(table, surname, people, Kind.SURNAME)
+        if len({t for _, t in first_names.get(surname, [])}) < 2:
+            _add_owned(table, surname, people, Kind.SURNAME, cued_only=commonness(surname) > SURNAME_MAX_ZIPF)
     # A rare first name alone names its famous owner ("Denzel"), unless it is also a surname.
     for first, people in first_names.items():
         if commonness(first) <= FIRST_NAME_MAX_ZIPF and first not in surnames:
@@ -218,7 +223,13 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
 
 
 def _add_owned(
-    table: SurfaceTable, word: str, people: list[tuple[float, str]], kind: Kind, dominance: float = 0.0
+    table: SurfaceTable,
+    word: str,
+    people: list[tuple[float, str]],
+    kind: Kind,
+    dominance: float = 0.0,
+    *,
+    cued_only: bool = False,
 ) -> None:
     """``word`` as a name for the person who clearly owns it in this catalog ("Nolan": Christopher,
     not Jonathan), under each of their roles."""
@@ -230,7 +241,7 @@ def _add_owned(
         return
     for weight, target in people:
         if target.split(":", 1)[1] == ranked[0][0]:
-            table.add(word, Entry(kind, target, weight))
+            table.add(word, Entry(kind, target, weight), cued_only=cued_only)
 
 
 def _add_periods(table: SurfaceTable) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crsagent.agent.nlu import MAX_MESSAGE_CHARS, MAX_WISHES_CHARS, OfflineNLU
+from crsagent.agent.offline_nlu import MAX_MESSAGE_CHARS, MAX_WISHES_CHARS, OfflineNLU
 from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
 from crsagent.data import Catalog, Dataset, Item
 from crsagent.data.catalog import UnknownItemError

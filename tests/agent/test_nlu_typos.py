@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crsagent.agent.nlu import OfflineNLU
-from crsagent.agent.nlu_polarity import correct_answer_typos
+from crsagent.agent.offline_nlu import OfflineNLU
 from crsagent.agent.turns import TurnContext
 from crsagent.data.registry import load_dataset
+from crsagent.understanding.polarity import correct_answer_typos
 
 QUESTION = TurnContext(asked_type="genre", asked_values=["Comedy"])
 

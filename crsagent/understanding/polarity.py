@@ -9,8 +9,8 @@ from functools import cache
 
 from rapidfuzz.distance import OSA
 
-from crsagent.agent import nlu_lexicon as lexicon
-from crsagent.agent.nlu_text import Message, PhraseSet
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import Message, PhraseSet
 
 
 class Answer(Enum):

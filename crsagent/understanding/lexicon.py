@@ -186,48 +186,6 @@ PERSON_TYPES = _words(
     writer
     """
 )
-# Preference among types that match the same words (after the type the agent asked about and the
-# cue word's type): genre first, tags last.
-TYPE_ORDER = ("genre", "director", "cast", "writer")
-LAST_TYPES = ("tag",)
-# Cue phrase -> attribute types it names, in order; a weak cue ("with") is also ordinary English,
-# so a surname that is a common word needs a capital letter after it.
-STRONG_PERSON_CUES = _table(
-    """
-directed by: director
-director: director
-directors: director
-by director: director
-filmmaker: director
-made by: director
-a film by: director
-a movie by: director
-films by: director
-movies by: director
-starring: cast, actor, actors, star, stars
-stars: cast, actor, actors
-featuring: cast, actor, actors, artist
-acted by: cast, actor
-played by: cast, actor
-actor: cast, actor
-actress: cast, actor
-written by: writer, author
-writer: writer, author
-screenplay by: writer
-script by: writer
-screenwriter: writer
-novel by: writer, author
-book by: writer, author
-    """
-)
-WEAK_PERSON_CUES = _table(
-    """
-with: cast, actor, actors
-by: director, writer, author, artist
-from: director
-feat: cast, artist
-    """
-)
 # "a Nolan film": a person name right before one of these nouns.
 MEDIA_NOUNS = _words(
     """
@@ -272,7 +230,7 @@ britpop: brit pop
 instrumental: instrumentals, no vocals
     """
 )
-# Tags that are verdicts, not wishes ("that sounds great"): spotted only when the agent asks about them.
+# Tags that are verdicts, not wishes ("that sounds great"): never read as a tag in free text.
 EVALUATIVE = _words(
     """
     amazing, awesome, bad, best, boring, cool, excellent, fine, fun, good, great, interesting, nice,

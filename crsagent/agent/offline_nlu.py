@@ -1,12 +1,12 @@
 """Offline natural-language understanding: user text -> ``UserTurn`` from the catalog's own words.
 
-No model, no network: a lexicon of English cue phrases (``nlu_lexicon``), the catalog's attribute
-values (``nlu_values``: exact, plural, alias, surname and typo-tolerant), its titles (through a
-pluggable title resolver) and the agent's previous turn (``TurnContext``). Deterministic; a few
+No model, no network: the catalog spotter (``crsagent.understanding``: every title, person, genre,
+mood, decade and tag of the catalog), a small lexicon of English dialogue phrases
+(``understanding.lexicon``) and the agent's previous turn (``TurnContext``). Deterministic; a few
 milliseconds per message. Layers run in order and each marks the tokens it used, so a word is read
-once: restart / answer phrases, item questions and title mentions, years, people after cue words,
-offered values, shown items, any other value, "recent" / "old". Negation ("no horror", "I hate
-musicals", "horror is not for me") flips whatever it reaches up to the end of the clause.
+once: restart / answer phrases, the offered values an answer names, the catalog's things in their
+clauses (``catalog_reading``), shown items, years. Negation ("no horror", "I hate musicals",
+"horror is not for me") flips whatever it reaches up to the end of the clause.
 
 Messages are capped at ``MAX_MESSAGE_CHARS`` characters (and ``MAX_TOKENS`` tokens) before
 anything else; ``wishes`` carries at most ``MAX_WISHES_CHARS`` of the original text.
@@ -17,17 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from crsagent.agent import nlu_lexicon as lexicon
 from crsagent.agent.catalog_reading import CatalogReader, CatalogReading
-from crsagent.agent.nlu_polarity import Answer, Polarity, analyse_polarity, detect_answer
-from crsagent.agent.nlu_shown import ShownItems, ShownRefs
-from crsagent.agent.nlu_spotting import Spot, Spotter
-from crsagent.agent.nlu_text import MAX_MESSAGE_CHARS, MAX_TOKENS, Message
-from crsagent.agent.nlu_values import ValueIndex
-from crsagent.agent.nlu_years import YearFacts, add_eras, parse_years
 from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
 from crsagent.data.catalog import Catalog
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import MAX_MESSAGE_CHARS, MAX_TOKENS, Message, fold_tokens
+from crsagent.understanding.offered import OfferedValues
+from crsagent.understanding.polarity import Answer, Polarity, analyse_polarity, detect_answer
+from crsagent.understanding.shown import ShownItems, ShownRefs
 from crsagent.understanding.spotter import CatalogSpotter
+from crsagent.understanding.surfaces import PERSON_TYPES
+from crsagent.understanding.years import YearFacts, add_eras, parse_years
 
 __all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU"]
 
@@ -102,13 +102,23 @@ class OfflineNLU:
         self.spotter = spotter or CatalogSpotter(catalog)
 
     @cached_property
-    def values(self) -> ValueIndex:
-        """The multi-type value index (answers to offered values)."""
-        return ValueIndex(self.catalog)
+    def _values_by_spelling(self) -> dict[tuple[str, ...], list[tuple[str, str]]]:
+        """Folded spelling -> ``(type, value)`` of every catalog value but years (decade answers)."""
+        index: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        for attribute_type, values in self.catalog.vocabulary.items():
+            if attribute_type == "year":
+                continue
+            for value in values:
+                index.setdefault(fold_tokens(value), []).append((attribute_type, value))
+        return index
 
-    @cached_property
-    def _offers(self) -> Spotter:
-        return Spotter(self.values)
+    def _find_value(self, spellings: list[str], types: list[str]) -> tuple[str, str] | None:
+        """The first ``(type, value)`` spelled as one of ``spellings`` among ``types``."""
+        for spelling in spellings:
+            for attribute_type, value in self._values_by_spelling.get(fold_tokens(spelling), []):
+                if attribute_type in types:
+                    return attribute_type, value
+        return None
 
     @cached_property
     def _reader(self) -> CatalogReader:
@@ -126,7 +136,7 @@ class OfflineNLU:
     def prepare(self) -> OfflineNLU:
         """Builds every index now (values, common words, titles, phrase tables) rather than on the
         first messages, so that later calls all cost the same."""
-        _ = self.values.entries, self.values.common_words, self.newest_year, self.catalog.title_index
+        _ = self._values_by_spelling, self.newest_year, self.catalog.title_index
         self.spotter.prepare()
         offered = next(iter(self.catalog.vocabulary.items()), ("genre", ["x"]))
         self.understand(
@@ -151,38 +161,32 @@ class OfflineNLU:
         polarity = analyse_polarity(message)
         answer, answer_tokens = detect_answer(message)
         usable = [i not in polarity.cue_tokens and i not in answer_tokens for i in range(len(message))]
-        words = self.values.correct(message.norms)
         found = _Found()
         asked_type = context.asked_type
         offered = list(context.asked_values) if asked_type else []
-        spots: list[Spot] = []
+        spots: list[tuple[int, int, str, str]] = []  # start, end, type, value
         if asked_type and offered:  # an answer to the question first: "the first", "comedy"
-            spots += self._offers.spot_offered(message, words, usable, asked_type, offered)
+            named = OfferedValues(asked_type, offered).spot(message, usable)
+            spots += [(start, end, asked_type, value) for start, end, value in named]
             if len(offered) > 1:
                 positions = self._shown.position_hits(message, usable, offered)
-                spots += [Spot(s, e, asked_type, value) for s, e, value in positions]
+                spots += [(start, end, asked_type, value) for start, end, value in positions]
         # Then the catalog, on every other word: a title may hold cue or answer words ("I saw It (2017)").
-        read_mask = [not any(s.start <= i < s.end for s in spots) for i in range(len(message))]
+        read_mask = [not any(s[0] <= i < s[1] for s in spots) for i in range(len(message))]
         catalog = self._reader.read(message, polarity, read_mask, shown, answer_tokens | polarity.cue_tokens)
         usable = [u and r for u, r in zip(usable, read_mask, strict=True)]
-        # People after cue words that the catalog did not place exactly ("directed by nolen").
-        spots += self._offers.spot_cued_people(message, words, usable)
         refs = ShownRefs()
         if shown and not (asked_type and len(offered) > 1):
             refs = self._shown.find(message, usable, shown, polarity.negated, polarity.seen_clauses)
         years = parse_years(message, usable, polarity.negated)
         values = [
-            (
-                spot.start,
-                ValueRef(type=spot.type, value=spot.value),
-                any(polarity.negated[spot.start : spot.end]),
-            )
-            for spot in spots
+            (start, ValueRef(type=attribute_type, value=value), any(polarity.negated[start:end]))
+            for start, end, attribute_type, value in spots
         ]
         values += catalog.hard
         for _, ref, negated in sorted(values, key=lambda v: v[0]):  # in reading order
             found.add(ref, negated, range(0))
-        found.value_tokens.update(i for spot in spots for i in range(spot.start, spot.end))
+        found.value_tokens.update(i for start, end, _, _ in spots for i in range(start, end))
         found.value_tokens.update(catalog.value_tokens)
         self._years_to_values(years, asked_type, found)
         reading = _Reading(message, polarity, answer, usable, found, years, catalog, refs)
@@ -191,7 +195,7 @@ class OfflineNLU:
     def _years_to_values(self, years: YearFacts, asked_type: str | None, found: _Found) -> None:
         """Decades become values when the agent asked about that type or the catalog has no years."""
         plain = []
-        value_types = [t for t in self.values.types if t not in self.values.person_types]
+        value_types = [t for t in self.catalog.vocabulary if t != "year" and t not in PERSON_TYPES]
         for era in years.eras:
             tokens = range(era.start, era.end)
             if era.decade is None:
@@ -201,10 +205,10 @@ class OfflineNLU:
                     plain.append(era)
                 continue
             spellings = [f"{era.decade}s", f"{era.decade % 100:02d}s"]
-            value = self.values.find(spellings, [asked_type]) if asked_type else None
+            value = self._find_value(spellings, [asked_type]) if asked_type else None
             if value is None and (self.newest_year is None or era.negated):
                 # No years to bound, or a refused decade a year range cannot express.
-                value = self.values.find(spellings, value_types)
+                value = self._find_value(spellings, value_types)
             if value is not None:
                 found.add(ValueRef(type=value[0], value=value[1]), era.negated, tokens)
             else:

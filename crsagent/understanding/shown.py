@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from crsagent.agent import nlu_lexicon as lexicon
-from crsagent.agent.nlu_text import Message, fold_tokens
 from crsagent.data.catalog import Catalog
 from crsagent.data.text import move_trailing_article, split_title_year
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import Message, fold_tokens
 
 JOINERS = frozenset({"and", "or", ",", "&", "nor"})
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crsagent.agent import nlu_lexicon as lexicon
-from crsagent.agent.nlu_text import Message
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import Message
 
 _DECADE_WORDS = "|".join(lexicon.DECADE_WORDS)
 _ERA = (
