@@ -1,16 +1,32 @@
-"""The catalog: items by id and index, a title index and the attribute vocabulary."""
+"""The catalog: items by id and index, a title index and the attribute vocabulary.
+
+Items are stored as columns (ids, titles, years, popularity, and each item's attribute values as
+ids into one sorted table of (type, value) pairs). A catalog of up to ``MATERIALISE_UP_TO`` items
+also keeps its ``Item`` objects; a larger one builds an ``Item`` when it is asked for one: a
+million pydantic items with 25 values each take 3-6 GB and half a minute to unpickle, the
+columns a few hundred MB and a second.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
+from typing import Any, overload
+
+import numpy as np
+from numpy.typing import NDArray
 
 from crsagent.data.item import Item
 from crsagent.data.text import normalize_title
 from crsagent.errors import CrsAgentError
+
+# Catalogs up to this many items keep their Item objects (every dataset crsagent ships is far
+# below); larger ones keep columns only and build an Item on access.
+MATERIALISE_UP_TO = 200_000
+NO_YEAR = np.iinfo(np.int32).min
 
 
 class UnknownItemError(CrsAgentError, KeyError):
@@ -20,6 +36,122 @@ class UnknownItemError(CrsAgentError, KeyError):
         return str(self.args[0]) if self.args else "unknown item"
 
 
+class ItemColumns:
+    """The items of a catalog as columns; ``item(i)`` builds the ``Item`` at index ``i``.
+
+    ``entries`` holds each item's attribute values in the item's own order (types as its dict
+    has them, values as its lists have them): value ids into ``value_types`` / ``value_names``
+    (sorted by type, then value), or ``-1 - type`` for a type whose list is empty.
+    """
+
+    def __init__(self, items: Iterable[Item]) -> None:
+        ids: list[str] = []
+        titles: list[str] = []
+        texts: list[str] = []
+        years: list[int] = []
+        popularity: list[float] = []
+        lengths: list[int] = []
+        raw: list[int] = []  # provisional value ids, in first-seen order
+        provisional: dict[tuple[str, str], int] = {}
+        type_ids: dict[str, int] = {}
+        for item in items:
+            ids.append(item.id)
+            titles.append(item.title)
+            texts.append(item.text)
+            years.append(NO_YEAR if item.year is None else item.year)
+            popularity.append(item.popularity)
+            start = len(raw)
+            for attribute_type, values in item.attributes.items():
+                type_id = type_ids.setdefault(attribute_type, len(type_ids))
+                if not values:
+                    raw.append(-1 - type_id)
+                for value in values:
+                    raw.append(provisional.setdefault((attribute_type, value), len(provisional)))
+            lengths.append(len(raw) - start)
+        self.ids = ids
+        self.titles = titles
+        self.texts = texts
+        self.years: NDArray[np.int32] = np.asarray(years, dtype=np.int32)
+        self.popularity: NDArray[np.float64] = np.asarray(popularity, dtype=np.float64)
+        self.types: list[str] = list(type_ids)  # first-seen order
+        pairs = sorted(provisional)
+        self.value_types: list[str] = [t for t, _ in pairs]
+        self.value_names: list[str] = [v for _, v in pairs]
+        remap = np.empty(len(pairs), dtype=np.int32)
+        remap[[provisional[p] for p in pairs]] = np.arange(len(pairs), dtype=np.int32)
+        entries = np.asarray(raw, dtype=np.int32)
+        valued = entries >= 0
+        entries[valued] = remap[entries[valued]]
+        self.entries: NDArray[np.int32] = entries
+        self.starts: NDArray[np.int64] = np.r_[0, np.cumsum(lengths, dtype=np.int64)].astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def item(self, index: int) -> Item:
+        """The ``Item`` at ``index``, built from the columns (equal to the one stored)."""
+        attributes: dict[str, list[str]] = {}
+        value_types, value_names = self.value_types, self.value_names
+        for entry in self.entries[self.starts[index] : self.starts[index + 1]].tolist():
+            if entry < 0:
+                attributes[self.types[-1 - entry]] = []
+                continue
+            found = attributes.get(value_types[entry])
+            if found is None:
+                attributes[value_types[entry]] = [value_names[entry]]
+            else:
+                found.append(value_names[entry])
+        year = int(self.years[index])
+        # Built from values an Item already validated: no second validation.
+        return Item.model_construct(
+            id=self.ids[index],
+            title=self.titles[index],
+            attributes=attributes,
+            text=self.texts[index],
+            year=None if year == NO_YEAR else year,
+            popularity=float(self.popularity[index]),
+        )
+
+    def value_rows(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+        """Each item's distinct value ids, ascending, as CSR (indptr, indices) over the value table."""
+        lengths = np.diff(self.starts)
+        rows = np.repeat(np.arange(len(self.ids), dtype=np.int64), lengths)
+        keep = self.entries >= 0
+        rows, values = rows[keep], self.entries[keep].astype(np.int64)
+        # Already strictly ascending within every item (the common case): no sort needed.
+        same_row = rows[1:] == rows[:-1]
+        if not bool((values[1:][same_row] > values[:-1][same_row]).all()):
+            keys = np.unique(rows * max(len(self.value_names), 1) + values)
+            rows, values = keys // max(len(self.value_names), 1), keys % max(len(self.value_names), 1)
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(self.ids)))].astype(np.int64)
+        return indptr, values.astype(np.int32)
+
+
+class LazyItems(Sequence[Item]):
+    """The items of a columnar catalog, each built on access (iterating builds them one by one)."""
+
+    def __init__(self, columns: ItemColumns) -> None:
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Item, ...]: ...
+    def __getitem__(self, index: int | slice) -> Item | tuple[Item, ...]:
+        if isinstance(index, slice):
+            return tuple(self._columns.item(i) for i in range(*index.indices(len(self))))
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(f"item index {index} out of range for {len(self)} items")
+        return self._columns.item(position)
+
+    def __iter__(self) -> Iterator[Item]:
+        return (self._columns.item(i) for i in range(len(self)))
+
+
 class Catalog:
     """An immutable, ordered collection of items.
 
@@ -27,15 +159,53 @@ class Catalog:
     use; ``Item.id`` is the external id that users, files and the LLM see.
     """
 
-    def __init__(self, items: Sequence[Item], *, name: str, is_demo: bool = False) -> None:
+    def __init__(
+        self,
+        items: Iterable[Item],
+        *,
+        name: str,
+        is_demo: bool = False,
+        materialise_up_to: int = MATERIALISE_UP_TO,
+    ) -> None:
+        if materialise_up_to < 0:
+            raise ValueError(f"materialise_up_to must be >= 0, got {materialise_up_to}")
         self.name = name
         self.is_demo = is_demo
-        self.items: tuple[Item, ...] = tuple(items)
-        self._index: dict[str, int] = {}
-        for position, item in enumerate(self.items):
-            if item.id in self._index:
-                raise CrsAgentError(f"catalog {name!r}: duplicate item id {item.id!r}")
-            self._index[item.id] = position
+        kept = items if isinstance(items, tuple | list) else tuple(items)
+        self.columns = ItemColumns(kept)
+        self._materialised = len(kept) <= materialise_up_to
+        self.items: Sequence[Item] = tuple(kept) if self._materialised else LazyItems(self.columns)
+        self._index = self._build_index()
+
+    def _build_index(self) -> dict[str, int]:
+        index: dict[str, int] = {}
+        for position, item_id in enumerate(self.columns.ids):
+            if item_id in index:
+                raise CrsAgentError(f"catalog {self.name!r}: duplicate item id {item_id!r}")
+            index[item_id] = position
+        return index
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A large catalog travels as columns, with its content hash (every cache key reads it,
+        # and it is a pass over every item); a small one as before, with its items.
+        state = {"name": self.name, "is_demo": self.is_demo, "materialised": self._materialised}
+        if self._materialised:
+            return state | {"items": tuple(self.items)}
+        return state | {"columns": self.columns, "content_hash": self.content_hash}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.name = state["name"]
+        self.is_demo = state["is_demo"]
+        if "columns" in state:
+            self.columns = state["columns"]
+            self._materialised = False
+            self.items = LazyItems(self.columns)
+            self.__dict__["content_hash"] = state["content_hash"]
+        else:  # a small catalog, or one pickled before catalogs had columns
+            self.items = tuple(state["items"])
+            self.columns = ItemColumns(self.items)
+            self._materialised = True
+        self._index = self._build_index()
 
     def __len__(self) -> int:
         return len(self.items)
@@ -52,7 +222,24 @@ class Catalog:
     @property
     def ids(self) -> list[str]:
         """External ids in catalog order."""
-        return [item.id for item in self.items]
+        return list(self.columns.ids)
+
+    @property
+    def titles(self) -> list[str]:
+        """Titles in catalog order (no Item is built)."""
+        return list(self.columns.titles)
+
+    @property
+    def years(self) -> NDArray[np.float64]:
+        """Each item's year as a float, NaN where unknown (no Item is built)."""
+        years = self.columns.years.astype(np.float64)
+        years[self.columns.years == NO_YEAR] = np.nan
+        return years
+
+    @property
+    def popularity(self) -> NDArray[np.float64]:
+        """Each item's ``Item.popularity`` (no Item is built)."""
+        return self.columns.popularity.copy()
 
     def index_of(self, item_id: str) -> int:
         """Internal index of an external id; raises ``UnknownItemError`` naming the id."""
@@ -72,20 +259,21 @@ class Catalog:
     @cached_property
     def attribute_types(self) -> list[str]:
         """Attribute types present in the catalog, in first-seen order."""
-        seen: dict[str, None] = {}
-        for item in self.items:
-            for attribute_type in item.attributes:
-                seen.setdefault(attribute_type, None)
-        return list(seen)
+        return list(self.columns.types)
 
     @cached_property
     def value_counts(self) -> dict[str, Counter[str]]:
         """Attribute type -> value -> number of items carrying it."""
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for item in self.items:
-            for attribute_type, values in item.attributes.items():
-                counts[attribute_type].update(set(values))
-        return dict(counts)
+        indptr, values = self.columns.value_rows()
+        del indptr
+        carried = np.bincount(values, minlength=len(self.columns.value_names)).tolist()
+        # Every type, in first-seen order (one whose lists are all empty maps to no values).
+        counts: dict[str, Counter[str]] = {t: Counter() for t in self.columns.types}
+        for attribute_type, value, count in zip(
+            self.columns.value_types, self.columns.value_names, carried, strict=True
+        ):
+            counts[attribute_type][value] = count
+        return counts
 
     @cached_property
     def vocabulary(self) -> dict[str, list[str]]:
@@ -96,8 +284,8 @@ class Catalog:
     def title_index(self) -> dict[str, list[str]]:
         """Normalised title (see ``normalize_title``) -> ids of the items with that title."""
         index: dict[str, list[str]] = defaultdict(list)
-        for item in self.items:
-            index[normalize_title(item.title)].append(item.id)
+        for item_id, title in zip(self.columns.ids, self.columns.titles, strict=True):
+            index[normalize_title(title)].append(item_id)
         return dict(index)
 
     def find_by_title(self, title: str) -> list[Item]:

@@ -59,6 +59,14 @@ class EstimatorConfig(BaseModel):
         ge=2,
         description="Candidates per fitting state (the target + a uniform sample; sampled softmax).",
     )
+    counted_candidates: int = Field(
+        default=20_000,
+        ge=2,
+        description=(
+            "A simulated state with more candidates finds its askable values in a uniform sample of "
+            "this many (bounds the fit on large catalogs; smaller states are unaffected)."
+        ),
+    )
     max_simulated_questions: int = Field(
         default=6, ge=0, description="Random answered questions per simulated state (0..this many)."
     )
@@ -270,7 +278,12 @@ class PreferenceEstimator:
         conversation = self.weights.conversation
         for user, target in pairs:
             simulated = simulate_state(
-                self.kg, target, rng, max_questions=config.max_simulated_questions, prune=True
+                self.kg,
+                target,
+                rng,
+                max_questions=config.max_simulated_questions,
+                prune=True,
+                max_counted=config.counted_candidates,
             )
             if simulated is None:
                 continue
@@ -327,7 +340,14 @@ def _fit_conversation_weights(
     targets: list[int] = []
     log_popularity = np.log1p(prior.popularity)
     for user, target in _sample_pairs(train, config.conversation_pairs, rng):
-        simulated = simulate_state(kg, target, rng, max_questions=config.max_simulated_questions, prune=False)
+        simulated = simulate_state(
+            kg,
+            target,
+            rng,
+            max_questions=config.max_simulated_questions,
+            prune=False,
+            max_counted=config.counted_candidates,
+        )
         if simulated is None:
             continue
         candidates, row, offset = sample_candidates(

@@ -221,8 +221,10 @@ class ValueAffinity:
         self.kg = kg
         weights = popularity + 1.0
         self._item_weight = weights
-        self._weighted = sp.csr_matrix(sp.diags(weights) @ kg.incidence)
-        self._value_weight = np.asarray(self._weighted.sum(axis=0), dtype=np.float64).ravel()
+        # Not kept: rows are computed from the items carrying a value (a million-item catalog's
+        # weighted incidence is hundreds of MB in memory and in every stored estimator).
+        weighted = sp.csr_matrix(sp.diags(weights) @ kg.incidence)
+        self._value_weight = np.asarray(weighted.sum(axis=0), dtype=np.float64).ravel()
         self._total = float(weights.sum())
         self._rows = BoundedRows(kg.n_values, AFFINITY_CACHE_BYTES)
         # Summed rows of answer sets: the same openings recur across conversations.
@@ -237,11 +239,12 @@ class ValueAffinity:
             self._combined = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
         if "_item_weight" not in state:
             # Each stored entry of _weighted is the item's weight times 1.
-            weighted = self._weighted
+            weighted = state["_weighted"]
             weights = np.ones(weighted.indptr.size - 1)
             has = np.diff(weighted.indptr) > 0
             weights[has] = weighted.data[weighted.indptr[:-1][has]]
             self._item_weight = weights
+        self.__dict__.pop("_weighted", None)  # older estimators stored it; nothing reads it now
 
     def row(self, value: int) -> NDArray[np.float64]:
         """PMI of ``value`` with every value (0 for itself and for values that never co-occur)."""

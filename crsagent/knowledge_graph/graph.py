@@ -11,7 +11,6 @@ large catalog, so no per-turn code touches it.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -73,40 +72,28 @@ class KnowledgeGraph:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        # Values sorted by (type, value), as AttributeValue orders them; ids are positions.
+        # Values sorted by (type, value), as AttributeValue orders them; ids are positions: the
+        # catalog's value table, whose item rows are the incidence (no pass over Item objects).
+        columns = catalog.columns
         types = sorted(catalog.vocabulary)
-        values: list[AttributeValue] = []
-        lookup: dict[str, dict[str, int]] = {}
-        type_of_value: list[int] = []
-        for type_index, attribute_type in enumerate(types):
-            table = lookup[attribute_type] = {}
-            for value in sorted(catalog.vocabulary[attribute_type]):
-                table[value] = len(values)
-                values.append(AttributeValue(attribute_type, value))
-                type_of_value.append(type_index)
+        type_index = {attribute_type: i for i, attribute_type in enumerate(types)}
+        values = [AttributeValue(t, v) for t, v in zip(columns.value_types, columns.value_names, strict=True)]
+        type_of_value = [type_index[t] for t in columns.value_types]
         self.values: tuple[AttributeValue, ...] = tuple(values)
         self._value_ids: dict[AttributeValue, int] = {v: i for i, v in enumerate(values)}
         self._keys: dict[str, int] = {v.key: i for i, v in enumerate(values)}
-        # CSR arrays built directly (typed arrays, not lists of Python ints: a million items hold
-        # tens of millions of entries).
-        indices = array("q")
-        indptr = array("q", [0])
-        for item in catalog.items:
-            ids = {lookup[t][v] for t, vs in item.attributes.items() for v in vs}
-            indices.extend(sorted(ids))
-            indptr.append(len(indices))
+        indptr, indices = columns.value_rows()
         shape = (len(catalog), len(values))
         self.incidence: sp.csr_matrix = sp.csr_matrix(
-            (
-                np.ones(len(indices), dtype=np.float32),
-                np.frombuffer(indices, dtype=np.int64).astype(np.int32),
-                np.frombuffer(indptr, dtype=np.int64).astype(np.int32),
-            ),
-            shape=shape,
+            (np.ones(indices.size, dtype=np.float32), indices, indptr.astype(np.int32)), shape=shape
         )
         self.incidence_csc: sp.csc_matrix = sp.csc_matrix(self.incidence)
-        # values x items, row-compressed: the fast layout for ``value_mass``.
-        self.incidence_t: sp.csr_matrix = self.incidence.T.tocsr()
+        # values x items, row-compressed: the fast layout for ``value_mass``; the CSC arrays are
+        # exactly that layout, so it shares them (a million items hold 26M entries).
+        csc = self.incidence_csc
+        self.incidence_t: sp.csr_matrix = sp.csr_matrix(
+            (csc.data, csc.indices, csc.indptr), shape=(shape[1], shape[0]), copy=False
+        )
         self.value_counts: NDArray[np.int64] = np.diff(self.incidence_csc.indptr).astype(np.int64)
         self.values_per_item: NDArray[np.int64] = np.diff(self.incidence.indptr).astype(np.int64)
         self.value_types: NDArray[np.int64] = np.asarray(type_of_value, dtype=np.int64)
