@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
+from crsagent.data.candidates import Candidates
 from crsagent.tools.base import Tool, ToolOutput
 from crsagent.tools.context import ToolContext, describe_item
 
@@ -19,8 +20,8 @@ def _shown(context: ToolContext, tool: str, header: str, k: int) -> ToolOutput:
     """The top ``k`` of the bus as a tool output."""
     bus = context.bus
     top = bus.top(k)
-    items = [context.catalog.at(int(i)) for i in top]
-    scores = [] if bus.scores is None else [round(float(s), 4) for s in bus.scores[: len(top)]]
+    items = [context.catalog.at(int(i)) for i in top.indices]
+    scores = [] if top.scores is None else [round(float(s), 4) for s in top.scores]
     return ToolOutput(
         tool=tool,
         summary="\n".join([header, *(describe_item(item) for item in items)]),
@@ -77,8 +78,7 @@ def _ranked_for(
     """Rank the bus by ``scores`` (aligned with it), leaving out the seed items themselves."""
     bus = context.bus
     is_seed = np.isin(bus.candidates, seeds)
-    bus.narrow(bus.candidates[~is_seed])
-    bus.rank(scores[~is_seed], top=keep)
+    bus.replace(Candidates.ranked(bus.candidates[~is_seed], scores[~is_seed], top=keep))
     output = _shown(context, tool, f"{len(bus)} candidates ranked for {len(seeds)} liked items:", k)
     if unplaced:
         output.notices.append(f"not in catalog: {', '.join(unplaced)}")
@@ -107,8 +107,7 @@ def rank_candidates_tool(context: ToolContext) -> Tool[RankInput]:
         scores = recommender.score(np.asarray(history, dtype=np.int64), bus.candidates)
         liked = np.isin(bus.candidates, history)
         # The liked items themselves are not recommendations.
-        bus.narrow(bus.candidates[~liked])
-        bus.rank(scores[~liked])
+        bus.replace(Candidates.ranked(bus.candidates[~liked], scores[~liked]))
         output = _shown(
             context,
             "rank_candidates",
