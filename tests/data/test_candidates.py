@@ -14,25 +14,27 @@ def test_ranking_orders_by_score_and_keeps_ties_in_place() -> None:
     ranked = Candidates.ranked([7, 3, 5, 1], [0.2, 0.9, 0.2, 0.5])
     assert ranked.indices.tolist() == [3, 1, 7, 5]
     assert ranked.scores is not None and ranked.scores.tolist() == [0.9, 0.5, 0.2, 0.2]
-    assert Candidates.ranked([7, 3, 5, 1], [0.2, 0.9, 0.2, 0.5], top=2) == Candidates([3, 1], [0.9, 0.5])
+    assert Candidates.ranked([7, 3, 5, 1], [0.2, 0.9, 0.2, 0.5], top=2) == Candidates.from_lists(
+        [3, 1], [0.9, 0.5]
+    )
     assert len(Candidates.ranked([1, 2], [0.0, 1.0], top=0)) == 0
 
 
 def test_narrowing_keeps_order_and_scores_aligned() -> None:
-    ranked = Candidates([4, 2, 9, 0], [4.0, 3.0, 2.0, 1.0])
-    assert ranked.restricted_to([0, 9, 6], n_items=10) == Candidates([9, 0], [2.0, 1.0])
-    assert ranked.without([2, 4]) == Candidates([9, 0], [2.0, 1.0])
-    assert ranked.top(2) == Candidates([4, 2], [4.0, 3.0])
+    ranked = Candidates.from_lists([4, 2, 9, 0], [4.0, 3.0, 2.0, 1.0])
+    assert ranked.restricted_to([0, 9, 6], n_items=10) == Candidates.from_lists([9, 0], [2.0, 1.0])
+    assert ranked.without([2, 4]) == Candidates.from_lists([9, 0], [2.0, 1.0])
+    assert ranked.top(2) == Candidates.from_lists([4, 2], [4.0, 3.0])
     assert ranked.top(10) == ranked
     assert ranked.mask(10).nonzero()[0].tolist() == [0, 2, 4, 9]
     unranked = Candidates.everything(3)
     assert unranked.indices.tolist() == [0, 1, 2] and not unranked.is_ranked
-    assert unranked.without([1]) == Candidates([0, 2])
-    assert unranked != Candidates([0, 1, 2], [0.0, 0.0, 0.0])
+    assert unranked.without([1]) == Candidates.from_lists([0, 2])
+    assert unranked != Candidates.from_lists([0, 1, 2], [0.0, 0.0, 0.0])
 
 
 def test_lists_round_trip_and_ids_come_from_the_catalog() -> None:
-    ranked = Candidates([2, 0], [0.5, 0.25])
+    ranked = Candidates.from_lists([2, 0], [0.5, 0.25])
     indices, scores = ranked.to_lists()
     assert (indices, scores) == ([2, 0], [0.5, 0.25])
     assert Candidates.from_lists(indices, scores) == ranked
@@ -49,7 +51,7 @@ def test_lists_are_immutable_copies_and_bad_shapes_are_refused() -> None:
     with pytest.raises(ValueError, match="read-only"):
         candidates.indices[0] = 5
     with pytest.raises(ValueError, match="2 scores for 3 candidates"):
-        Candidates([1, 2, 3], [0.1, 0.2])
+        Candidates.from_lists([1, 2, 3], [0.1, 0.2])
     with pytest.raises(ValueError, match="2 scores for 3 candidates"):
         Candidates.ranked([1, 2, 3], [0.1, 0.2])
     with pytest.raises(ValueError, match="one-dimensional"):
