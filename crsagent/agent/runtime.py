@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +33,9 @@ from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.grounding import Grounder
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
+
+if TYPE_CHECKING:
+    from crsagent.tools.vector_index import VectorIndex
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +85,17 @@ class AgentRuntime:
         """Graph, preference model (fitted or cached), NLU, grounder and tools for ``dataset``."""
         kg = KnowledgeGraph.from_dataset(dataset)
         grounder = Grounder(dataset.catalog)
-        tools = ToolContext.create(dataset, settings.cache_dir, resolve_title=_resolver(grounder), graph=kg)
+        cf = _collaborative_model(dataset, config, settings)
+        # The LLM planner's tools: rank_candidates and similar_items' item-item need the CF model,
+        # semantic_search a vector index built beforehand (only opened, and only for an LLM).
+        tools = ToolContext.create(
+            dataset,
+            settings.cache_dir,
+            resolve_title=_resolver(grounder),
+            graph=kg,
+            recommender=cf,
+            vectors=_built_vectors(dataset, settings) if chat_model is not None else None,
+        )
         never_ask = [i for i, value in enumerate(kg.values) if value.type in NEVER_ASK_TYPES]
         spotter = CatalogSpotter(dataset.catalog).prepare()
         return cls(
@@ -93,7 +107,7 @@ class AgentRuntime:
             tools=tools,
             config=config,
             spotter=spotter,
-            cf=_collaborative_model(dataset, config, settings),
+            cf=cf,
             chat_model=chat_model,
             years=item_years(kg),
             never_ask=never_ask,
@@ -116,6 +130,12 @@ def _collaborative_model(dataset: Dataset, config: AgentConfig, settings: Settin
     if config.cf_model is None or train is None or len(train) == 0:
         return None
     return fitted_recommender(dataset, config.cf_model, settings.cache_dir)
+
+
+def _built_vectors(dataset: Dataset, settings: Settings) -> VectorIndex | None:
+    from crsagent.tools.vector_index import built_index  # chromadb: imported only with an LLM
+
+    return built_index(dataset.catalog, settings.cache_dir)
 
 
 def _resolver(grounder: Grounder) -> TitleResolver:

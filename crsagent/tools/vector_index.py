@@ -32,7 +32,7 @@ from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
 from crsagent.data.titles import display_title
 from crsagent.errors import CrsAgentError
-from crsagent.tools.embeddings import CatalogEmbedder
+from crsagent.tools.embeddings import CatalogEmbedder, EmbedderUnavailableError, embedder_from_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,24 @@ def built_fingerprints(catalog: Catalog, style: DocumentStyle, cache_dir: Path) 
         ):
             fingerprints.append(str(metadata["embedder"]))
     return sorted(fingerprints)
+
+
+def built_index(catalog: Catalog, cache_dir: Path, style: DocumentStyle = "full") -> VectorIndex | None:
+    """The catalog's ``style`` index if one was built (``crsagent index build``), opened without
+    building anything: MiniLM's when there are two, one whose embedder loads here otherwise; None
+    when there is none (an agent does not embed a catalog on its own)."""
+    if not (cache_dir / "vectors").is_dir():
+        return None
+    for fingerprint in sorted(
+        built_fingerprints(catalog, style, cache_dir), key=lambda f: not f.startswith("minilm")
+    ):
+        try:
+            embedder = embedder_from_fingerprint(fingerprint)
+        except EmbedderUnavailableError as error:  # built with the ml extra, which is not here now
+            logger.info("vector index %s of %s left unused: %s", fingerprint, catalog.name, error)
+            continue
+        return VectorIndex.open(catalog, embedder, cache_dir=cache_dir, config=VectorIndexConfig(style=style))
+    return None
 
 
 def chroma_client(cache_dir: Path) -> ClientAPI:
