@@ -31,10 +31,12 @@ import numpy as np
 
 from crsagent.evals.cpr.config import CprRunConfig
 from crsagent.evals.cpr.evaluate import build_policy, prepare
-from crsagent.evals.cpr.protocol import CprProtocol
-from crsagent.evals.cpr.runner import CprTask, run_episodes, select_episodes
+from crsagent.evals.execute import play_here
+from crsagent.evals.structured import CprProtocol, StructuredWorld
+from crsagent.evals.targets import EpisodeTarget, seeded_subset
 from crsagent.knowledge_graph.policies.base import Policy
 from crsagent.knowledge_graph.state import Action, DialogueState
+from crsagent.simulators.base import Episode, Target
 
 # Main steps of an episode: (label, file suffix, function name) of the profiled entry point.
 STEPS = (
@@ -48,7 +50,8 @@ STEPS = (
     ("state updates (answers, rejected lists)", "state.py", "answer"),
     ("state updates (answers, rejected lists)", "state.py", "reject_items"),
     ("protocol checks", "state.py", "check"),
-    ("episode log records (pydantic)", "protocol.py", "run_episode"),
+    ("episode log records (pydantic)", "structured.py", "_turn"),
+    ("whole episode", "structured.py", "play_structured"),
 )
 
 WHOLE_RUN = """
@@ -94,18 +97,23 @@ def latency_and_profile(args: argparse.Namespace) -> dict[str, Any]:
     prepared = prepare(config)
     policy = build_policy(prepared, config)
     dataset = prepared.dataset
-    episodes = select_episodes(dataset.split(args.split).pairs(), args.episodes, seed=0)
+    pairs = dataset.split(args.split).pairs()
+    episodes = [
+        EpisodeTarget(i, Target(item_id=dataset.catalog.at(pairs[i][1]).id, user=pairs[i][0]))
+        for i in seeded_subset(len(pairs), args.episodes, seed=0)
+    ]
+    finished: list[Episode] = []
     timed = TimedPolicy(policy)
-    task = CprTask(prepared.kg, timed, dataset.user_ids, CprProtocol(), args.negative_answers, seed=0)  # type: ignore[arg-type]
+    world = StructuredWorld(prepared.kg, timed, CprProtocol(), args.negative_answers, seed=0)  # type: ignore[arg-type]
     started = time.perf_counter()
-    run_episodes(task, episodes, workers=1)
+    play_here(world, episodes, finished.append)
     elapsed = time.perf_counter() - started
     latencies = np.array(timed.latencies_ns) / 1e6
 
     profiler = cProfile.Profile()
-    plain = CprTask(prepared.kg, policy, dataset.user_ids, CprProtocol(), args.negative_answers, seed=0)
+    plain = StructuredWorld(prepared.kg, policy, CprProtocol(), args.negative_answers, seed=0)
     profiler.enable()
-    run_episodes(plain, episodes, workers=1)
+    play_here(plain, episodes, finished.append)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     cumulative: dict[str, float] = {}
@@ -113,7 +121,7 @@ def latency_and_profile(args: argparse.Namespace) -> dict[str, Any]:
         for label, suffix, name in STEPS:
             if function == name and filename.endswith(suffix):
                 cumulative[label] = cumulative.get(label, 0.0) + total
-    episode_total = cumulative.pop("episode log records (pydantic)", 0.0)
+    episode_total = cumulative.pop("whole episode", 0.0)
     return {
         "episodes": len(episodes),
         "decisions": int(latencies.size),

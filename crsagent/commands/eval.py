@@ -86,7 +86,7 @@ def _command_line(args: argparse.Namespace) -> str:
 def _eval_cpr(args: argparse.Namespace) -> int:
     from crsagent.evals.cpr.config import CprRunConfig
     from crsagent.evals.cpr.evaluate import run_cpr
-    from crsagent.evals.cpr.report import markdown_table
+    from crsagent.evals.report import summary_row
     from crsagent.knowledge_graph.estimator import EstimatorConfig
 
     started = time.perf_counter()
@@ -109,7 +109,7 @@ def _eval_cpr(args: argparse.Namespace) -> int:
     run = run_cpr(
         config, settings=settings_from_args(args), out=out, progress=not args.quiet, command=command
     )
-    print(markdown_table(run.record), end="")
+    print(summary_row(run.record), end="")
     print(f"run folder: {run.folder}  ({time.perf_counter() - started:.1f} s in all)")
     return 0
 
@@ -220,7 +220,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
         description=(
             "Run every (user, target) episode of a split with the rule simulator of the CPR protocol "
             "(opening = one random attribute of the target, at most 14 agent actions, lists of 10) and "
-            "write episodes.jsonl, metrics.json, results.md and sr_by_turn.png into the run folder."
+            "write episodes.jsonl, metrics.json, report.md, sr_by_turn.png and turns_hist.png into the run "
+            "folder. Running the same command into the same --out again resumes: finished episodes are kept."
         ),
     )
     with_data_options(cpr)

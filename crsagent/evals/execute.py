@@ -1,7 +1,10 @@
-"""Play episodes: in this process, in worker processes (CPU-bound simulators), or as concurrent
-dialogues on an event loop (LLM simulators, whose time is spent waiting for an endpoint).
+"""The one episode runner: in this process, in worker processes (CPU-bound users: the rule and
+template users, the structured CPR turns), or as concurrent dialogues on an event loop (LLM users,
+whose time is spent waiting for an endpoint).
 
-Every finished episode goes to ``on_done`` in the calling thread, which logs it at once: however the
+A ``World`` plays one episode; it is built once per worker (an agent and its simulator factory) or
+once in the parent and inherited by forked workers (the structured runs' fitted policy). Every
+finished episode goes to ``on_done`` in the calling thread, which logs it at once: however the
 episodes are played, a kill loses only those in flight.
 """
 
@@ -15,17 +18,26 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Protocol
 
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.errors import CrsAgentError
 from crsagent.evals.spec import EvalSpec, LLMSimulatorSpec
 from crsagent.evals.targets import EpisodeTarget
-from crsagent.evals.world import EvalWorld, build_world, play
+from crsagent.evals.world import build_world
 from crsagent.simulators.base import Episode
+
+
+class World(Protocol):
+    """Plays one episode; a failure to play is the episode's ``error``, not an exception."""
+
+    def play(self, job: EpisodeTarget) -> Episode: ...
+
 
 OnDone = Callable[[Episode], None]
 
@@ -34,15 +46,28 @@ class WorkerStartError(CrsAgentError):
     """A worker could not build its agent or simulator: no episode can run, so the run stops."""
 
 
-def play_here(world: EvalWorld, jobs: Sequence[EpisodeTarget], on_done: OnDone) -> None:
+WorldFactory = Callable[[], World]
+
+
+class Prebuilt:
+    """A factory handing out a world built before the workers fork (a picklable callable)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def __call__(self) -> World:
+        return self.world
+
+
+def play_here(world: World, jobs: Sequence[EpisodeTarget], on_done: OnDone) -> None:
     """One episode after another, in this process."""
     for job in jobs:
-        on_done(play(world, job))
+        on_done(world.play(job))
 
 
 # --- worker processes --------------------------------------------------------------------------
 
-_WORLD: EvalWorld | None = None
+_WORLD: World | None = None
 _START_ERROR: str | None = None
 
 
@@ -74,54 +99,63 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start_worker(spec: EvalSpec, dataset: Dataset, settings: Settings, parent_pid: int) -> None:
+def _start_worker(build: WorldFactory, parent_pid: int) -> None:
     """Process initializer: build this worker's world once (a failure is reported by each task)."""
     global _WORLD, _START_ERROR
     die_with_parent(parent_pid)
     try:
-        _WORLD = build_world(spec, dataset, settings)
+        _WORLD = build()
     except Exception as error:  # noqa: BLE001 - re-raised in the parent by every task, with its message
         _START_ERROR = f"{type(error).__name__}: {error}"
 
 
-def _play_in_worker(job: EpisodeTarget) -> Episode:
+def _play_in_worker(jobs: list[EpisodeTarget]) -> list[Episode]:
     if _WORLD is None:
         raise WorkerStartError(f"a worker could not build the agent or the simulator: {_START_ERROR}")
-    return play(_WORLD, job)
+    return [_WORLD.play(job) for job in jobs]
+
+
+def _chunks(jobs: Sequence[EpisodeTarget], size: int) -> Iterator[list[EpisodeTarget]]:
+    for start in range(0, len(jobs), size):
+        yield list(jobs[start : start + size])
 
 
 def play_in_processes(
-    spec: EvalSpec,
-    dataset: Dataset,
-    settings: Settings,
+    build: WorldFactory,
     jobs: Sequence[EpisodeTarget],
     on_done: OnDone,
     *,
     workers: int,
+    chunk: int = 1,
 ) -> None:
-    """``workers`` processes, each with its own agent; at most two episodes queued per worker."""
-    # fork hands the loaded dataset to the workers without pickling; elsewhere it is pickled.
+    """``workers`` processes, each with its world; ``chunk`` episodes per task (many for
+    millisecond episodes, one for agent dialogues), at most two tasks queued per worker."""
+    if workers < 1 or chunk < 1:
+        raise CrsAgentError(f"workers and chunk must be at least 1, got {workers} and {chunk}")
+    # fork hands the loaded dataset (or a prebuilt world) to the workers without pickling;
+    # elsewhere ``build`` is pickled.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pending: set[Future[Episode]] = set()
-    queue = iter(jobs)
+    pending: set[Future[list[Episode]]] = set()
+    queue = _chunks(jobs, chunk)
     with ProcessPoolExecutor(
-        workers, context, initializer=_start_worker, initargs=(spec, dataset, settings, os.getpid())
+        workers, context, initializer=_start_worker, initargs=(build, os.getpid())
     ) as pool:
         try:
             # A bounded queue: a kill leaves few submitted-but-unfinished episodes, and an early
             # start error stops the run before thousands of tasks are queued.
-            for job in queue:
-                pending.add(pool.submit(_play_in_worker, job))
+            for part in queue:
+                pending.add(pool.submit(_play_in_worker, part))
                 if len(pending) >= 2 * workers:
                     break
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    on_done(future.result())
-                    job = next(queue, None)
-                    if job is not None:
-                        pending.add(pool.submit(_play_in_worker, job))
+                    for episode in future.result():
+                        on_done(episode)
+                    part = next(queue, None)
+                    if part is not None:
+                        pending.add(pool.submit(_play_in_worker, part))
         except BrokenProcessPool as error:
             raise CrsAgentError(
                 f"a worker process died ({error}); the episodes finished so far are saved: re-run to resume"
@@ -135,7 +169,7 @@ def play_in_processes(
 
 
 async def _play_concurrently(
-    world: EvalWorld, jobs: Sequence[EpisodeTarget], on_done: OnDone, concurrency: int
+    world: World, jobs: Sequence[EpisodeTarget], on_done: OnDone, concurrency: int
 ) -> None:
     loop = asyncio.get_running_loop()
     # Dialogues wait on the endpoint in threads (the agent's achat does too): give each its own.
@@ -144,14 +178,14 @@ async def _play_concurrently(
 
     async def one(job: EpisodeTarget) -> None:
         async with semaphore:
-            episode = await asyncio.to_thread(play, world, job)
+            episode = await asyncio.to_thread(world.play, job)
         on_done(episode)  # on the loop's thread: the log has one writer
 
     await asyncio.gather(*(one(job) for job in jobs))
 
 
 def play_concurrently(
-    world: EvalWorld, jobs: Sequence[EpisodeTarget], on_done: OnDone, *, concurrency: int
+    world: World, jobs: Sequence[EpisodeTarget], on_done: OnDone, *, concurrency: int
 ) -> None:
     """Up to ``concurrency`` dialogues at once against the configured endpoints."""
     asyncio.run(_play_concurrently(world, jobs, on_done, concurrency))
@@ -166,7 +200,7 @@ def play_episodes(
     uses_llm = isinstance(spec.simulator, LLMSimulatorSpec) or spec.agent.llm is not None
     concurrency = min(spec.concurrency, len(jobs))
     if concurrency > 1 and not uses_llm:
-        play_in_processes(spec, dataset, settings, jobs, on_done, workers=concurrency)
+        play_in_processes(partial(build_world, spec, dataset, settings), jobs, on_done, workers=concurrency)
         return
     try:
         world = build_world(spec, dataset, settings)

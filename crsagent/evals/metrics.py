@@ -1,21 +1,33 @@
-"""Metrics of a set of simulated dialogues: CPR's SR@k / AT / hDCG, iEvaLM's Recall@k, and costs.
+"""The metrics of every evaluation: CPR's SR@k / AT / hDCG, iEvaLM's Recall@k, and costs.
 
-SR@k, AT and hDCG are the CPR benchmark's (``crsagent.evals.cpr.metrics``; ``hdcg`` is imported from
-there): an episode's ``success_turn`` is t + 1 for a hit at the agent's t-th action (0-based), and a
-failure counts ``max_turns`` in AT. Episodes that could not run (``error`` set) are not misses: they
-are counted apart and left out of every rate.
+SR@k, AT and hDCG exactly as the published CPR evaluation computes them: an episode's
+``success_turn`` is t + 1 for a hit at the agent's t-th action (0-based), and a failure counts
+``max_turns`` in AT. Episodes that could not run (``error`` set) are not misses: they are counted
+apart and left out of every rate. Structured runs (``crsagent eval cpr``) log no ranked lists, so
+they ask for no Recall@k.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crsagent.evals.cpr.metrics import hdcg
 from crsagent.simulators.base import Episode
+
+
+def hdcg(turns: int, rank: int) -> float:
+    """Hierarchical DCG of a success at turn T = t + 1 with the target at 1-based rank k.
+
+    ``1/log2(T+2) + (1/log2(T+1) - 1/log2(T+2)) / log2(k+1)`` (UNICORN's ``Rank`` term).
+    """
+    if turns < 1 or rank < 1:
+        raise ValueError(f"hDCG needs turns >= 1 and rank >= 1, got turns={turns}, rank={rank}")
+    later = 1.0 / math.log2(turns + 2)
+    return later + (1.0 / math.log2(turns + 1) - later) / math.log2(rank + 1)
 
 
 class EvalMetrics(BaseModel):
@@ -42,6 +54,7 @@ class EvalMetrics(BaseModel):
     leak_rate: float = Field(description="Simulated-user turns whose draft named the target.")
     episodes_with_leak: float = Field(description="Fraction of episodes with at least one leaked turn.")
     user_ended: float = Field(description="Fraction of episodes the simulated user ended before a hit.")
+    no_candidates: int = Field(description="Episodes that ended because the candidates ran out (structured).")
     accept_understood: float | None = Field(
         description="Of the hits followed by a closing message, the fraction whose acceptance the agent "
         "understood (None when no closing message was sent)."
@@ -134,6 +147,7 @@ def compute_metrics(
         leak_rate=sum(t.leaked for t in turns) / n_turns,
         episodes_with_leak=sum(any(t.leaked for t in e.turns) for e in ran) / n,
         user_ended=sum(e.end == "user_done" for e in ran) / n,
+        no_candidates=sum(e.end == "no_candidates" for e in ran),
         accept_understood=sum(understood) / len(understood) if understood else None,
         agent_llm_calls_per_turn=sum(t.llm_calls for t in turns) / n_turns,
         simulator_llm_calls_per_turn=sum(t.simulator_llm_calls for t in turns) / n_turns,

@@ -22,6 +22,7 @@ COST_KEYS = (
     "mean_questions",
     "mean_lists",
     "user_ended",
+    "no_candidates",
     "accept_understood",
     "agent_llm_calls_per_turn",
     "simulator_llm_calls_per_turn",
@@ -36,6 +37,14 @@ COST_KEYS = (
     "n_errors",
     "dialogues_per_second",
 )
+
+
+# Rows of the report's setup table, those the run has: spec runs and structured (CPR) runs.
+SETUP_KEYS = (
+    "dataset", "split", "targets", "simulator", "simulator_llm", "agent_llm", "policy",
+    "negative_answers", "offer_values", "max_turns", "list_size", "seed", "limit", "concurrency",
+    "workers", "seconds",
+)  # fmt: skip
 
 
 def describe_run(spec: EvalSpec) -> dict[str, Any]:
@@ -75,6 +84,21 @@ def format_value(value: Any) -> str:
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
 
 
+def summary_row(record: dict[str, Any]) -> str:
+    """A one-row markdown table of a structured (CPR) run, as the results pages quote it."""
+    header = "| dataset | split | policy | negative answers | episodes | SR@5 | SR@10 | SR@15 | AT | hDCG | seconds |"
+    rule = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    row = (
+        f"| {record['dataset']} | {record['split']} | {record['policy']} | {record['negative_answers']} "
+        f"| {record['n_episodes']} | {record['SR@5']:.3f} | {record['SR@10']:.3f} | {record['SR@15']:.3f} "
+        f"| {record['AT']:.2f} | {record['hDCG']:.3f} | {record['seconds']:.1f} |"
+    )
+    lines = [header, rule, row, ""]
+    if record.get("command"):
+        lines += [f"Command: `{record['command']}`", ""]
+    return "\n".join(lines)
+
+
 def _errors_section(episodes: Sequence[Episode], limit: int = 10) -> list[str]:
     failed = [e for e in episodes if e.error is not None]
     if not failed:
@@ -90,15 +114,11 @@ def _errors_section(episodes: Sequence[Episode], limit: int = 10) -> list[str]:
 
 def markdown_report(record: dict[str, Any], episodes: Sequence[Episode], description: str = "") -> str:
     """report.md: setup, metric table, plots, failures, the command."""
-    setup_keys = [
-        "dataset", "targets", "simulator", "simulator_llm", "agent_llm", "policy", "offer_values",
-        "max_turns", "list_size", "seed", "concurrency", "seconds",
-    ]  # fmt: skip
     lines = [f"# Evaluation `{record['name']}`", ""]
     if description:
         lines += [description.strip(), ""]
     lines += ["| setting | value |", "|---|---|"]
-    lines += [f"| {key} | {format_value(record.get(key))} |" for key in setup_keys]
+    lines += [f"| {key} | {format_value(record.get(key))} |" for key in SETUP_KEYS if key in record]
     lines += ["", "| metric | value |", "|---|---:|"]
     lines += [f"| {key} | {format_value(record[key])} |" for key in metric_keys(record)]
     lines += [

@@ -19,10 +19,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from crsagent.errors import CrsAgentError
-from crsagent.evals.spec import RESUMABLE_CHANGES, EvalSpec
+from crsagent.evals.spec import RESUMABLE_CHANGES
 from crsagent.simulators.base import Episode
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,8 @@ class RunFolderError(CrsAgentError):
     """A run folder that cannot be (re)used as asked."""
 
 
-def _changed_fields(old: dict[str, object], new: dict[str, object]) -> list[str]:
-    keys = sorted((set(old) | set(new)) - RESUMABLE_CHANGES)
+def _changed_fields(old: dict[str, object], new: dict[str, object], resumable: frozenset[str]) -> list[str]:
+    keys = sorted((set(old) | set(new)) - resumable)
     return [key for key in keys if old.get(key) != new.get(key)]
 
 
@@ -56,11 +56,14 @@ class RunFolder:
     def file(self, name: str) -> Path:
         return self.path / name
 
-    def prepare(self, spec: EvalSpec, spec_text: str | None) -> bool:
+    def prepare(
+        self, spec: BaseModel, spec_text: str | None, resumable: frozenset[str] = RESUMABLE_CHANGES
+    ) -> bool:
         """Create the folder, or check that it holds a run of the same spec; True when resuming.
 
-        A different spec would mix episodes of two evaluations in one log, so it is refused, naming
-        the fields that differ (concurrency, description and the subset size may change).
+        ``spec`` is an ``EvalSpec`` or a ``CprRunConfig``. A different one would mix episodes of two
+        evaluations in one log, so it is refused, naming the fields that differ (those in
+        ``resumable`` may change: workers, description, the subset size).
         """
         if self.path.exists() and not self.path.is_dir():
             raise RunFolderError(f"run folder {self.path} exists and is not a folder")
@@ -68,7 +71,7 @@ class RunFolder:
         new = spec.model_dump(mode="json")
         if saved.is_file() and self._has_episodes():
             old = json.loads(saved.read_text(encoding="utf-8"))
-            changed = _changed_fields(old, new)
+            changed = _changed_fields(old, new, resumable)
             if changed:
                 raise RunFolderError(
                     f"run folder {self.path} holds a run of a different spec (fields that differ: "

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.errors import CrsAgentError
-from crsagent.evals.cpr.runner import select_episodes
 from crsagent.evals.spec import CatalogTargets, EvalSpec, RedialTargets, SplitTargets
 from crsagent.simulators.base import Target
 
@@ -29,10 +30,14 @@ class EpisodeTarget:
 def seeded_subset(total: int, limit: int | None, seed: int) -> list[int]:
     """Positions of a seeded random subset of ``limit`` out of ``total`` (all when unset), in order.
 
-    The same draw as the CPR runner's ``--limit`` (one permutation, its first ``limit``), so a larger
-    limit keeps every position a smaller one chose.
+    One permutation, its first ``limit``: a larger limit keeps every position a smaller one chose
+    (``eval cpr --limit`` and a spec's ``episodes`` draw the same way).
     """
-    return [episode.index for episode in select_episodes([(0, i) for i in range(total)], limit, seed)]
+    if limit is None or limit >= total:
+        return list(range(total))
+    if limit < 1:
+        raise CrsAgentError(f"--limit must be at least 1, got {limit}")
+    return np.sort(np.random.default_rng(seed).permutation(total)[:limit]).tolist()
 
 
 def split_targets(dataset: Dataset, spec: SplitTargets) -> list[Target]:

@@ -31,6 +31,26 @@ class EvalWorld:
     agent: Agent
     make_simulator: Callable[[], UserSimulator]
 
+    def play(self, job: EpisodeTarget) -> Episode:
+        """Play one episode; a failure becomes the episode's ``error`` (recorded, not fatal)."""
+        # run_dialogue records a failing dialogue in the episode and resets the session itself;
+        # this catches what happens before the dialogue starts (building the simulator).
+        try:
+            simulator = self.make_simulator()
+        except Exception as error:  # one failing episode must not end the run: it is recorded
+            logger.warning("episode %d: the simulator could not be built", job.index, exc_info=True)
+            return Episode(
+                episode=job.index, target=job.target, error=f"{type(error).__name__}: {error}", end="error"
+            )
+        return run_dialogue(
+            self.agent,
+            simulator,
+            job.target,
+            episode=job.index,
+            max_turns=self.spec.max_turns,
+            session_id=session_id(self.spec, job.index),
+        )
+
 
 def _simulator_factory(spec: EvalSpec, agent: Agent, settings: Settings) -> Callable[[], UserSimulator]:
     simulator = spec.simulator
@@ -55,24 +75,3 @@ def build_world(spec: EvalSpec, dataset: Dataset, settings: Settings) -> EvalWor
 def session_id(spec: EvalSpec, index: int) -> str:
     """The agent session of episode ``index``."""
     return f"eval-{spec.name}-{index}"
-
-
-def play(world: EvalWorld, job: EpisodeTarget) -> Episode:
-    """Play one episode; a failure becomes the episode's ``error`` (recorded, not fatal)."""
-    # run_dialogue records a failing dialogue in the episode and resets the session itself; this
-    # catches what happens before the dialogue starts (building the simulator).
-    try:
-        simulator = world.make_simulator()
-    except Exception as error:  # one failing episode must not end the run: it is recorded
-        logger.warning("episode %d: the simulator could not be built", job.index, exc_info=True)
-        return Episode(
-            episode=job.index, target=job.target, error=f"{type(error).__name__}: {error}", end="error"
-        )
-    return run_dialogue(
-        world.agent,
-        simulator,
-        job.target,
-        episode=job.index,
-        max_turns=world.spec.max_turns,
-        session_id=session_id(world.spec, job.index),
-    )

@@ -11,11 +11,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from crsagent.data.dataset import Dataset
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.protocol import ChatModel
+from crsagent.registry import SIMULATORS
 from crsagent.simulators.base import Episode, SimulatorTurn, Target, TurnRecord, UserSimulator
 from crsagent.simulators.leak import LeakDetector
 from crsagent.simulators.llm_user import LLMUser, LLMUserConfig, SimulatedUserMessage
@@ -23,11 +22,72 @@ from crsagent.simulators.rule import RuleUser
 from crsagent.simulators.runner import ChatAgent, hit_rank, run_dialogue
 from crsagent.simulators.template import TemplateConfig, TemplateUser
 
-SimulatorName = Literal["rule", "template", "llm"]
-SIMULATORS: tuple[SimulatorName, ...] = ("rule", "template", "llm")
+
+def _graph(name: str, dataset: Dataset | None, kg: KnowledgeGraph | None) -> KnowledgeGraph:
+    if kg is not None:
+        return kg
+    if dataset is None:
+        raise ValueError(f"the {name} simulator needs a knowledge graph or a dataset to build one")
+    return KnowledgeGraph.from_dataset(dataset)
+
+
+def _rule_user(
+    *, dataset: Dataset | None = None, kg: KnowledgeGraph | None = None, seed: int = 0, **_: object
+) -> UserSimulator:
+    return RuleUser(_graph("rule", dataset, kg), seed=seed)
+
+
+def _template_user(
+    *,
+    dataset: Dataset | None = None,
+    kg: KnowledgeGraph | None = None,
+    seed: int = 0,
+    config: TemplateConfig | None = None,
+    **_: object,
+) -> UserSimulator:
+    return TemplateUser(_graph("template", dataset, kg), seed=seed, config=config)
+
+
+def _llm_user(
+    *,
+    dataset: Dataset | None = None,
+    chat_model: ChatModel | str | None = None,
+    config: LLMUserConfig | None = None,
+    **_: object,
+) -> UserSimulator:
+    if chat_model is None:
+        raise ValueError("the llm simulator needs a chat model (an object or a model string)")
+    if dataset is None:
+        raise ValueError("the llm simulator needs the dataset (its catalog and train histories)")
+    if isinstance(chat_model, str):
+        from crsagent.llm.model_string import load_chat_model
+
+        chat_model = load_chat_model(chat_model)
+    return LLMUser(chat_model, dataset.catalog, dataset, config=config)
+
+
+# The simulator names live here and nowhere else: the registry entries below.
+SIMULATORS.register(
+    "rule",
+    summary="the CPR rule user: truthful about the target's values, speaks structured turns",
+    factory=_rule_user,
+    tags={"offline"},
+)
+SIMULATORS.register(
+    "template",
+    summary="the rule user's decisions as varied text with typos (measures the NLU; no LLM)",
+    factory=_template_user,
+    config=TemplateConfig,
+    tags={"offline"},
+)
+SIMULATORS.register(
+    "llm",
+    summary="a chat model playing a user who knows the target's attributes, never its title",
+    factory=_llm_user,
+    config=LLMUserConfig,
+)
 
 __all__ = [
-    "SIMULATORS",
     "ChatAgent",
     "Episode",
     "LLMUser",
@@ -35,7 +95,6 @@ __all__ = [
     "LeakDetector",
     "RuleUser",
     "SimulatedUserMessage",
-    "SimulatorName",
     "SimulatorTurn",
     "Target",
     "TemplateConfig",
@@ -58,23 +117,9 @@ def make_simulator(
     template: TemplateConfig | None = None,
     llm: LLMUserConfig | None = None,
 ) -> UserSimulator:
-    """A simulator by name. ``rule`` / ``template`` need a graph (or a dataset to build one);
-    ``llm`` needs a chat model (an object or a model string such as ``scripted:file.json``) and a
-    dataset (its catalog, and train histories for personas)."""
-    if name in ("rule", "template"):
-        if kg is None:
-            if dataset is None:
-                raise ValueError(f"the {name} simulator needs a knowledge graph or a dataset to build one")
-            kg = KnowledgeGraph.from_dataset(dataset)
-        return RuleUser(kg, seed=seed) if name == "rule" else TemplateUser(kg, seed=seed, config=template)
-    if name == "llm":
-        if chat_model is None:
-            raise ValueError("the llm simulator needs a chat model (an object or a model string)")
-        if dataset is None:
-            raise ValueError("the llm simulator needs the dataset (its catalog and train histories)")
-        if isinstance(chat_model, str):
-            from crsagent.llm.model_string import load_chat_model
-
-            chat_model = load_chat_model(chat_model)
-        return LLMUser(chat_model, dataset.catalog, dataset, config=llm)
-    raise ValueError(f"unknown simulator {name!r}; choose one of: {', '.join(SIMULATORS)}")
+    """A simulator by its registered name. ``rule`` / ``template`` need a graph (or a dataset to
+    build one); ``llm`` needs a chat model (an object or a model string such as
+    ``scripted:file.json``) and a dataset (its catalog, and train histories for personas)."""
+    factory = SIMULATORS.get(name).factory()
+    config = template if name == "template" else llm if name == "llm" else None
+    return factory(dataset=dataset, kg=kg, chat_model=chat_model, seed=seed, config=config)

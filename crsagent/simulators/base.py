@@ -14,7 +14,8 @@ from crsagent.agent.reply import Reply
 from crsagent.agent.turns import UserTurn
 
 Signal = Literal["accept", "reject", "answer", "request"]
-EndReason = Literal["success", "user_done", "max_turns", "error"]
+# no_candidates: a structured run (``crsagent.evals.structured``) whose candidates ran out.
+EndReason = Literal["success", "user_done", "max_turns", "no_candidates", "error"]
 
 
 class Target(BaseModel):
@@ -86,6 +87,9 @@ class TurnRecord(BaseModel):
     dropped_titles: int = 0
     leaked: bool = False
     user_signal: Signal | None = Field(default=None, description="The simulator's signal for user_text.")
+    candidates: int | None = Field(
+        default=None, description="Candidates when the policy decided (structured runs only)."
+    )
 
 
 class Episode(BaseModel):

@@ -1,7 +1,8 @@
 """What the CPR rule user decides, whatever words it then uses: shared by ``RuleUser`` and ``TemplateUser``.
 
-The truth comes from ``crsagent.evals.cpr.protocol.RuleSimulator`` (the published rule user), so the
-structured benchmark and these simulators can never disagree about the target:
+The truth is ``RuleTruth`` (the published CPR rule user, by catalog index), which the structured
+benchmark (``crsagent.evals.structured``) plays directly, so it and these simulators can never
+disagree about the target:
 
 - opening: one random value of the target (none when the target has no values);
 - a yes / no question: yes iff the target carries the value;
@@ -24,9 +25,35 @@ import numpy as np
 
 from crsagent.agent.reply import Reply
 from crsagent.agent.turns import Intent, UserTurn, ValueRef
-from crsagent.evals.cpr.protocol import RuleSimulator
 from crsagent.knowledge_graph.graph import AttributeValue, KnowledgeGraph, UnknownValueError
 from crsagent.simulators.base import Signal
+
+
+class RuleTruth:
+    """The published rule user's answers about one target (catalog index): truthful about its values,
+    accepts exactly the target."""
+
+    def __init__(self, kg: KnowledgeGraph, target: int) -> None:
+        self.target = target
+        self.values = kg.item_values(target)
+        self._value_set = set(self.values.tolist())
+
+    def opening(self, rng: np.random.Generator) -> list[int]:
+        """Value ids the user names first: one at random, as SCPR / UNICORN do.
+
+        A target without values (possible outside crs-lastfm) opens with nothing, so the candidates
+        are the catalog. ``values[integers(0, n)]`` is the draw ``rng.choice`` makes (same number,
+        same stream after it) without choice's argument handling, which costs more than a policy turn.
+        """
+        return [int(self.values[rng.integers(0, self.values.size)])] if self.values.size else []
+
+    def answer(self, value: int) -> bool:
+        """Does the target carry ``value``?"""
+        return value in self._value_set
+
+    def judge(self, items: tuple[int, ...]) -> int | None:
+        """1-based rank of the target in ``items``, or None when it is not there."""
+        return items.index(self.target) + 1 if self.target in items else None
 
 
 @dataclass(frozen=True)
@@ -98,7 +125,7 @@ class CprDecider:
         self.target_id = target_id
         self.target_index = kg.catalog.index_of(target_id)
         self.rng = rng
-        self._rule = RuleSimulator(kg, self.target_index)
+        self._rule = RuleTruth(kg, self.target_index)
         self._named: set[int] = set()
 
     def opening(self) -> Open:

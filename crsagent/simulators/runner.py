@@ -1,13 +1,13 @@
 """One simulated conversation: a simulator talks to the agent (its public ``chat`` API) until a hit.
 
-Turn counting, the same as ``crsagent.evals.cpr.protocol`` (``EpisodeResult.turns``):
+Turn counting, the same as the structured benchmark's (``crsagent.evals.structured``):
 
 - The user's opening is turn 1 of the ``max_turns`` budget, so the agent replies at most
   ``max_turns - 1`` times (14 for the standard 15).
-- ``success_turn`` is the 1-based number of the agent reply that listed the target: protocol.py's
+- ``success_turn`` is the 1-based number of the agent reply that listed the target: the protocol's
   ``t + 1`` for the 0-based action index ``t``. The opening is in the budget, not in this number:
   success in the agent's first reply has ``success_turn == 1``.
-- So SR@k is ``success_turn <= k`` (protocol.py's ``t < k``); SR@15 with ``max_turns=15`` is success
+- So SR@k is ``success_turn <= k`` (the protocol's ``t < k``); SR@15 with ``max_turns=15`` is success
   at all (within 14 agent replies); AT averages ``success_turn`` with a failure counting ``max_turns``.
 
 Every agent reply uses a turn of the budget, whatever it did (asked, recommended, greeted). A hit is

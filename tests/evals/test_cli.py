@@ -43,7 +43,7 @@ def test_a_tiny_benchmark_runs_end_to_end(tmp_path: Path, capsys: pytest.Capture
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["negative_answers"] == "soft" and metrics["seed"] == 5 and metrics["n_episodes"] == 24
     assert len((out / "episodes.jsonl").read_text().splitlines()) == 24
-    assert (out / "sr_by_turn.png").is_file() and (out / "results.md").is_file()
+    assert (out / "sr_by_turn.png").is_file() and (out / "report.md").is_file()
 
 
 def test_policy_settings_and_limit_reach_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

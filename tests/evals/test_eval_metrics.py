@@ -6,8 +6,7 @@ import math
 
 import pytest
 
-from crsagent.evals.cpr.metrics import hdcg
-from crsagent.evals.metrics import EvalMetrics, compute_metrics
+from crsagent.evals.metrics import EvalMetrics, compute_metrics, hdcg
 from crsagent.simulators.base import Episode
 from tests.evals.eval_helpers import episode, turn
 
@@ -68,3 +67,42 @@ def test_failed_to_run_episodes_are_counted_apart() -> None:
     assert result.n_episodes == 1 and result.n_errors == 1 and result.sr[2] == 1.0
     with pytest.raises(ValueError, match="no episode ran to an end"):
         metrics([episode(0, error="boom", turns=[])])
+
+
+def test_the_cpr_benchmark_figures_of_hand_computed_episodes() -> None:
+    # Asks then a winning list at action t = 0 (rank 1), 4 (rank 3), 9 (rank 10), 13 (rank 2); one
+    # failure after 14 actions. SR@k counts t < k; AT counts a failure as 15.
+    def cpr(index: int, hit_at: int | None, rank: int = 1) -> Episode:
+        actions = hit_at or 14
+        turns = [turn("ask") for _ in range(actions - 1)] + [turn("recommend", shown=["t"])]
+        return episode(index, hit_at=hit_at, rank=rank, turns=turns)
+
+    episodes = [cpr(0, 1, 1), cpr(1, 5, 3), cpr(2, 10, 10), cpr(3, 14, 2), cpr(4, None)]
+    result = compute_metrics(episodes, max_turns=15, sr_at=[5, 10, 15], recall_at=[])
+    assert result.n_episodes == 5
+    assert result.sr == pytest.approx({5: 2 / 5, 10: 3 / 5, 15: 4 / 5})
+    assert result.at == pytest.approx((1 + 5 + 10 + 14 + 15) / 5)
+
+    def h(turn: int, rank: int) -> float:
+        return 1 / math.log2(turn + 2) + (1 / math.log2(turn + 1) - 1 / math.log2(turn + 2)) / math.log2(
+            rank + 1
+        )
+
+    assert result.hdcg == pytest.approx((h(1, 1) + h(5, 3) + h(10, 10) + h(14, 2)) / 5)
+    assert result.sr_by_turn[0] == pytest.approx(1 / 5) and result.sr_by_turn[4] == pytest.approx(2 / 5)
+    assert len(result.sr_by_turn) == 15 and result.sr_by_turn[-1] == pytest.approx(4 / 5)
+    assert result.mean_lists == pytest.approx(1.0)
+    assert result.mean_questions == pytest.approx((0 + 4 + 9 + 13 + 13) / 5)
+    record = result.record()
+    assert list(record)[:5] == ["SR@5", "SR@10", "SR@15", "AT", "hDCG"]
+    assert not any(key.startswith("Recall@") for key in record)
+
+
+def test_hdcg_needs_a_turn_and_a_rank() -> None:
+    # T = t + 1; 1/log2(T+2) + (1/log2(T+1) - 1/log2(T+2)) / log2(k+1)
+    assert hdcg(1, 1) == pytest.approx(1.0)
+    assert hdcg(3, 4) == pytest.approx(
+        1 / math.log2(5) + (1 / math.log2(4) - 1 / math.log2(5)) / math.log2(5)
+    )
+    with pytest.raises(ValueError, match="rank >= 1"):
+        hdcg(2, 0)

@@ -11,10 +11,12 @@ from crsagent.data.interactions import Interactions
 from crsagent.errors import CrsAgentError
 from crsagent.evals.cpr.config import CprRunConfig
 from crsagent.evals.cpr.evaluate import PreparedCpr, prepare, run_cpr
-from crsagent.evals.cpr.protocol import CprProtocol
-from crsagent.evals.cpr.report import EPISODES_FILE, METRICS_FILE, PLOT_FILE, TABLE_FILE
-from crsagent.evals.cpr.runner import CprTask, run_episodes, select_episodes
+from crsagent.evals.execute import Prebuilt, play_here, play_in_processes
+from crsagent.evals.store import EPISODES_FILE, METRICS_FILE, REPORT_FILE, SR_PLOT_FILE, RunFolderError
+from crsagent.evals.structured import CprProtocol, StructuredWorld
+from crsagent.evals.targets import EpisodeTarget, seeded_subset
 from crsagent.knowledge_graph.policies import make_policy
+from crsagent.simulators.base import Episode, Target
 from tests.knowledge_graph.tiny_data import tiny_dataset
 
 REQUIRED_KEYS = {
@@ -42,7 +44,13 @@ def config(**changes: object) -> CprRunConfig:
 
 
 def lines(run_folder: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (run_folder / EPISODES_FILE).read_text().splitlines()]
+    """The logged episodes in episode order (the log is in the order they finished), without the
+    policy's decision times (the one thing that differs between identical runs)."""
+    logged = [json.loads(line) for line in (run_folder / EPISODES_FILE).read_text().splitlines()]
+    for line in logged:
+        for turn in line["turns"]:
+            del turn["latency_ms"]
+    return sorted(logged, key=lambda line: line["episode"])
 
 
 def test_a_run_writes_the_folder(prepared: PreparedCpr, tmp_path: Path) -> None:
@@ -53,10 +61,10 @@ def test_a_run_writes_the_folder(prepared: PreparedCpr, tmp_path: Path) -> None:
     assert set(metrics) >= REQUIRED_KEYS
     assert metrics["n_episodes"] == len(tiny_dataset().split("test")) == len(lines(folder))
     assert metrics["split"] == "test" and metrics["policy"] == "info-gain" and metrics["dataset"] == "tiny"
-    assert (folder / TABLE_FILE).read_text().startswith("| dataset | split | policy")
-    assert (folder / PLOT_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| policy | info-gain |" in (folder / REPORT_FILE).read_text()
+    assert (folder / SR_PLOT_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     first = lines(folder)[0]
-    assert {"user", "target", "actions", "success", "turns"} <= set(first)
+    assert {"episode", "target", "turns", "success", "success_turn", "end"} <= set(first)
 
 
 @pytest.mark.parametrize("policy", ["max-entropy", "info-gain"])
@@ -69,37 +77,60 @@ def test_runs_are_deterministic_across_worker_counts(
     assert lines(tmp_path / "one") == lines(tmp_path / "two") == lines(tmp_path / "again")
     assert one.record["SR@15"] == two.record["SR@15"]
     other = run_cpr(config(policy=policy, seed=4), prepared=prepared, out=tmp_path / "other")
-    assert [e.opening for e in other.episodes] != [e.opening for e in one.episodes]
+    assert [e.turns[0].user_text for e in other.episodes] != [e.turns[0].user_text for e in one.episodes]
+
+
+def jobs_of(prepared: PreparedCpr) -> list[EpisodeTarget]:
+    dataset = prepared.dataset
+    return [
+        EpisodeTarget(i, Target(item_id=dataset.catalog.at(item).id, user=user))
+        for i, (user, item) in enumerate(dataset.split("test").pairs())
+    ]
 
 
 def test_worker_processes_give_the_same_episodes(prepared: PreparedCpr) -> None:
     policy = make_policy("max-entropy", prepared.estimator)
-    dataset = prepared.dataset
-    task = CprTask(prepared.kg, policy, dataset.user_ids, CprProtocol(), "prune", seed=11)
-    episodes = select_episodes(dataset.split("test").pairs(), None, seed=11)
-    finished: list[int] = []
-    alone = run_episodes(task, episodes, workers=1)
-    shared = run_episodes(task, episodes, workers=2, chunk_size=5, progress=finished.append)
-    assert alone == shared
-    assert sum(finished) == len(episodes) and len(finished) == -(-len(episodes) // 5)
+    world = StructuredWorld(prepared.kg, policy, CprProtocol(), "prune", seed=11)
+    jobs = jobs_of(prepared)
+    alone: list[Episode] = []
+    shared: list[Episode] = []
+    play_here(world, jobs, alone.append)
+    play_in_processes(Prebuilt(world), jobs, shared.append, workers=2, chunk=5)
+    def untimed(episodes: list[Episode]) -> list[object]:
+        return [e.model_dump(exclude={"turns": {"__all__": {"latency_ms"}}}) for e in episodes]
+
+    assert untimed(sorted(shared, key=lambda e: e.episode)) == untimed(alone)
+    assert [e.episode for e in alone] == [job.index for job in jobs]
 
 
 def test_bad_worker_counts_and_limits_are_refused(prepared: PreparedCpr) -> None:
-    task = CprTask(prepared.kg, make_policy("scpr", prepared.estimator), (), CprProtocol(), "prune", seed=0)
-    with pytest.raises(CrsAgentError, match="--workers must be at least 1"):
-        run_episodes(task, [], workers=0)
+    world = StructuredWorld(prepared.kg, make_policy("scpr", prepared.estimator), CprProtocol(), "prune", 0)
+    with pytest.raises(CrsAgentError, match="workers and chunk must be at least 1"):
+        play_in_processes(Prebuilt(world), [], print, workers=0)
     with pytest.raises(CrsAgentError, match="--limit must be at least 1"):
-        select_episodes([(0, 1), (0, 2)], 0, seed=0)
+        seeded_subset(2, 0, seed=0)
 
 
 def test_limit_takes_a_seeded_subset_in_split_order() -> None:
-    pairs = [(u, u + 1) for u in range(50)]
-    chosen = select_episodes(pairs, 10, seed=1)
-    assert len(chosen) == 10
-    assert [e.index for e in chosen] == sorted(e.index for e in chosen)
-    assert chosen == select_episodes(pairs, 10, seed=1)
-    assert chosen != select_episodes(pairs, 10, seed=2)
-    assert len(select_episodes(pairs, None, seed=0)) == 50
+    chosen = seeded_subset(50, 10, seed=1)
+    assert len(chosen) == 10 and chosen == sorted(chosen)
+    assert chosen == seeded_subset(50, 10, seed=1)
+    assert chosen != seeded_subset(50, 10, seed=2)
+    assert set(chosen) <= set(seeded_subset(50, 20, seed=1))
+    assert seeded_subset(50, None, seed=0) == list(range(50))
+
+
+def test_a_run_folder_resumes_and_refuses_another_config(prepared: PreparedCpr, tmp_path: Path) -> None:
+    small = run_cpr(config(policy="info-gain", limit=4), prepared=prepared, out=tmp_path / "run")
+    assert small.record["episodes_played_now"] == 4
+    whole = run_cpr(config(policy="info-gain", workers=2), prepared=prepared, out=tmp_path / "run")
+    total = len(prepared.dataset.split("test"))
+    assert whole.record["episodes_played_now"] == total - 4 and whole.record["n_episodes"] == total
+    fresh = run_cpr(config(policy="info-gain"), prepared=prepared, out=tmp_path / "fresh")
+    assert lines(tmp_path / "run") == lines(tmp_path / "fresh")
+    assert whole.record["SR@15"] == fresh.record["SR@15"] and whole.record["AT"] == fresh.record["AT"]
+    with pytest.raises(RunFolderError, match="fields that differ: policy"):
+        run_cpr(config(policy="max-entropy"), prepared=prepared, out=tmp_path / "run")
 
 
 def test_test_pairs_reach_no_fitted_model() -> None:

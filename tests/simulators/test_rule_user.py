@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from crsagent.agent.turns import Intent
-from crsagent.evals.cpr.protocol import RuleSimulator
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.simulators import RuleUser, Target, UserSimulator, make_simulator
-from crsagent.simulators.decisions import CprDecider, Nudge
+from crsagent.simulators.decisions import CprDecider, Nudge, RuleTruth
 from crsagent.simulators.rule import episode_rng
 from tests.knowledge_graph.tiny_data import TAGS, tiny_dataset
 from tests.simulators.helpers import ask, greet, show
@@ -43,7 +42,7 @@ def test_the_opening_is_the_cpr_rule_simulators(kg: KnowledgeGraph) -> None:
     """Same generator, same draw: the dialogue user opens exactly as the structured benchmark's."""
     target = Target(item_id="i4", user=2)
     index = kg.catalog.index_of("i4")
-    expected = RuleSimulator(kg, index).opening(episode_rng(9, target, 0))
+    expected = RuleTruth(kg, index).opening(episode_rng(9, target, 0))
     first = RuleUser(kg, seed=9).start(target)
     assert first.turn is not None
     assert [f"{v.type}:{v.value}" for v in first.turn.accepted] == [kg.values[v].key for v in expected]

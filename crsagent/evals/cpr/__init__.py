@@ -1,34 +1,12 @@
-"""The CPR benchmark (EAR / SCPR / UNICORN protocol) with the rule simulator: runner, metrics, reports.
+"""The CPR benchmark (EAR / SCPR / UNICORN protocol): a configuration of the evaluation core.
 
-``run_cpr(CprRunConfig(dataset="crs-lastfm"))`` plays every episode of the test split; the CLI is
-``crsagent eval cpr``. The protocol is DESIGN.md's "The CPR benchmark protocol".
+The rule user and a knowledge-graph policy exchange structured turns (``crsagent.evals.structured``);
+the core's runner, episode log, metrics and report do the rest. ``run_cpr(CprRunConfig(dataset=
+"crs-lastfm"))`` plays every episode of the test split; the CLI is ``crsagent eval cpr``. The
+protocol is DESIGN.md's "The CPR benchmark protocol".
 """
 
 from crsagent.evals.cpr.config import CprRunConfig
 from crsagent.evals.cpr.evaluate import CprRun, PreparedCpr, prepare, run_cpr
-from crsagent.evals.cpr.metrics import CprMetrics, compute_metrics, hdcg
-from crsagent.evals.cpr.protocol import (
-    ActionRecord,
-    CprProtocol,
-    EpisodeResult,
-    RuleSimulator,
-    UserSimulator,
-    run_episode,
-)
 
-__all__ = [
-    "ActionRecord",
-    "CprMetrics",
-    "CprProtocol",
-    "CprRun",
-    "CprRunConfig",
-    "EpisodeResult",
-    "PreparedCpr",
-    "RuleSimulator",
-    "UserSimulator",
-    "compute_metrics",
-    "hdcg",
-    "prepare",
-    "run_cpr",
-    "run_episode",
-]
+__all__ = ["CprRun", "CprRunConfig", "PreparedCpr", "prepare", "run_cpr"]

@@ -1,4 +1,4 @@
-"""The typed configuration of one CPR run."""
+"""The typed configuration of one CPR run (a structured run of the evaluation core)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crsagent.evals.cpr.protocol import CprProtocol
+from crsagent.evals.structured import CprProtocol
 from crsagent.knowledge_graph.estimator import EstimatorConfig
 from crsagent.knowledge_graph.policies import DEFAULT_POLICY, check_policy_name
 from crsagent.knowledge_graph.state import NegativeAnswers
@@ -32,6 +32,12 @@ class CprRunConfig(BaseModel):
     limit: int | None = Field(default=None, ge=1, description="A seeded random subset of this many episodes.")
     seed: int = Field(default=0, description="Seeds the episode subset, openings and stochastic policies.")
     workers: int | None = Field(default=None, ge=1, description="Worker processes (None: every core).")
+    chunk: int = Field(
+        default=64,
+        ge=1,
+        description="Episodes handed to a worker at once: large enough to amortise the hand-off, "
+        "small enough for a smooth progress bar and balanced workers.",
+    )
     protocol: CprProtocol = Field(default_factory=CprProtocol, description="Turns and list size.")
     estimator: EstimatorConfig = Field(
         default_factory=EstimatorConfig, description="How the estimator is fitted."
@@ -44,3 +50,7 @@ class CprRunConfig(BaseModel):
     @classmethod
     def _known_policy(cls, value: str) -> str:
         return check_policy_name(value)
+
+
+# Fields a resumed run may change: they do not change what an episode is.
+RESUMABLE_CPR_CHANGES = frozenset({"workers", "limit", "chunk"})

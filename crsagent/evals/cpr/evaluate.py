@@ -1,11 +1,14 @@
-"""A whole CPR run: load, fit on train, build the policy, play the episodes, write the run folder."""
+"""A whole CPR run: load, fit on train, build the policy, then the evaluation core plays the
+structured episodes (rule user, policy turns), resumably when given a run folder, and writes it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,15 +20,19 @@ from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.data.registry import load_dataset
 from crsagent.errors import CrsAgentError
-from crsagent.evals.cpr.config import CprRunConfig
-from crsagent.evals.cpr.metrics import compute_metrics
-from crsagent.evals.cpr.protocol import EpisodeResult
-from crsagent.evals.cpr.report import metrics_record, write_run
-from crsagent.evals.cpr.runner import CprTask, default_workers, run_episodes, select_episodes
+from crsagent.evals.cpr.config import RESUMABLE_CPR_CHANGES, CprRunConfig
+from crsagent.evals.execute import Prebuilt, play_here, play_in_processes
+from crsagent.evals.metrics import compute_metrics
+from crsagent.evals.report import write_results
+from crsagent.evals.run import play_jobs
+from crsagent.evals.store import RunFolder
+from crsagent.evals.structured import StructuredWorld
+from crsagent.evals.targets import EpisodeTarget, seeded_subset
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
 from crsagent.knowledge_graph.estimator_cache import estimator_key, load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies import Policy, make_policy
+from crsagent.simulators.base import Episode, Target
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +55,16 @@ class CprRun:
     """What a run produced."""
 
     record: dict[str, Any]
-    episodes: list[EpisodeResult]
+    episodes: list[Episode]
     folder: Path | None
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
 
 
 def prepare(
@@ -118,58 +133,70 @@ def run_cpr(
     progress: bool = False,
     command: str | None = None,
 ) -> CprRun:
-    """Evaluate one policy in one setting on one split; write the run folder when ``out`` is given."""
+    """Evaluate one policy in one setting on one split; with ``out``, log every episode there as it
+    ends (a re-run of the same config resumes) and write metrics.json, report.md and the plots."""
     started = time.perf_counter()
+    folder = RunFolder(out) if out is not None else None
+    if folder is not None:
+        folder.prepare(config, None, RESUMABLE_CPR_CHANGES)
     prepared = prepared or prepare(config, settings=settings)
     policy_started = time.perf_counter()
     policy = build_policy(prepared, config, settings)
     policy_seconds = time.perf_counter() - policy_started
     dataset = prepared.dataset
-    episodes = select_episodes(dataset.split(config.split).pairs(), config.limit, config.seed)
+    pairs = dataset.split(config.split).pairs()
+    catalog = dataset.catalog
+    # The target's user is the dataset's user index: the policy's collaborative prior reads it.
+    jobs = [
+        EpisodeTarget(i, Target.model_construct(item_id=catalog.at(pairs[i][1]).id, user=pairs[i][0]))
+        for i in seeded_subset(len(pairs), config.limit, config.seed)
+    ]
     workers = config.workers or default_workers()
-    task = CprTask(
-        prepared.kg, policy, dataset.user_ids, config.protocol, config.negative_answers, config.seed
+    world = StructuredWorld(prepared.kg, policy, config.protocol, config.negative_answers, config.seed)
+
+    def dispatch(todo: list[EpisodeTarget], on_done: Callable[[Episode], None]) -> None:
+        if workers == 1 or len(todo) <= config.chunk:
+            play_here(world, todo, on_done)
+        else:
+            play_in_processes(Prebuilt(world), todo, on_done, workers=workers, chunk=config.chunk)
+
+    desc = f"{config.policy} ({config.negative_answers})"
+    played = play_jobs(jobs, dispatch, folder=folder, progress=progress, desc=desc)
+    metrics = compute_metrics(
+        played.episodes, max_turns=config.protocol.max_turns, sr_at=(5, 10, 15), recall_at=()
     )
-    play_started = time.perf_counter()
-    if progress:
-        from tqdm import tqdm
-
-        with tqdm(
-            total=len(episodes), unit="episode", desc=f"{config.policy} ({config.negative_answers})"
-        ) as bar:
-
-            def advance(finished: int) -> None:
-                bar.update(finished)
-
-            results = run_episodes(task, episodes, workers=workers, progress=advance)
-    else:
-        results = run_episodes(task, episodes, workers=workers)
-    finished = time.perf_counter()
-    metrics = compute_metrics(results, config.protocol.max_turns)
-    record = metrics_record(
-        metrics,
-        {
-            "policy": config.policy,
-            "negative_answers": config.negative_answers,
-            "dataset": dataset.name,
-            "split": config.split,
-            # Wall time of this call: loading and fitting included unless they were done before.
-            "seconds": round(finished - started, 3),
-            "seconds_by_stage": {
-                **{k: round(v, 3) for k, v in prepared.seconds.items()},
-                "policy": round(policy_seconds, 3),
-                "episodes": round(finished - play_started, 3),
-            },
-            "seed": config.seed,
-            "workers": workers,
-            "limit": config.limit,
-            "policy_settings": _policy_settings(policy),
-            "estimator_weights": prepared.estimator.weights.as_dict(),
-            "command": command,
+    name = f"cpr-{dataset.name}-{config.split}-{config.policy}-{config.negative_answers}"
+    run = {
+        "name": name,
+        "policy": config.policy,
+        "negative_answers": config.negative_answers,
+        "dataset": dataset.name,
+        "split": config.split,
+        "targets": "split",
+        "simulator": "rule",
+        "max_turns": config.protocol.max_turns,
+        "list_size": config.protocol.list_size,
+        # Wall time of this call: loading and fitting included unless they were done before.
+        "seconds": round(time.perf_counter() - started, 3),
+        "seconds_by_stage": {
+            **{k: round(v, 3) for k, v in prepared.seconds.items()},
+            "policy": round(policy_seconds, 3),
+            "episodes": round(played.seconds, 3),
         },
-    )
-    folder = write_run(out, results, record) if out is not None else None
-    return CprRun(record, results, folder)
+        "episodes_played_now": played.played,
+        "dialogues_per_second": played.dialogues_per_second,
+        "seed": config.seed,
+        "workers": workers,
+        "limit": config.limit,
+        "policy_settings": _policy_settings(policy),
+        "estimator_weights": prepared.estimator.weights.as_dict(),
+        "command": command,
+    }
+    if folder is None:
+        record = {**metrics.record(), **run}
+    else:
+        record = write_results(folder, metrics, run, played.episodes)
+    return CprRun(record, played.episodes, out)
 
 
 def _policy_settings(policy: Policy) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 
@@ -20,8 +19,7 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from crsagent.data.interactions import Interactions
-from crsagent.evals.cpr.protocol import CprProtocol, RuleSimulator, run_episode
-from crsagent.evals.cpr.runner import episode_rng
+from crsagent.evals.structured import CprProtocol, episode_rng, play_structured
 from crsagent.knowledge_graph.belief import binary_entropy
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
 from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
@@ -33,6 +31,8 @@ from crsagent.knowledge_graph.policies.learned import (
     state_features,
 )
 from crsagent.knowledge_graph.state import Action, DialogueState, NegativeAnswers, Recommend
+from crsagent.simulators.base import Target
+from crsagent.simulators.decisions import RuleTruth
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,6 @@ class _Rollouts:
 
     estimator: PreferenceEstimator
     pairs: list[tuple[int, int]]
-    user_ids: Sequence[str]
     protocol: CprProtocol
     negative_answers: NegativeAnswers
     teacher: InfoGainConfig | None
@@ -84,19 +83,17 @@ class _Rollouts:
     def play(self, policy: LearnedPolicy, position: int, seed: int) -> tuple[bool, int]:
         kg = self.estimator.kg
         user, target = self.pairs[position]
-        result = run_episode(
+        result = play_structured(
             kg,
             policy,
-            RuleSimulator(kg, target),
+            RuleTruth(kg, target),
+            Target.model_construct(item_id=kg.catalog.at(target).id, user=user),
             index=position,
-            user=user,
-            user_id=self.user_ids[user],
-            target_id=kg.catalog.at(target).id,
             protocol=self.protocol,
             negative_answers=self.negative_answers,
             rng=episode_rng(seed, position),
         )
-        return result.success, result.turns
+        return result.success, result.success_turn or self.protocol.max_turns
 
     def imitate(self, positions: list[int], seed: int) -> list[tuple[NDArray[np.float64], bool]]:
         imitator = _Imitator(self.estimator, InfoGainPolicy(self.estimator, self.teacher))
@@ -160,7 +157,7 @@ def train_learned_policy(
         raise ValueError("the learned policy trains on the valid split, which is empty")
     rng = np.random.default_rng(config.seed)
     chosen = rng.permutation(len(pairs))[: config.episodes].tolist()
-    rollouts = _Rollouts(estimator, pairs, valid.user_ids, protocol, negative_answers, teacher)
+    rollouts = _Rollouts(estimator, pairs, protocol, negative_answers, teacher)
     methods = multiprocessing.get_all_start_methods()
     pool = (
         multiprocessing.get_context("fork").Pool(workers, initializer=_set_rollouts, initargs=(rollouts,))

@@ -8,8 +8,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from crsagent.evals.cpr.metrics import compute_metrics, hdcg
-from crsagent.evals.cpr.protocol import CprProtocol, EpisodeResult, RuleSimulator, run_episode
+from crsagent.evals.metrics import compute_metrics
+from crsagent.evals.structured import CprProtocol, play_structured
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.state import (
     Action,
@@ -19,6 +19,8 @@ from crsagent.knowledge_graph.state import (
     NegativeAnswers,
     Recommend,
 )
+from crsagent.simulators.base import Episode, Target
+from crsagent.simulators.decisions import RuleTruth
 from tests.knowledge_graph.tiny_data import tiny_dataset
 
 
@@ -39,7 +41,7 @@ class Scripted:
         del state, rejected
 
 
-class Liar(RuleSimulator):
+class Liar(RuleTruth):
     """Says no to every question: under prune it can reject the target's own values."""
 
     def answer(self, value: int) -> bool:
@@ -57,18 +59,16 @@ def play(
     policy: Scripted,
     target: int,
     *,
-    simulator: RuleSimulator | None = None,
+    simulator: RuleTruth | None = None,
     mode: NegativeAnswers = "prune",
     seed: int = 0,
-) -> EpisodeResult:
-    return run_episode(
+) -> Episode:
+    return play_structured(
         kg,
         policy,
-        simulator or RuleSimulator(kg, target),
+        simulator or RuleTruth(kg, target),
+        Target(item_id=kg.catalog.at(target).id, user=0),
         index=0,
-        user=0,
-        user_id="u0",
-        target_id=kg.catalog.at(target).id,
         protocol=CprProtocol(),
         negative_answers=mode,
         rng=np.random.default_rng(seed),
@@ -85,15 +85,15 @@ def test_opening_names_a_value_of_the_target(kg: KnowledgeGraph) -> None:
     only_value = kg.values[int(kg.item_values(single)[0])].key
     policy = Scripted(lambda state: Recommend((single,)))
     result = play(kg, policy, single)
-    assert result.opening == [only_value]
+    assert result.turns[0].user_text == only_value and result.turns[0].user_signal == "request"
     # The candidates after the opening are the items carrying that one value.
     assert policy.seen[0] == (0, int(kg.value_counts[kg.item_values(single)[0]]))
-    assert result.success and result.turns == 1 and result.rank == 1
+    assert result.success and result.success_turn == 1 and result.hit_rank == 1
 
 
 def test_answers_are_yes_iff_the_target_has_the_value(kg: KnowledgeGraph) -> None:
     target = 4
-    simulator = RuleSimulator(kg, target)
+    simulator = RuleTruth(kg, target)
     for value in range(kg.n_values):
         assert simulator.answer(value) == (value in kg.item_values(target).tolist())
 
@@ -103,9 +103,10 @@ def test_max_turns_means_fourteen_actions_and_a_failure_counts_fifteen(kg: Knowl
     policy = Scripted(lambda state: Recommend((int(next(i for i in state.candidates if i != target)),)))
     result = play(kg, policy, target)
     assert not result.success
-    assert len(result.actions) == 14
-    assert [a.turn for a in result.actions] == list(range(14))
-    assert result.turns == 15 and result.end == "max_turns" and result.rank is None
+    assert len(result.turns) == 14
+    assert [t.decision for t in result.turns] == ["recommend"] * 14
+    assert result.success_turn is None and result.end == "max_turns" and result.hit_rank is None
+    assert compute_metrics([result], max_turns=15, sr_at=[15], recall_at=[]).at == 15
 
 
 def test_rejected_lists_leave_the_candidates(kg: KnowledgeGraph) -> None:
@@ -115,7 +116,8 @@ def test_rejected_lists_leave_the_candidates(kg: KnowledgeGraph) -> None:
     sizes = [size for _, size in policy.seen]
     # Each failed list of two leaves the candidates until only the target is left to show.
     assert all(b == a - 2 for a, b in itertools.pairwise(sizes) if a > 2)
-    shown = [i for a in result.actions for i in (a.items or [])]
+    shown = [i for t in result.turns for i in t.shown_ids]
+    assert [t.user_text for t in result.turns[1:]] == ["no"] * (len(result.turns) - 1)
     assert len(shown) == len(set(shown))
     assert result.success == (sizes[-1] == 1)
 
@@ -130,8 +132,8 @@ def test_target_in_position_ten_is_a_hit_at_rank_ten(kg: KnowledgeGraph) -> None
         return Recommend((*others, target))
 
     result = play(kg, Scripted(ten_with_target_last), target)
-    assert result.success and result.rank == 10 and result.turns == 1
-    assert compute_metrics([result]).hdcg == pytest.approx(
+    assert result.success and result.hit_rank == 10 and result.success_turn == 1
+    assert compute_metrics([result], max_turns=15, sr_at=[5], recall_at=[]).hdcg == pytest.approx(
         1 / math.log2(3) + (1 - 1 / math.log2(3)) / math.log2(11)
     )
 
@@ -154,8 +156,9 @@ def test_candidates_emptied_by_an_untruthful_user_end_the_episode(kg: KnowledgeG
 
     result = play(kg, Scripted(ask_most_carried), target, simulator=LiarWithOpening(kg, target))
     assert result.end == "no_candidates"
-    assert not result.success and result.turns == 15
-    assert len(result.actions) < 14
+    assert not result.success and result.success_turn is None
+    assert len(result.turns) < 14
+    assert compute_metrics([result], max_turns=15, sr_at=[15], recall_at=[]).no_candidates == 1
 
 
 def test_soft_no_keeps_the_candidates(kg: KnowledgeGraph) -> None:
@@ -187,13 +190,3 @@ def test_a_policy_breaking_the_protocol_is_stopped(kg: KnowledgeGraph) -> None:
     outsider = int(np.setdiff1d(np.arange(kg.n_items), kg.items_with(kg.item_values(target)[0]))[0])
     with pytest.raises(InvalidActionError, match="not candidates"):
         play(kg, Scripted(lambda state: Recommend((outsider,))), target)
-
-
-def test_hdcg_formula() -> None:
-    # T = t + 1; 1/log2(T+2) + (1/log2(T+1) - 1/log2(T+2)) / log2(k+1)
-    assert hdcg(1, 1) == pytest.approx(1.0)
-    assert hdcg(3, 4) == pytest.approx(
-        1 / math.log2(5) + (1 / math.log2(4) - 1 / math.log2(5)) / math.log2(5)
-    )
-    with pytest.raises(ValueError, match="rank >= 1"):
-        hdcg(2, 0)
