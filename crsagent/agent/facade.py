@@ -214,11 +214,10 @@ class Agent:
         result = self.stateless_graph.invoke(state, config, context=self.context)
         reply = Reply.model_validate(result["reply"])
         ids, scores = reply.trace.ranked_ids, reply.trace.ranked_scores
-        if not ids:
-            ids, scores = rank_memory(
-                self.runtime, Memory.model_validate(result["memory"]), STATELESS_SESSION
-            )
         catalog = self.catalog
+        if not ids:
+            ranked = rank_memory(self.runtime, Memory.model_validate(result["memory"]), STATELESS_SESSION)
+            ids, scores = ranked.ids(catalog), ranked.to_lists()[1] or []
         ranking = [
             RankedItem(id=item_id, title=reading_title(catalog.get(item_id).title), score=score)
             for item_id, score in zip(ids, scores, strict=True)

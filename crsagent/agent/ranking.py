@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from crsagent.agent.decision import PolicyOutcome, constraints_of, filter_candidates, liked_shift, run_policy
 from crsagent.agent.memory import Memory
+from crsagent.data.candidates import Candidates
 
 if TYPE_CHECKING:
     from crsagent.agent.runtime import AgentRuntime
@@ -79,11 +80,10 @@ def preference_shift(rt: AgentRuntime, memory: Memory) -> NDArray[np.float64]:
     return shift
 
 
-def rank_memory(rt: AgentRuntime, memory: Memory, session_id: str) -> tuple[list[str], list[float]]:
-    """Ids and scores of the best ``ranked_list_size`` items for ``memory`` (empty when none match)."""
+def rank_memory(rt: AgentRuntime, memory: Memory, session_id: str) -> Candidates:
+    """The best ``ranked_list_size`` items for ``memory`` with their log-scores (empty when none match)."""
     candidates = memory_candidates(rt, memory)
     if candidates.size == 0:
-        return [], []
+        return Candidates.from_lists([], [])
     outcome = decide_over(rt, memory, candidates, session_id=session_id)
-    catalog = rt.dataset.catalog
-    return [catalog.at(i).id for i in outcome.ranked], outcome.scores
+    return Candidates.from_lists(outcome.ranked, outcome.scores)
