@@ -119,7 +119,7 @@ def fuzzy_baseline(catalog: Catalog) -> Ranker:
 
 
 def embedding_baseline(vectors: VectorIndex) -> Ranker:
-    return lambda text, k: [item_id for item_id, _ in vectors.search(text, k)]
+    return lambda text, k: vectors.search(text, k).ids(vectors.catalog)
 
 
 def _flat(features: list[CandidateFeatures]) -> tuple[CandidateFeatures, np.ndarray]:

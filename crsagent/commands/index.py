@@ -118,9 +118,11 @@ def _index_query(args: argparse.Namespace) -> int:
     where = where_attributes(_parse_where(args.where), year_min=args.year_min, year_max=args.year_max)
     dataset, index = _open_index(args, style=args.style, build=False)
     hits = index.search(args.text, k=args.k, where=where)
+    catalog = dataset.catalog
+    scores = hits.to_lists()[1] or []
     rows = [
-        {"item_id": item_id, "score": round(score, 4), "title": dataset.catalog.get(item_id).title}
-        for item_id, score in hits
+        {"item_id": catalog.at(index).id, "score": round(score, 4), "title": catalog.at(index).title}
+        for index, score in zip(hits.indices.tolist(), scores, strict=True)
     ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

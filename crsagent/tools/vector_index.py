@@ -28,6 +28,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 from pydantic import BaseModel, ConfigDict, Field
 
+from crsagent.data.candidates import Candidates
 from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
 from crsagent.data.titles import display_title
@@ -273,13 +274,13 @@ class VectorIndex:
                 raise VectorIndexError("cannot search for an empty text")
         return self.embedder.embed(list(texts))
 
-    def search(self, text: str, k: int = 10, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """The ``k`` items nearest to ``text`` as (item id, cosine similarity), best first."""
+    def search(self, text: str, k: int = 10, where: dict[str, Any] | None = None) -> Candidates:
+        """The ``k`` items nearest to ``text`` with their cosine similarity, best first."""
         return self.search_many([text], k, where)[0]
 
     def search_many(
         self, texts: Sequence[str], k: int = 10, where: dict[str, Any] | None = None
-    ) -> list[list[tuple[str, float]]]:
+    ) -> list[Candidates]:
         """``search`` for several texts at once (one embedding batch, one Chroma query)."""
         if k < 1:
             raise VectorIndexError(f"k must be >= 1, got {k}")
@@ -296,8 +297,11 @@ class VectorIndex:
         except ValueError as error:  # Chroma rejects malformed filters with ValueError
             raise VectorIndexError(f"bad filter {where!r}: {error}") from None
         distances = result["distances"] or [[] for _ in texts]
+        # Chroma answers in catalog ids, nearest first; the code passes catalog indices.
         return [
-            [(item_id, 1.0 - float(distance)) for item_id, distance in zip(ids, row, strict=True)]
+            Candidates.from_lists(
+                [self.catalog.index_of(item_id) for item_id in ids], [1.0 - float(d) for d in row]
+            )
             for ids, row in zip(result["ids"], distances, strict=True)
         ]
 

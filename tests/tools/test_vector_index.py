@@ -64,7 +64,7 @@ def test_builds_once_then_reuses_the_cached_collection(tmp_path: Path) -> None:
     reopened = _open(_catalog(), tmp_path)  # an equal catalog, another object: same content hash
     assert reopened.build_seconds is None
     assert reopened.name == built.name
-    assert reopened.search("Toy Story", 1)[0][0] == "2"
+    assert reopened.search("Toy Story", 1).ids(reopened.catalog) == ["2"]
 
 
 def test_a_changed_catalog_is_rebuilt_and_the_stale_collection_deleted(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_a_changed_catalog_is_rebuilt_and_the_stale_collection_deleted(tmp_path:
     assert second.build_seconds is not None
     assert second.name != first.name
     assert _collections(tmp_path) == [second.name]
-    assert second.search("Airplane II The Sequel", 1)[0][0] == "6"
+    assert second.search("Airplane II The Sequel", 1).ids(changed) == ["6"]
 
 
 def test_another_embedder_or_style_gets_its_own_collection(tmp_path: Path) -> None:
@@ -108,8 +108,9 @@ def test_small_batches_add_every_item(tmp_path: Path) -> None:
 def test_search_ranks_by_cosine_similarity(tmp_path: Path) -> None:
     index = _open(_catalog(), tmp_path)
     hits = index.search("Groundhog Day", k=3)
-    assert hits[0][0] == "4"
-    scores = [score for _, score in hits]
+    assert hits.ids(index.catalog)[0] == "4"
+    assert hits.scores is not None
+    scores = hits.scores.tolist()
     assert scores == sorted(scores, reverse=True)
     assert -1.0 <= scores[-1] <= scores[0] <= 1.0 + 1e-6
     assert len(index.search("anything", k=100)) == len(ITEMS)  # k is clamped to the catalog
@@ -118,21 +119,21 @@ def test_search_ranks_by_cosine_similarity(tmp_path: Path) -> None:
 def test_search_many_matches_search(tmp_path: Path) -> None:
     index = _open(_catalog(), tmp_path)
     many = index.search_many(["Alien", "Heat"], k=2)
-    assert [hits[0][0] for hits in many] == ["5", "3"]
+    assert [hits.ids(index.catalog)[0] for hits in many] == ["5", "3"]
     assert index.search_many([], k=2) == []
 
 
 def test_metadata_filters_on_attribute_flags_and_years(tmp_path: Path) -> None:
     index = _open(_catalog(), tmp_path)
-    comedies = {item_id for item_id, _ in index.search("movie", 10, where_attributes({"genre": ["Comedy"]}))}
+    comedies = set(index.search("movie", 10, where_attributes({"genre": ["Comedy"]})).ids(index.catalog))
     assert comedies == {"2", "4", "6"}
     both = where_attributes({"genre": ["Action", "Sci-Fi"]})
-    assert {item_id for item_id, _ in index.search("movie", 10, both)} == {"1"}
+    assert index.search("movie", 10, both).ids(index.catalog) == ["1"]
     old = where_attributes(year_max=1985)
-    assert {item_id for item_id, _ in index.search("movie", 10, old)} == {"5", "6"}
+    assert set(index.search("movie", 10, old).ids(index.catalog)) == {"5", "6"}
     nineties_comedy = where_attributes({"genre": ["Comedy"]}, year_min=1990, year_max=1999)
-    assert {item_id for item_id, _ in index.search("movie", 10, nineties_comedy)} == {"2", "4"}
-    assert index.search("movie", 10, where_attributes({"genre": ["Western"]})) == []
+    assert set(index.search("movie", 10, nineties_comedy).ids(index.catalog)) == {"2", "4"}
+    assert len(index.search("movie", 10, where_attributes({"genre": ["Western"]}))) == 0
 
 
 def test_where_attributes_shapes() -> None:
