@@ -5,8 +5,9 @@ summary, tags). The CLI's choices and help, ``AgentConfig``, evaluation specs an
 from here; nothing else spells them.
 
 This module sits in the lowest layer (beside ``config`` and ``errors``) so that any layer may read
-it, and it imports none of the plug-ins: the built-ins are declared below as "module:attribute"
-strings, imported on first use. So the CLI lists choices without loading scipy or torch, and a
+it, and it imports none of the plug-ins: the built-in policies and recommenders are declared below
+as "module:attribute" strings, imported on first use (simulators register themselves in their
+package, which the first lookup imports). So the CLI lists choices without loading scipy or torch, and a
 plug-in that needs an optional extra (torch for SASRec) costs nothing until it is chosen.
 ``tests/test_registry.py`` resolves every declared target, so a renamed class fails there.
 
@@ -105,11 +106,19 @@ class Plugin(Generic[T]):
 class Registry(Generic[T]):
     """Name -> ``Plugin`` for one kind of plug-in, in registration order."""
 
-    def __init__(self, kind: str, plural: str) -> None:
+    def __init__(self, kind: str, plural: str, *, home: str | None = None) -> None:
         self.kind = kind
         self.plural = plural
+        # A package that registers its entries when imported (instead of declaring them here): it is
+        # imported on the first lookup, so a caller never sees a registry missing its built-ins.
+        self._home = home
         self._entries: dict[str, Plugin[T]] = {}
         self._lock = threading.Lock()
+
+    def _complete(self) -> dict[str, Plugin[T]]:
+        if self._home is not None:
+            importlib.import_module(self._home)  # already imported (or importing): a dict lookup
+        return self._entries
 
     def register(
         self,
@@ -143,11 +152,11 @@ class Registry(Generic[T]):
 
     def names(self, tag: str | None = None) -> tuple[str, ...]:
         """Registered names in registration order; with ``tag``, those that carry it."""
-        return tuple(name for name, plugin in self._entries.items() if tag is None or tag in plugin.tags)
+        return tuple(name for name, plugin in self._complete().items() if tag is None or tag in plugin.tags)
 
     def get(self, name: str) -> Plugin[T]:
         """The entry for ``name``; an unknown name is an error listing the known ones."""
-        plugin = self._entries.get(name)
+        plugin = self._complete().get(name)
         if plugin is None:
             raise UnknownPluginError(f"unknown {self.kind} {name!r}; known {self.plural}: {self.listing()}")
         return plugin
@@ -171,7 +180,7 @@ class Registry(Generic[T]):
         return ", ".join(self.names(tag))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._entries
+        return isinstance(name, str) and name in self._complete()
 
 
 # Tags callers filter on, and how an error message explains each.
@@ -245,9 +254,9 @@ RECOMMENDERS.register(
 )
 DEFAULT_AGENT_RECOMMENDER = "ease"
 
-# Simulated users: declared by crsagent.simulators (SIMULATORS.register(...)) while that package is
-# being reworked; declaring them here as well, as strings, would let the CLI list them unimported.
-SIMULATORS: Registry[Any] = Registry("simulator", "simulators")
+# Simulated users register themselves in crsagent.simulators (their factories share one keyword
+# signature there); asking for a name imports that package.
+SIMULATORS: Registry[Any] = Registry("simulator", "simulators", home="crsagent.simulators")
 
 __all__ = [
     "AGENT_POLICY",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -178,3 +180,26 @@ def test_the_cli_offers_exactly_the_agents_policies(capsys: pytest.CaptureFixtur
             "'max-entropy', 'scpr', 'info-gain'", "max-entropy, scpr, info-gain"
         )
     )
+
+
+def _fresh_python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_listing_names_imports_no_plugin_code() -> None:
+    # The CLI builds its parser from these lists: they must not load the graph, the models or torch.
+    printed = _fresh_python(
+        "import sys; from crsagent.registry import POLICIES, RECOMMENDERS; "
+        "print(POLICIES.names(), RECOMMENDERS.names(), "
+        "sorted(m for m in ('crsagent.knowledge_graph', 'crsagent.recommenders', 'networkx', 'torch') "
+        "if m in sys.modules))"
+    )
+    assert printed.endswith("[]"), printed
+
+
+def test_simulators_registered_by_their_package_are_found_without_importing_it() -> None:
+    printed = _fresh_python("from crsagent.registry import SIMULATORS; print(SIMULATORS.listing())")
+    assert printed == "rule, template, llm"
