@@ -140,9 +140,25 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     config = AgentConfig(
         list_size=10, offer_values=1, max_turns=15, max_questions_in_a_row=None, cf_model="itemknn"
     )
-    started = time.perf_counter()
-    agent = Agent.from_dataset(args.name, llm="offline", settings=settings, config=config)
-    result: dict[str, Any] = {"start_s": time.perf_counter() - started, "start_rss_gb": rss_gb()}
+    started, started_cpu = time.perf_counter(), time.process_time()
+    if args.profile:
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        agent = profiler.runcall(Agent.from_dataset, args.name, llm="offline", settings=settings, config=config)
+        listing = io.StringIO()
+        pstats.Stats(profiler, stream=listing).sort_stats("cumulative").print_stats(45)
+        print(listing.getvalue(), file=sys.stderr, flush=True)
+    else:
+        agent = Agent.from_dataset(args.name, llm="offline", settings=settings, config=config)
+    result: dict[str, Any] = {
+        "start_s": time.perf_counter() - started,
+        # CPU seconds of this process: on a shared box, wall time also counts other jobs' turns.
+        "start_cpu_s": time.process_time() - started_cpu,
+        "start_rss_gb": rss_gb(),
+    }
     if args.episodes:
         dataset = agent.runtime.dataset
         test = dataset.split("test")
@@ -315,7 +331,14 @@ def main() -> None:
         metavar="NAME",
         help="time the knowledge-graph layer alone on the imported catalog NAME (with --cache-dir)",
     )
-    parser.add_argument("--cache-dir", type=Path, help="cache dir of an imported catalog (--graph-only)")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="cache dir of an imported catalog (--graph-only, --child)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="with --child: profile the agent's start (cProfile, slower) and print it to stderr",
+    )
     args = parser.parse_args()
     if args.graph_only:
         args.name = args.graph_only

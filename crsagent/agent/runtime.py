@@ -31,8 +31,10 @@ from crsagent.recommenders.registry import fitted_recommender
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.grounding import Grounder
+from crsagent.tools.grounding_cache import cached_grounder
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
+from crsagent.understanding.spotter_cache import cached_spotter
 
 if TYPE_CHECKING:
     from crsagent.tools.vector_index import VectorIndex
@@ -84,7 +86,7 @@ class AgentRuntime:
     ) -> AgentRuntime:
         """Graph, preference model (fitted or cached), NLU, grounder and tools for ``dataset``."""
         kg = KnowledgeGraph.from_dataset(dataset)
-        grounder = Grounder(dataset.catalog)
+        grounder = cached_grounder(dataset.catalog, settings.cache_dir)  # stored for large catalogs
         cf = _collaborative_model(dataset, config, settings)
         # The LLM planner's tools: rank_candidates and similar_items' item-item need the CF model,
         # semantic_search a vector index built beforehand (only opened, and only for an LLM).
@@ -97,7 +99,7 @@ class AgentRuntime:
             vectors=_built_vectors(dataset, settings) if chat_model is not None else None,
         )
         never_ask = [i for i, value in enumerate(kg.values) if value.type in NEVER_ASK_TYPES]
-        spotter = CatalogSpotter(dataset.catalog).prepare()
+        spotter = cached_spotter(dataset.catalog, settings.cache_dir)  # stored for large catalogs
         return cls(
             dataset=dataset,
             kg=kg,

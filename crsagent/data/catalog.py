@@ -112,8 +112,17 @@ class ItemColumns:
             popularity=float(self.popularity[index]),
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_value_rows"}  # derived: rebuilt on use
+
     def value_rows(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
         """Each item's distinct value ids, ascending, as CSR (indptr, indices) over the value table."""
+        found = self.__dict__.get("_value_rows")
+        if found is None:
+            found = self.__dict__["_value_rows"] = self._distinct_rows()
+        return found
+
+    def _distinct_rows(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
         lengths = np.diff(self.starts)
         rows = np.repeat(np.arange(len(self.ids), dtype=np.int64), lengths)
         keep = self.entries >= 0
@@ -171,10 +180,26 @@ class Catalog:
             raise ValueError(f"materialise_up_to must be >= 0, got {materialise_up_to}")
         self.name = name
         self.is_demo = is_demo
-        kept = items if isinstance(items, tuple | list) else tuple(items)
-        self.columns = ItemColumns(kept)
-        self._materialised = len(kept) <= materialise_up_to
-        self.items: Sequence[Item] = tuple(kept) if self._materialised else LazyItems(self.columns)
+        # Items from an iterator are kept only while they fit under the limit: a loader that yields
+        # a million items never holds them all.
+        given = items if isinstance(items, tuple | list) else None
+        kept: list[Item] | None = []
+
+        def keep(stream: Iterable[Item]) -> Iterator[Item]:
+            nonlocal kept
+            for item in stream:
+                if kept is not None:
+                    kept.append(item)
+                    if len(kept) > materialise_up_to:
+                        kept = None
+                yield item
+
+        self.columns = ItemColumns(given if given is not None else keep(items))
+        self._materialised = len(self.columns) <= materialise_up_to
+        if self._materialised:
+            self.items: Sequence[Item] = tuple(given if given is not None else kept or ())
+        else:
+            self.items = LazyItems(self.columns)
         self._index = self._build_index()
 
     def _build_index(self) -> dict[str, int]:

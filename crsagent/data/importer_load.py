@@ -46,7 +46,7 @@ def load_imported(folder: Path, *, name: str | None = None) -> Dataset:
         interactions = positives = Interactions((), np.zeros(0, np.int32), np.zeros(0, np.int32))
         splits = {split: positives for split in SPLIT_NAMES}
     popularity = train_popularity(splits["train"], len(index))
-    items = [
+    items = (  # a generator: the catalog keeps a large catalog's items as columns only
         Item(
             id=row["id"],
             title=row["title"],
@@ -57,7 +57,7 @@ def load_imported(folder: Path, *, name: str | None = None) -> Dataset:
             popularity=float(popularity[position]),
         )
         for position, row in enumerate(_read_items(folder / ITEMS_FILE))
-    ]
+    )
     dataset_name = name or str(manifest.get("name") or folder.name)
     return Dataset(
         name=dataset_name,

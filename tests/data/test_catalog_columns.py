@@ -87,3 +87,10 @@ def test_catalogs_pickled_before_columns_still_load() -> None:
 def test_a_negative_materialise_limit_is_refused() -> None:
     with pytest.raises(ValueError, match="materialise_up_to must be >= 0, got -1"):
         Catalog(odd_items(), name="odd", materialise_up_to=-1)
+
+
+def test_items_from_an_iterator_are_kept_only_under_the_limit() -> None:
+    small = Catalog((item for item in odd_items()), name="odd", materialise_up_to=4)
+    large = Catalog((item for item in odd_items()), name="odd", materialise_up_to=3)
+    assert isinstance(small.items, tuple) and not isinstance(large.items, tuple)
+    assert list(small) == list(large) == odd_items()
