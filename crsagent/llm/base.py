@@ -1,4 +1,4 @@
-"""The shared half of every backend: output validation with one re-ask, timing, metering, streaming.
+"""The shared half of every backend: output validation with one re-ask, timing (usage and latency on every result), streaming.
 
 A backend subclasses ``BaseChatModel`` and implements ``_complete`` (one request -> one raw
 ``Completion``); it may override the async, batch and stream hooks when it can do better than the
@@ -21,7 +21,6 @@ from crsagent.llm.messages import Message, MessageLike, ToolLike, as_messages, a
 from crsagent.llm.protocol import ChatOptions, ChatRequest
 from crsagent.llm.results import ChatResult, Completion, StreamEnd, StreamEvent, TextDelta, Usage
 from crsagent.llm.structured import output_schema, reask_message, validate_output
-from crsagent.llm.usage import UsageMeter
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -101,9 +100,8 @@ class _Exchange(Generic[T]):
 class BaseChatModel(ABC):
     """Implements the ``ChatModel`` protocol on top of a backend's ``_complete``."""
 
-    def __init__(self, name: str, meter: UsageMeter | None = None) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.meter = meter
 
     # -- what a backend implements -------------------------------------------------------------
     @abstractmethod
@@ -147,10 +145,6 @@ class BaseChatModel(ABC):
             options=options or ChatOptions(),
         )
 
-    def _record(self, completion: Completion, latency_s: float) -> None:
-        if self.meter is not None:
-            self.meter.record(completion.model or self.name, completion.usage, latency_s)
-
     @overload
     def chat(
         self,
@@ -184,7 +178,6 @@ class BaseChatModel(ABC):
             start = time.perf_counter()
             completion = self._complete(exchange.budgeted(self.name))
             latency = time.perf_counter() - start
-            self._record(completion, latency)
             result = exchange.accept(completion, latency)
             if result is not None:
                 return result
@@ -222,7 +215,6 @@ class BaseChatModel(ABC):
             start = time.perf_counter()
             completion = await self._acomplete(exchange.budgeted(self.name))
             latency = time.perf_counter() - start
-            self._record(completion, latency)
             result = exchange.accept(completion, latency)
             if result is not None:
                 return result
@@ -245,7 +237,6 @@ class BaseChatModel(ABC):
             latency = time.perf_counter() - start
             still_pending = []
             for index, completion in zip(pending, completions, strict=True):
-                self._record(completion, latency)
                 result = exchanges[index].accept(completion, latency)
                 if result is None:
                     still_pending.append(index)
@@ -285,7 +276,6 @@ class BaseChatModel(ABC):
                 yield self._stream_end(event, time.perf_counter() - start)
 
     def _stream_end(self, completion: Completion, latency_s: float) -> StreamEnd:
-        self._record(completion, latency_s)
         return StreamEnd(
             result=ChatResult(
                 text=completion.text,

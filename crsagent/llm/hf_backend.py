@@ -20,7 +20,6 @@ from crsagent.llm.errors import BackendNotInstalledError, LLMError
 from crsagent.llm.local_prompting import build_prompt, completion_from_text, template_supports_tools
 from crsagent.llm.protocol import ChatOptions, ChatRequest, merged_options
 from crsagent.llm.results import Completion, TextDelta
-from crsagent.llm.usage import UsageMeter
 
 
 class TransformersConfig(BaseModel):
@@ -61,8 +60,8 @@ class _Loaded:
 class TransformersChatModel(BaseChatModel):
     """A ``ChatModel`` running a local transformers causal LM."""
 
-    def __init__(self, config: TransformersConfig, name: str | None = None, meter: UsageMeter | None = None):
-        super().__init__(name or f"hf:{config.path}", meter)
+    def __init__(self, config: TransformersConfig, name: str | None = None):
+        super().__init__(name or f"hf:{config.path}")
         self.config = config
         self._loaded: _Loaded | None = None
         # One generation at a time: a model's forward passes are not meant to interleave.

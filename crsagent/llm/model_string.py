@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from crsagent.config import Settings
 from crsagent.llm.errors import ModelStringError
 from crsagent.llm.protocol import ChatModel
-from crsagent.llm.usage import UsageMeter
 
 Backend = Literal["openai", "vllm-server", "vllm", "hf", "scripted"]
 BACKENDS: tuple[Backend, ...] = ("openai", "vllm-server", "vllm", "hf", "scripted")
@@ -82,9 +81,7 @@ def parse_model_string(text: str) -> ModelSpec:
     return ModelSpec(backend=prefix, model=rest)
 
 
-def load_chat_model(
-    spec: str | ModelSpec, settings: Settings | None = None, *, meter: UsageMeter | None = None
-) -> ChatModel:
+def load_chat_model(spec: str | ModelSpec, settings: Settings | None = None) -> ChatModel:
     """The backend a model string names, configured from ``settings`` (timeouts, key, retries).
 
     Nothing is loaded or contacted yet: weights load and servers are called on the first chat.
@@ -101,11 +98,11 @@ def load_chat_model(
         if parsed.base_url is not None:
             overrides["base_url"] = parsed.base_url
         config = OpenAICompatibleConfig.from_settings(settings, parsed.model, **overrides)
-        return OpenAICompatibleChatModel(config, name=name, meter=meter)
+        return OpenAICompatibleChatModel(config, name=name)
     if parsed.backend == "vllm":
         from crsagent.llm.vllm_backend import VLLMChatModel, VLLMConfig
 
-        return VLLMChatModel(VLLMConfig(model=parsed.model), name=name, meter=meter)
+        return VLLMChatModel(VLLMConfig(model=parsed.model), name=name)
     if parsed.backend == "hf":
         from crsagent.llm.hf_backend import TransformersChatModel, TransformersConfig
 
@@ -114,20 +111,18 @@ def load_chat_model(
         except ValidationError as error:
             problem = "; ".join(str(item["msg"]) for item in error.errors(include_url=False))
             raise _bad(name, problem) from error
-        return TransformersChatModel(config, name=name, meter=meter)
+        return TransformersChatModel(config, name=name)
     from crsagent.llm.testing import ScriptedChatModel
 
     try:
-        return ScriptedChatModel.from_file(Path(parsed.model).expanduser(), meter=meter)
+        return ScriptedChatModel.from_file(Path(parsed.model).expanduser())
     except ValueError as error:
         raise _bad(name, str(error)) from error
 
 
-def chat_model_from_settings(
-    settings: Settings | None = None, *, meter: UsageMeter | None = None
-) -> ChatModel | None:
+def chat_model_from_settings(settings: Settings | None = None) -> ChatModel | None:
     """The configured chat model, or None for the offline mode (no ``CRSAGENT_LLM_MODEL``)."""
     settings = settings or Settings()
     if settings.llm_model is None:
         return None
-    return load_chat_model(settings.llm_model, settings, meter=meter)
+    return load_chat_model(settings.llm_model, settings)

@@ -43,7 +43,6 @@ from crsagent.llm.openai_wire import (
 )
 from crsagent.llm.protocol import ChatRequest
 from crsagent.llm.results import Completion, TextDelta
-from crsagent.llm.usage import UsageMeter
 
 R = TypeVar("R")
 
@@ -93,10 +92,8 @@ class OpenAICompatibleConfig(BaseModel):
 class OpenAICompatibleChatModel(BaseChatModel):
     """A ``ChatModel`` over the chat-completions endpoint of an OpenAI-compatible server."""
 
-    def __init__(
-        self, config: OpenAICompatibleConfig, name: str | None = None, meter: UsageMeter | None = None
-    ):
-        super().__init__(name or f"openai:{config.wire.model}", meter)
+    def __init__(self, config: OpenAICompatibleConfig, name: str | None = None):
+        super().__init__(name or f"openai:{config.wire.model}")
         self.config = config
         self._client: openai.OpenAI | None = None
         # An async client's connections belong to the event loop that opened them: one per loop.

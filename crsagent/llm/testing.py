@@ -30,7 +30,6 @@ from crsagent.llm.errors import ScriptExhaustedError
 from crsagent.llm.messages import ToolCall
 from crsagent.llm.protocol import ChatRequest
 from crsagent.llm.results import Completion, Usage
-from crsagent.llm.usage import UsageMeter
 
 
 class ScriptedToolCall(BaseModel):
@@ -76,7 +75,7 @@ class ScriptedChatModel(BaseChatModel):
     """Answers each call with the next script entry; ``requests`` holds every request received.
 
     Token usage, unless a reply sets it, is the number of whitespace-separated words (prompt: all
-    message contents; completion: the reply's text), so meter totals are easy to predict in tests.
+    message contents; completion: the reply's text), so usage totals are easy to predict in tests.
     Tool calls without an id get ``call_<n>`` (n counts calls across the script).
     """
 
@@ -85,16 +84,15 @@ class ScriptedChatModel(BaseChatModel):
         script: Iterable[ScriptEntry] = (),
         *,
         name: str = "scripted",
-        meter: UsageMeter | None = None,
     ) -> None:
-        super().__init__(name, meter)
+        super().__init__(name)
         self._script: collections.deque[ScriptEntry] = collections.deque(script)
         self.requests: list[ChatRequest] = []
         self._calls_made = 0
         self._lock = threading.Lock()
 
     @classmethod
-    def from_file(cls, path: Path, *, meter: UsageMeter | None = None) -> ScriptedChatModel:
+    def from_file(cls, path: Path) -> ScriptedChatModel:
         """A script from a JSON file: a list of strings or {"text", "tool_calls"} objects."""
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
@@ -107,7 +105,6 @@ class ScriptedChatModel(BaseChatModel):
         return cls(
             [_file_entry(path, index, entry) for index, entry in enumerate(entries)],
             name=f"scripted:{path}",
-            meter=meter,
         )
 
     def add(self, *entries: ScriptEntry) -> None:

@@ -27,7 +27,6 @@ from crsagent.llm.local_prompting import (
 )
 from crsagent.llm.protocol import ChatOptions, ChatRequest, merged_options
 from crsagent.llm.results import Completion
-from crsagent.llm.usage import UsageMeter
 
 INSTALL_HINT = (
     "the in-process vLLM backend needs the vllm package (pip install 'crsagent[vllm]' on a machine "
@@ -90,8 +89,8 @@ def structured_output_params(vllm: Any, schema: dict[str, Any]) -> dict[str, Any
 class VLLMChatModel(BaseChatModel):
     """A ``ChatModel`` on an in-process ``vllm.LLM`` engine (loaded on first use)."""
 
-    def __init__(self, config: VLLMConfig, name: str | None = None, meter: UsageMeter | None = None):
-        super().__init__(name or f"vllm:{config.model}", meter)
+    def __init__(self, config: VLLMConfig, name: str | None = None):
+        super().__init__(name or f"vllm:{config.model}")
         self.config = config
         self._vllm: Any = None
         self._llm: Any = None

@@ -16,7 +16,6 @@ from crsagent.llm import (
     StreamEnd,
     StructuredOutputError,
     TextDelta,
-    UsageMeter,
 )
 from crsagent.llm.hf_backend import TransformersChatModel, TransformersConfig
 from crsagent.llm.protocol import ChatRequest
@@ -31,19 +30,13 @@ def random_model(tiny_model_dir: Path) -> TransformersChatModel:
 
 
 def test_generation_counts_tokens_and_honours_max_tokens(random_model: TransformersChatModel) -> None:
-    meter = UsageMeter()
-    random_model.meter = meter
-    try:
-        result = random_model.chat([Message.user("hello")], options=ChatOptions(max_tokens=8))
-    finally:
-        random_model.meter = None
+    result = random_model.chat([Message.user("hello")], options=ChatOptions(max_tokens=8))
     tokenizer = random_model.load().tokenizer
     prompt = random_model.render_prompt(ChatRequest(messages=(Message.user("hello"),)))
     assert result.usage.prompt_tokens == len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
     assert 1 <= result.usage.completion_tokens <= 8
     assert result.finish_reason == ("length" if result.usage.completion_tokens == 8 else "stop")
     assert result.model == random_model.name
-    assert meter.summary().completion_tokens == result.usage.completion_tokens
 
 
 def test_the_chat_template_receives_tools_and_the_schema_instruction(
@@ -95,18 +88,9 @@ def test_stop_strings_end_the_answer_and_are_not_part_of_it(taught_model: Transf
 
 
 def test_random_answers_fail_validation_twice_and_keep_the_text(random_model: TransformersChatModel) -> None:
-    meter = UsageMeter()
-    random_model.meter = meter
-    try:
-        with pytest.raises(StructuredOutputError) as caught:
-            random_model.chat(
-                [Message.user("what do I like?")], output=Taste, options=ChatOptions(max_tokens=6)
-            )
-    finally:
-        random_model.meter = None
+    with pytest.raises(StructuredOutputError) as caught:
+        random_model.chat([Message.user("what do I like?")], output=Taste, options=ChatOptions(max_tokens=6))
     assert len(caught.value.raw_texts) == 2
-    assert meter.summary().calls == 2
-    assert meter.records[1].prompt_tokens > meter.records[0].prompt_tokens  # the re-ask is longer
 
 
 def test_streaming_gives_the_same_text_as_chat(taught_model: TransformersChatModel) -> None:
