@@ -36,6 +36,7 @@ from crsagent.evals.structured import CprProtocol, StructuredWorld
 from crsagent.evals.targets import EpisodeTarget, seeded_subset
 from crsagent.knowledge_graph.policies.base import Policy
 from crsagent.knowledge_graph.state import Action, DialogueState
+from crsagent.registry import DEFAULT_AGENT_POLICY, POLICIES
 from crsagent.simulators.base import Episode, Target
 
 # Main steps of an episode: (label, file suffix, function name) of the profiled entry point.
@@ -160,7 +161,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--split", default="valid", choices=("valid", "test"))
-    parser.add_argument("--policy", default="info-gain")
+    parser.add_argument("--policy", default=DEFAULT_AGENT_POLICY, choices=POLICIES.names())
     parser.add_argument("--negative-answers", default="prune", choices=("prune", "soft"))
     parser.add_argument("--episodes", type=int, default=2000, help="episodes for latency and profile")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="workers of the whole run")
