@@ -1,14 +1,16 @@
 """The named plug-ins, in one place: ask / recommend policies, recommender models, simulated users.
 
 Each kind is a ``Registry``: name -> ``Plugin`` (a factory, its typed pydantic settings, a one-line
-summary, tags). The CLI's choices and help, ``AgentConfig``, evaluation specs and the UI read names
-from here; nothing else spells them.
+summary, tags). The CLI's choices and help, ``AgentConfig`` (so every agent the UI, the servers and
+evaluation specs build), ``make_policy`` and ``make_recommender`` read names from here; nothing else
+should spell them.
 
 This module sits in the lowest layer (beside ``config`` and ``errors``) so that any layer may read
 it, and it imports none of the plug-ins: the built-in policies and recommenders are declared below
 as "module:attribute" strings, imported on first use (simulators register themselves in their
-package, which the first lookup imports). So the CLI lists choices without loading scipy or torch, and a
-plug-in that needs an optional extra (torch for SASRec) costs nothing until it is chosen.
+package, which the first lookup imports). So the CLI lists choices without loading the graph, the
+models or torch, and a plug-in that needs an optional extra (torch for SASRec) costs nothing until
+it is chosen.
 ``tests/test_registry.py`` resolves every declared target, so a renamed class fails there.
 
     from crsagent.registry import POLICIES, RECOMMENDERS, SIMULATORS
@@ -55,9 +57,15 @@ def _resolve(kind: str, name: str, target: Any) -> Any:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError(
-            f"{kind} {name!r} needs {error.name!r}: install the `ml` extra (pip install 'crsagent[ml]')"
+            f"{kind} {name!r} needs {error.name!r}, which is not installed (torch comes with the `ml` "
+            "extra: pip install 'crsagent[ml]')"
         ) from error
-    return getattr(module, attribute)
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise AttributeError(
+            f"{kind} {name!r} is declared as {target!r}, but {module_name} has no {attribute}"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -114,9 +114,13 @@ def test_registration_rules() -> None:
     registry.register("d", summary="lazy", factory="collections:OrderedDict")
     assert registry.get("d").factory().__name__ == "OrderedDict"
     registry.register("e", summary="missing", factory="crsagent_no_such_module:Thing")
-    with pytest.raises(ModuleNotFoundError, match="widget 'e' needs 'crsagent_no_such_module'"):
+    with pytest.raises(ModuleNotFoundError, match="widget 'e' needs 'crsagent_no_such_module', which is not"):
         registry.get("e").factory()
     registry.unregister("e")
+    registry.register("f", summary="renamed", factory="collections:NoSuchThing")
+    with pytest.raises(AttributeError, match="widget 'f' is declared as 'collections:NoSuchThing'"):
+        registry.get("f").factory()
+    registry.unregister("f")
     assert registry.names() == ("a", "d")
     with pytest.raises(UnknownPluginError, match="unknown widget 'e'; known widgets: a, d"):
         registry.unregister("e")
