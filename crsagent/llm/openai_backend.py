@@ -205,19 +205,23 @@ class OpenAICompatibleChatModel(BaseChatModel):
         check_text_size(assembler.size, self.config.max_response_bytes, self.server)
 
     # -- the backend hooks --------------------------------------------------------------------------
+    # The client is made (once: the SDK's first use imports a lot) before the budget starts.
     def _complete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
+        self.client()
         deadline = self._deadline(request)
         return to_completion(self._call(lambda: self._post(kwargs, deadline), deadline), self.server)
 
     async def _acomplete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
+        self.async_client()
         deadline = self._deadline(request)
         response = await self._acall(lambda: self._apost(kwargs, deadline), deadline)
         return to_completion(response, self.server)
 
     def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
+        self.client()
         deadline = self._deadline(request)
         # The SDK retries opening the stream; once text has been shown a failure is final.
         stream = self._call(lambda: self.client().chat.completions.create(**kwargs), deadline)
@@ -235,6 +239,7 @@ class OpenAICompatibleChatModel(BaseChatModel):
 
     async def _astream(self, request: ChatRequest) -> AsyncIterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
+        self.async_client()
         deadline = self._deadline(request)
         stream = await self._acall(lambda: self.async_client().chat.completions.create(**kwargs), deadline)
         assembler = StreamAssembler()

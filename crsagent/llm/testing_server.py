@@ -22,7 +22,7 @@ import collections
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -309,8 +309,10 @@ class OpenAITestServer:
             "usage": self._usage(body, reply),
         }
 
-    def stream_events(self, body: dict[str, Any], reply: ServerReply) -> list[str]:
-        """The SSE ``data:`` payloads: role, text pieces, tool-call pieces, finish, usage, [DONE]."""
+    def stream_events(self, body: dict[str, Any], reply: ServerReply) -> Iterator[str]:
+        """The SSE ``data:`` payloads: role, text pieces, tool-call pieces, finish, usage, [DONE].
+
+        Made as they are sent: a client that stops reading (a size cap) stops the work too."""
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
             return json.dumps(
@@ -323,33 +325,25 @@ class OpenAITestServer:
                 }
             )
 
-        events = [chunk({"role": "assistant", "content": ""})]
+        yield chunk({"role": "assistant", "content": ""})
         text = reply.text
-        events += [
-            chunk({"content": text[i : i + self.chunk_chars]}) for i in range(0, len(text), self.chunk_chars)
-        ]
+        for i in range(0, len(text), self.chunk_chars):
+            yield chunk({"content": text[i : i + self.chunk_chars]})
         for index, (name, arguments) in enumerate(reply.tool_calls):
             half = len(arguments) // 2
             head = {"index": index, "id": f"call_{index}", "type": "function"}
-            events.append(
-                chunk({"tool_calls": [{**head, "function": {"name": name, "arguments": arguments[:half]}}]})
-            )
-            events.append(
-                chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]})
-            )
-        events.append(chunk({}, self._finish(reply)))
+            yield chunk({"tool_calls": [{**head, "function": {"name": name, "arguments": arguments[:half]}}]})
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]})
+        yield chunk({}, self._finish(reply))
         if (body.get("stream_options") or {}).get("include_usage"):
-            events.append(
-                json.dumps(
-                    {
-                        "id": "chatcmpl-test",
-                        "object": "chat.completion.chunk",
-                        "created": int(time.time()),
-                        "model": self.model,
-                        "choices": [],
-                        "usage": self._usage(body, reply),
-                    }
-                )
+            yield json.dumps(
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": self.model,
+                    "choices": [],
+                    "usage": self._usage(body, reply),
+                }
             )
-        events.append("[DONE]")
-        return events
+        yield "[DONE]"

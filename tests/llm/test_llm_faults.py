@@ -36,9 +36,9 @@ def test_a_dripping_server_is_cut_off_at_the_budget() -> None:
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_an_oversized_answer_is_refused(stream: bool) -> None:
-    with OpenAITestServer([ServerReply(text="x" * 2_000_000)]) as server:
-        model = _model(server, llm_max_response_bytes=100_000)
-        with pytest.raises(LLMResponseError, match="larger than the cap of 100,000 bytes"):
+    with OpenAITestServer([ServerReply(text="x" * 200_000)]) as server:
+        model = _model(server, llm_max_response_bytes=10_000)
+        with pytest.raises(LLMResponseError, match="larger than the cap of 10,000 bytes"):
             if stream:
                 list(model.stream([Message.user("hello")]))
             else:
