@@ -11,7 +11,9 @@ episodes are played, a kill loses only those in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -103,6 +105,9 @@ def _start_worker(build: WorldFactory, parent_pid: int) -> None:
     """Process initializer: build this worker's world once (a failure is reported by each task)."""
     global _WORLD, _START_ERROR
     die_with_parent(parent_pid)
+    # What the worker inherited (dataset, graph, models) lives as long as it does: out of the
+    # collector's sight, so its passes scan only the episodes' own objects.
+    gc.freeze()
     try:
         _WORLD = build()
     except Exception as error:  # noqa: BLE001 - re-raised in the parent by every task, with its message
@@ -118,6 +123,20 @@ def _play_in_worker(jobs: list[EpisodeTarget]) -> list[Episode]:
 def _chunks(jobs: Sequence[EpisodeTarget], size: int) -> Iterator[list[EpisodeTarget]]:
     for start in range(0, len(jobs), size):
         yield list(jobs[start : start + size])
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while results arrive: unpickling a run's ~100k acyclic episode
+    records triggers collections that scan every object of the parent (dataset, graph, models) and
+    cost several times the unpickling itself. Reference counting still frees what is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def play_in_processes(
@@ -138,9 +157,12 @@ def play_in_processes(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pending: set[Future[list[Episode]]] = set()
     queue = _chunks(jobs, chunk)
-    with ProcessPoolExecutor(
-        workers, context, initializer=_start_worker, initargs=(build, os.getpid())
-    ) as pool:
+    with (
+        _collector_paused(),
+        ProcessPoolExecutor(
+            workers, context, initializer=_start_worker, initargs=(build, os.getpid())
+        ) as pool,
+    ):
         try:
             # A bounded queue: a kill leaves few submitted-but-unfinished episodes, and an early
             # start error stops the run before thousands of tasks are queued.

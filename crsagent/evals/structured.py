@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,40 +48,46 @@ def episode_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, index])
 
 
-_PER_TURN = (
-    "user_text",
-    "decision",
-    "candidates",
-    "latency_ms",
-    "user_signal",
-    "asked",
-    "shown_ids",
-    "ranked_ids",
-)
-# Every other field of a structured turn record: its plain default (LLM counts, leaks), shared.
-_TURN_CONSTANTS: dict[str, Any] = {
-    name: field.default
-    for name, field in TurnRecord.model_fields.items()
-    if name not in _PER_TURN and not field.is_required()
-} | {"agent_text": ""}
+Record = TypeVar("Record", bound=BaseModel)
 
 
-def _turn(user_text: str, signal: Signal, candidates: int, latency_ms: float) -> TurnRecord:
-    # model_construct with every field given: the values are typed here, and validating each of
-    # the ~80k records of a full run (or letting pydantic inspect a default factory) costs more
-    # than a policy turn. The action's fields are set by the caller.
-    return TurnRecord.model_construct(
-        None,
-        user_text=user_text,
-        decision="",
-        candidates=candidates,
-        latency_ms=latency_ms,
-        user_signal=signal,
-        asked=[],
-        shown_ids=[],
-        ranked_ids=[],
-        **_TURN_CONSTANTS,
-    )
+def trusted(cls: type[Record], fields: dict[str, Any]) -> Record:
+    """``cls.model_construct(**fields)`` for a dict holding every field, in field order, without
+    model_construct's per-field work: the values are typed by the code that builds them, and a full
+    run builds ~100k records, where validating (or even model_construct) costs about a policy turn."""
+    record = cls.__new__(cls)
+    object.__setattr__(record, "__dict__", fields)
+    object.__setattr__(record, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
+
+
+def _template(cls: type[BaseModel]) -> dict[str, Any]:
+    """Every field of ``cls`` in order with its default (a factory's value is built once and shared:
+    the fields a structured run fills with lists are always set per record)."""
+    return {name: field.get_default(call_default_factory=True) for name, field in cls.model_fields.items()}
+
+
+# A structured turn leaves the agent's text, LLM counts and leaks at their defaults.
+_TURN = _template(TurnRecord) | {"agent_text": ""}
+_EPISODE = _template(Episode)
+
+
+def _turn(
+    said: str,
+    signal: Signal,
+    candidates: int,
+    latency_ms: float,
+    decision: str,
+    asked: list[str],
+    shown: list[str],
+) -> TurnRecord:
+    fields = _TURN.copy()
+    fields["user_text"], fields["user_signal"], fields["candidates"] = said, signal, candidates
+    fields["latency_ms"], fields["decision"], fields["asked"] = latency_ms, decision, asked
+    fields["shown_ids"], fields["ranked_ids"] = shown, []
+    return trusted(TurnRecord, fields)
 
 
 def play_structured(
@@ -115,7 +121,7 @@ def play_structured(
     end: EndReason = "max_turns"
     rank: int | None = None
     said, signal = " ".join(kg.values[v].key for v in opening), "request"
-    clock = time.perf_counter
+    clock, at = time.perf_counter, kg.catalog.at
     while state.turn < state.max_actions:
         if state.candidates.size == 0:
             # Only an untruthful user can empty the candidates (the rule user never rejects the
@@ -126,16 +132,18 @@ def play_structured(
         action = policy.decide(state)
         latency_ms = (clock() - started) * 1000.0
         state.check(kg, action)
-        record = _turn(said, signal, int(state.candidates.size), latency_ms)
-        turns.append(record)
+        candidates = int(state.candidates.size)
         if isinstance(action, Ask):
             yes = truth.answer(action.value)
-            record.decision, record.asked = "ask", [kg.values[action.value].key]
+            turns.append(
+                _turn(said, signal, candidates, latency_ms, "ask", [kg.values[action.value].key], [])
+            )
             said, signal = ("yes" if yes else "no"), "answer"
             state.answer(kg, action.value, yes)
         else:
             rank = truth.judge(action.items)
-            record.decision, record.shown_ids = "recommend", [kg.catalog.at(i).id for i in action.items]
+            shown = [at(i).id for i in action.items]
+            turns.append(_turn(said, signal, candidates, latency_ms, "recommend", [], shown))
             if rank is not None:
                 end = "success"
                 break
@@ -144,18 +152,11 @@ def play_structured(
             state.reject_items(action.items)
         state.turn += 1
     success = end == "success"
-    return Episode.model_construct(
-        error=None,
-        closing=None,
-        accept_understood=None,
-        episode=index,
-        target=target,
-        success=success,
-        success_turn=len(turns) if success else None,
-        hit_rank=rank if success else None,
-        turns=turns,
-        end=end,
-    )
+    fields = _EPISODE.copy()
+    fields["episode"], fields["target"], fields["success"], fields["turns"] = index, target, success, turns
+    fields["success_turn"] = len(turns) if success else None
+    fields["hit_rank"], fields["end"] = (rank if success else None), end
+    return trusted(Episode, fields)
 
 
 @dataclass
