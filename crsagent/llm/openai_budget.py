@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import email.utils
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,14 +71,26 @@ def attempt_of(request: httpx2.Request | None) -> int:
         return 1
 
 
+def _seconds_of_date(value: str) -> float:
+    return email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+
+
+# The forms of a server's wait the SDK honours: retry-after-ms, Retry-After in seconds or as a date.
+_RETRY_HEADERS: tuple[tuple[str, Callable[[str], float]], ...] = (
+    ("retry-after-ms", lambda value: float(value) / 1000),
+    ("retry-after", float),
+    ("retry-after", _seconds_of_date),
+)
+
+
 def _retry_wait_s(attempt: int, response: httpx2.Response | None) -> float:
     """The shortest wait the SDK could make before the next attempt."""
-    if response is not None:
-        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-            value = response.headers.get(name)
-            if value is not None:
-                with contextlib.suppress(ValueError):
-                    return max(0.0, float(value) * scale)
+    headers = response.headers if response is not None else httpx2.Headers()
+    for name, seconds in _RETRY_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                return max(0.0, seconds(value))
     return min(_SDK_FIRST_BACKOFF_S * 2 ** (attempt - 1), _SDK_MAX_BACKOFF_S) * 0.75
 
 

@@ -4,7 +4,9 @@ what goes over the wire, tool calls, streaming, retries, timeouts, malformed ans
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -203,8 +205,19 @@ def test_5xx_until_retries_run_out(server: OpenAITestServer) -> None:
     assert len(server.requests) == 3
 
 
-def test_a_retry_after_longer_than_the_budget_left_ends_the_call_at_once(server: OpenAITestServer) -> None:
-    server.add(ServerReply.error(429, "slow down", retry_after_s=30), ServerReply(text="too late"))
+@pytest.mark.parametrize(
+    "wait",
+    [
+        {"retry-after-ms": "30000"},
+        {"retry-after": "30"},
+        {"retry-after": email.utils.formatdate(time.time() + 30, usegmt=True)},
+    ],
+    ids=["ms", "seconds", "http-date"],
+)
+def test_a_retry_after_longer_than_the_budget_left_ends_the_call_at_once(
+    server: OpenAITestServer, wait: dict[str, str]
+) -> None:
+    server.add(ServerReply(status=429, error_message="slow down", headers=wait), ServerReply(text="too late"))
     model = connect(server, retries=3)
     with pytest.raises(LLMUnavailableError, match=r"HTTP 429 after 1 attempt\(s\): slow down"):
         model.chat([Message.user("x")], options=ChatOptions(timeout_s=2))
