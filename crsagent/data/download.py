@@ -11,6 +11,8 @@ and never touches a good one already installed. ``url=`` points at a mirror (``h
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import tempfile
 import urllib.parse
@@ -18,6 +20,7 @@ import urllib.request
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -263,6 +266,19 @@ def _copy_local(url: str, output_file: Any, pooch_: Any) -> None:
         shutil.copyfileobj(reader, output_file)
 
 
+@contextlib.contextmanager
+def _pooch_quiet() -> Iterator[None]:
+    """pooch logs every step at INFO (temporary paths, advice on its own API): our command says what
+    happened in one line, and the progress bar shows the download."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _fetch_and_unzip(
     source: DatasetSource, url: str, work: Path, timeout_s: float, progressbar: bool
 ) -> Path:
@@ -275,14 +291,15 @@ def _fetch_and_unzip(
         )
     members = [source.member_name(relative) for relative in source.files]
     try:
-        pooch.retrieve(
-            url,
-            known_hash=f"sha256:{source.archive_sha256}" if source.archive_sha256 else None,
-            fname="archive.zip",
-            path=work,
-            downloader=downloader,
-            processor=pooch.Unzip(members=members, extract_dir="unzipped"),
-        )
+        with _pooch_quiet():
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{source.archive_sha256}" if source.archive_sha256 else None,
+                fname="archive.zip",
+                path=work,
+                downloader=downloader,
+                processor=pooch.Unzip(members=members, extract_dir="unzipped"),
+            )
     except requests.HTTPError as error:
         response = error.response
         status = f"HTTP {response.status_code} {response.reason}" if response is not None else str(error)
