@@ -115,6 +115,7 @@ def _eval_cpr(args: argparse.Namespace) -> int:
 
 
 def _eval_run(args: argparse.Namespace) -> int:
+    from crsagent.evals.on_ray import RaySettings
     from crsagent.evals.report import format_value, metric_keys
     from crsagent.evals.run import default_out, run_eval
     from crsagent.evals.spec import parse_spec, read_spec_file
@@ -135,6 +136,7 @@ def _eval_run(args: argparse.Namespace) -> int:
         spec_text=text,
         progress=not args.quiet,
         command=command,
+        ray=RaySettings(address=args.ray) if args.ray is not None else None,
     )
     for key in metric_keys(run.record):
         print(f"{key:32} {format_value(run.record[key])}")
@@ -150,6 +152,8 @@ def _run_command_line(args: argparse.Namespace, out: Path) -> str:
     for option in ("episodes", "concurrency"):
         if getattr(args, option) is not None:
             parts += [f"--{option}", str(getattr(args, option))]
+    if args.ray is not None:
+        parts += ["--ray", args.ray]
     return " ".join(shlex.quote(part) for part in parts)
 
 
@@ -191,6 +195,14 @@ def _register_run(actions: argparse._SubParsersAction) -> None:  # pyright: igno
     )
     run.add_argument("--episodes", type=_positive_int, help="shorthand for --set episodes=N")
     run.add_argument("--concurrency", type=_positive_int, help="shorthand for --set concurrency=N")
+    run.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="shard the episodes over Ray tasks (the ray extra): alone, a local Ray instance; "
+        "'auto' or ray://HOST:PORT, an existing cluster",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_eval_run)
 

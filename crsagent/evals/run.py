@@ -22,6 +22,7 @@ from crsagent.data.registry import load_dataset
 from crsagent.errors import CrsAgentError
 from crsagent.evals.execute import OnDone, play_episodes
 from crsagent.evals.metrics import EvalMetrics, compute_metrics
+from crsagent.evals.on_ray import RaySettings, play_on_ray
 from crsagent.evals.report import describe_run, write_results
 from crsagent.evals.spec import EvalSpec
 from crsagent.evals.store import RunFolder, RunFolderError
@@ -130,17 +131,22 @@ def run_eval(
     spec_text: str | None = None,
     progress: bool = False,
     command: str | None = None,
+    ray: RaySettings | None = None,
 ) -> EvalRun:
-    """Play what the run folder lacks, then write metrics.json, report.md and the plots."""
+    """Play what the run folder lacks (here, or as Ray tasks with ``ray``), then write
+    metrics.json, report.md and the plots."""
     started = time.perf_counter()
     settings = settings or Settings()
     folder = RunFolder(out or default_out(spec))
     folder.prepare(spec, spec_text)
     dataset = load_dataset(spec.dataset, settings=settings)
     jobs = episode_targets(spec, dataset, settings)
+    dispatch: Dispatch = partial(play_episodes, spec, dataset, settings)
+    if ray is not None:
+        dispatch = partial(play_on_ray, spec, settings, ray_settings=ray)
     played = play_jobs(
         jobs,
-        partial(play_episodes, spec, dataset, settings),
+        dispatch,
         folder=folder,
         progress=progress,
         desc=spec.name,
@@ -156,6 +162,7 @@ def run_eval(
         episodes, max_turns=spec.max_turns, sr_at=spec.sr_ks(), recall_at=spec.recall_at
     )
     run = describe_run(spec) | {
+        "ray": ray.address if ray is not None else None,
         "episodes_played_now": played.played,
         "seconds": round(time.perf_counter() - started, 3),
         "seconds_playing": round(played.seconds, 3),

@@ -96,6 +96,7 @@ def test_worker_processes_give_the_same_episodes(prepared: PreparedCpr) -> None:
     shared: list[Episode] = []
     play_here(world, jobs, alone.append)
     play_in_processes(Prebuilt(world), jobs, shared.append, workers=2, chunk=5)
+
     def untimed(episodes: list[Episode]) -> list[object]:
         return [e.model_dump(exclude={"turns": {"__all__": {"latency_ms"}}}) for e in episodes]
 
