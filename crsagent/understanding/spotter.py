@@ -49,6 +49,9 @@ TITLE_AFTER_CUES = frozenset(
      "movies", "film", "films", "series", "sequel", "franchise", "trilogy", "another"}
 )  # fmt: skip
 CUE_WINDOW = 3
+# A one-word title judged right after ("lincoln is another", "elf is a funny movie") counts when the
+# word is this rare in English ("heat is great" stays the weather's).
+SINGLE_TITLE_VERDICT_ZIPF = 4.5
 # Words for the kind of item asked for ("a rock band", "a good film"): never a one-word title
 # ("The Band", "Movie") unless written as one.
 MEDIA_NOUNS = frozenset(
@@ -58,7 +61,10 @@ MEDIA_NOUNS = frozenset(
 FUNCTION_WORD_ZIPF = 5.5
 FUZZY_MIN_SCORE = 88.0
 FUZZY_MAX_WORDS = 6
-FUZZY_PERSON_SCORE = 88.0
+# A misspelt name scores this against the person's (rapidfuzz ratio: "steven king" / "stephen
+# king" is 87), over at most this many words.
+FUZZY_PERSON_SCORE = 86.0
+FUZZY_PERSON_WORDS = 3
 # Words before a name that say a person follows: there a misspelt name needs no capital letter
 # ("directed by cristopher nolan", "starring tom hanx").
 PERSON_CUES = frozenset(
@@ -163,31 +169,33 @@ class CatalogSpotter:
         return self
 
     def _fuzzy_people(self, message: Text, taken: list[bool]) -> list[Mention]:
-        """A misspelt full name written with a capital or after a cue word ("starring"): two words
-        close to a person's name."""
+        """A misspelt full name written with a capital or after a cue word ("starring"): two or
+        three words close to a person's name ("Steven King", "M. Night Shamalayn")."""
         found: list[Mention] = []
         for index in range(len(message) - 1):
             cued = index > 0 and message.norms[index - 1] in PERSON_CUES
-            if (
-                taken[index]
-                or taken[index + 1]
-                or not (cued or message.capitalised(index))
-                or len(message.norms[index]) < 3
-            ):
+            if taken[index] or not (cued or message.capitalised(index)):
                 continue
-            query = f"{message.norms[index]} {message.norms[index + 1]}"
-            match = process.extractOne(
-                query, self._person_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_PERSON_SCORE
-            )
-            if match is None:
+            best: tuple[float, int, str] | None = None
+            for end in range(index + 2, min(len(message), index + FUZZY_PERSON_WORDS) + 1):
+                if any(taken[index:end]) or len(message.norms[end - 1]) < 3:
+                    break
+                query = " ".join(message.norms[index:end])
+                match = process.extractOne(
+                    query, self._person_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_PERSON_SCORE
+                )
+                if match is not None and (best is None or match[1] > best[0]):
+                    best = (match[1], end, match[0])
+            if best is None:
                 continue
+            _, end, key = best
             entries = sorted(
-                (e for e in self.table.entries[match[0]] if e.kind is Kind.PERSON), key=lambda e: -e.weight
+                (e for e in self.table.entries[key] if e.kind is Kind.PERSON), key=lambda e: -e.weight
             )
             found.append(
-                _mention(message, index, index + 2, Kind.PERSON, tuple(e.target for e in entries), fuzzy=True)
+                _mention(message, index, end, Kind.PERSON, tuple(e.target for e in entries), fuzzy=True)
             )
-            taken[index : index + 2] = [True, True]
+            taken[index:end] = [True] * (end - index)
         return found
 
     # --- spotting --------------------------------------------------------------------------------
@@ -209,9 +217,11 @@ class CatalogSpotter:
                 continue
             chosen.append(mention)
             taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
+        # A capitalised name close to a person's beats a title close to its first word ("I like
+        # Jennifer Lawerence" is no "Jennifer 8").
+        chosen.extend(self._fuzzy_people(message, taken))
         chosen.extend(self._fuzzy_titles(message, taken))
         chosen.extend(self._fuzzy_genres(message, taken))
-        chosen.extend(self._fuzzy_people(message, taken))
         chosen.extend(self._cued_surnames(message, taken))
         return sorted(chosen, key=lambda m: m.start)
 
@@ -260,11 +270,19 @@ class CatalogSpotter:
         # One-word titles that are function words ("It", "Up", "Them!", "Her", "Big") count only as
         # written (a capital mid-sentence) or said alone: a cue word before "it" proves nothing.
         short = candidate.end - candidate.start == 1 and (
-            len(key) <= 3 or commonness(key) >= FUNCTION_WORD_ZIPF or key in MEDIA_NOUNS
+            (len(key) <= 3 and commonness(key) >= SINGLE_TITLE_VERDICT_ZIPF)
+            or commonness(key) >= FUNCTION_WORD_ZIPF
+            or key in MEDIA_NOUNS
         )
         # Words that also name a genre or a person ("Romance", "Electronic") are read as those unless
         # quoted or just shown: a cue word or a capital is not enough.
-        rival = any(e.kind in (Kind.GENRE, Kind.PERSON, Kind.SURNAME) for e in candidate.entries)
+        # A surname rivals only a title less known than its owner ("Goldfinger" is the 1964 film
+        # before it is a writer of two obscure ones).
+        best_title = max(e.weight for e in titles)
+        rival = any(
+            e.kind in (Kind.GENRE, Kind.PERSON) or (e.kind is Kind.SURNAME and e.weight > best_title)
+            for e in candidate.entries
+        )
         if commonness(key) < COMMON_TITLE_ZIPF and not short and not rival:
             return True
         if rival:  # "a Romance film", "anything electronic?": the genre, unless quoted or just shown
@@ -286,11 +304,11 @@ class CatalogSpotter:
             return True
         after = message.norms[candidate.end : candidate.end + CUE_WINDOW]
         if (
-            candidate.end - candidate.start > 1
+            (candidate.end - candidate.start > 1 or commonness(key) < SINGLE_TITLE_VERDICT_ZIPF)
             and not rival
             and any(word in TITLE_AFTER_CUES for word in after)
         ):
-            return True  # "mean girls was great too"
+            return True  # "mean girls was great too", "elf is a funny movie"
         # The message is (nearly) just the title: an answer such as "heat" or "Up!" — but not an
         # everyday phrase ("nope, anything else?" does not name "Anything Else").
         return len(message) - (candidate.end - candidate.start) <= 1 and commonness(key) < EVERYDAY_WORD_ZIPF

@@ -294,6 +294,42 @@ def test_user_tags_and_moods_are_soft_preferences(nlu: OfflineNLU) -> None:
     assert (turn.accepted, turn.soft) == ([], refs("genre:Comedy"))
 
 
+@pytest.mark.parametrize(
+    ("text", "accepted", "soft"),
+    [
+        ("I want a comedy", ["genre:Comedy"], []),  # a request filters
+        ("any comedies with Tom Hanks?", ["genre:Comedy", "cast:Tom Hanks"], []),
+        ("I like comedies", ["genre:Comedy"], []),  # a named genre filters even as a taste
+        ("I love Nolan", [], ["director:Christopher Nolan", "writer:Christopher Nolan"]),  # a person ranks
+        # A blend names several genres: the first filters, the others rank.
+        ("a good romantic comedy please", ["genre:Comedy"], ["genre:Romance"]),
+    ],
+)
+def test_a_person_named_as_taste_ranks_and_a_request_filters(
+    nlu: OfflineNLU, text: str, accepted: list[str], soft: list[str]
+) -> None:
+    turn = nlu.understand(text, TurnContext())
+    assert (turn.accepted, turn.soft) == (refs(*accepted), refs(*soft))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I like Leonardo DiCaprrio", "cast:Leonardo DiCaprio"),  # a capitalised misspelt name
+        ("something starring leonardo dicapro", "cast:Leonardo DiCaprio"),  # lower case after a cue
+        ("anything by Cristopher Nolan?", "director:Christopher Nolan"),
+    ],
+)
+def test_misspelt_people(nlu: OfflineNLU, text: str, value: str) -> None:
+    turn = nlu.understand(text, TurnContext())
+    assert refs(value)[0] in [*turn.accepted, *turn.soft]
+
+
+@pytest.mark.parametrize("text", ["oh yes I saw that recently", "I heard they are doing a new one"])
+def test_time_words_about_watching_are_no_wish_for_new_items(nlu: OfflineNLU, text: str) -> None:
+    assert nlu.understand(text, TurnContext()).recency is None
+
+
 def test_a_surname_that_is_an_ordinary_word_needs_a_capital(nlu: OfflineNLU) -> None:
     # "stone" is lower case in a plot, so it is English; "Stone" after "with" is Sharon Stone.
     assert nlu.understand("something with a stone in it", TurnContext()).accepted == []

@@ -185,3 +185,38 @@ def test_just_show_me_something_shows(ml_agent: Agent, session: Callable[[], str
     assert reply.trace.decision == "recommend" and reply.items
     assert all("Documentary" in _genres(ml_agent, item.id) for item in reply.items)
     assert not reply.text.startswith("I couldn't match")
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "role"),
+    [
+        ("I have not seen goldfinger.", "Goldfinger (1964)", "mentioned"),  # a film before an obscure writer
+        ("favorite movie.. fargo", "Fargo (1996)", "liked"),
+        ("lincoln  is another", "Lincoln (2012)", "liked"),  # a rare word judged right after
+        ("elf is a funny movie", "Elf (2003)", "liked"),
+    ],
+)
+def test_lower_case_titles_real_people_typed(
+    ml_agent: Agent, session: Callable[[], str], text: str, title: str, role: str
+) -> None:
+    understood = ml_agent.chat(text, session()).trace.understood
+    assert understood is not None
+    named = understood.mentioned_items if role == "mentioned" else understood.liked_items
+    assert _id(ml_agent, title) in named
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("I like Jennifer Lawerence", "Jennifer Lawrence"),  # not the film "Jennifer 8"
+        ("I also love Steven King", "Stephen King"),
+        ("M. Night Shamalayn has a lot of films with twists", "M. Night Shyamalan"),
+    ],
+)
+def test_misspelt_names_real_people_typed(
+    ml_agent: Agent, session: Callable[[], str], text: str, person: str
+) -> None:
+    understood = ml_agent.chat(text, session()).trace.understood
+    assert understood is not None
+    assert person in [v.value for v in [*understood.accepted, *understood.soft]]
+    assert understood.liked_items == []
