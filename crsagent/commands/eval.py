@@ -16,6 +16,7 @@ from typing import Any
 from crsagent.commands.common import settings_from_args, with_data_options
 from crsagent.commands.eval_redial import register_redial
 from crsagent.errors import CrsAgentError
+from crsagent.registry import DEFAULT_EVAL_POLICY, POLICIES, UnknownPluginError
 
 
 def _positive_int(text: str) -> int:
@@ -38,18 +39,11 @@ def _split(text: str) -> str:
     return text
 
 
-# Spelled out here so that building the parser does not import the knowledge-graph stack (scipy,
-# networkx, the recommenders: about a second); a test keeps them equal to the policy registry's.
-POLICY_NAMES = ("max-entropy", "scpr", "info-gain", "learned")
-DEFAULT_POLICY = "learned"
-
-
 def _policy(text: str) -> str:
-    if text not in POLICY_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"unknown policy {text!r}; known policies: {', '.join(POLICY_NAMES)}"
-        )
-    return text
+    try:
+        return POLICIES.check(text)
+    except UnknownPluginError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _setting(text: str) -> tuple[str, Any]:
@@ -86,7 +80,6 @@ def _command_line(args: argparse.Namespace) -> str:
 def _eval_cpr(args: argparse.Namespace) -> int:
     from crsagent.evals.cpr.config import CprRunConfig
     from crsagent.evals.cpr.evaluate import run_cpr
-    from crsagent.evals.report import summary_row
     from crsagent.knowledge_graph.estimator import EstimatorConfig
 
     started = time.perf_counter()
@@ -109,14 +102,20 @@ def _eval_cpr(args: argparse.Namespace) -> int:
     run = run_cpr(
         config, settings=settings_from_args(args), out=out, progress=not args.quiet, command=command
     )
-    print(summary_row(run.record), end="")
+    _print_metrics(run.record)
     print(f"run folder: {run.folder}  ({time.perf_counter() - started:.1f} s in all)")
     return 0
 
 
+def _print_metrics(record: dict[str, Any]) -> None:
+    from crsagent.evals.report import format_value, metric_keys
+
+    for key in metric_keys(record):
+        print(f"{key:32} {format_value(record[key])}")
+
+
 def _eval_run(args: argparse.Namespace) -> int:
     from crsagent.evals.on_ray import RaySettings
-    from crsagent.evals.report import format_value, metric_keys
     from crsagent.evals.run import default_out, run_eval
     from crsagent.evals.spec import parse_spec, read_spec_file
 
@@ -138,8 +137,7 @@ def _eval_run(args: argparse.Namespace) -> int:
         command=command,
         ray=RaySettings(address=args.ray) if args.ray is not None else None,
     )
-    for key in metric_keys(run.record):
-        print(f"{key:32} {format_value(run.record[key])}")
+    _print_metrics(run.record)
     print(f"run folder: {run.folder}  ({run.played} episodes played now, {run.record['seconds']:.1f} s)")
     return 0
 
@@ -241,8 +239,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     cpr.add_argument(
         "--policy",
         type=_policy,
-        default=DEFAULT_POLICY,
-        help=f"one of {', '.join(POLICY_NAMES)} (default: {DEFAULT_POLICY}, the best on the valid split)",
+        default=DEFAULT_EVAL_POLICY,
+        help=f"one of {POLICIES.listing()} (default: {DEFAULT_EVAL_POLICY}, the best on the valid split)",
     )
     cpr.add_argument(
         "--negative-answers",

@@ -84,21 +84,6 @@ def format_value(value: Any) -> str:
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
 
 
-def summary_row(record: dict[str, Any]) -> str:
-    """A one-row markdown table of a structured (CPR) run, as the results pages quote it."""
-    header = "| dataset | split | policy | negative answers | episodes | SR@5 | SR@10 | SR@15 | AT | hDCG | seconds |"
-    rule = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
-    row = (
-        f"| {record['dataset']} | {record['split']} | {record['policy']} | {record['negative_answers']} "
-        f"| {record['n_episodes']} | {record['SR@5']:.3f} | {record['SR@10']:.3f} | {record['SR@15']:.3f} "
-        f"| {record['AT']:.2f} | {record['hDCG']:.3f} | {record['seconds']:.1f} |"
-    )
-    lines = [header, rule, row, ""]
-    if record.get("command"):
-        lines += [f"Command: `{record['command']}`", ""]
-    return "\n".join(lines)
-
-
 def _errors_section(episodes: Sequence[Episode], limit: int = 10) -> list[str]:
     failed = [e for e in episodes if e.error is not None]
     if not failed:

@@ -39,7 +39,8 @@ def test_a_tiny_benchmark_runs_end_to_end(tmp_path: Path, capsys: pytest.Capture
     )  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
-    assert "| bench | test | max-entropy | soft | 24 |" in printed
+    assert "SR@15" in printed and "hDCG" in printed and f"run folder: {out}" in printed
+    assert any(line.split() == ["n_episodes", "24"] for line in printed.splitlines())
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["negative_answers"] == "soft" and metrics["seed"] == 5 and metrics["n_episodes"] == 24
     assert len((out / "episodes.jsonl").read_text().splitlines()) == 24
@@ -95,11 +96,11 @@ def test_bad_policy_settings_name_the_setting(tmp_path: Path) -> None:
 
 
 def test_the_parser_knows_the_registered_policies() -> None:
-    from crsagent.knowledge_graph import policies
+    from crsagent.registry import DEFAULT_EVAL_POLICY, POLICIES
 
-    assert evaluation.POLICY_NAMES == policies.POLICY_NAMES
-    assert evaluation.DEFAULT_POLICY == policies.DEFAULT_POLICY
-    assert parser().parse_args(["eval", "cpr", "--dataset", "x"]).policy == policies.DEFAULT_POLICY
+    assert parser().parse_args(["eval", "cpr", "--dataset", "x"]).policy == DEFAULT_EVAL_POLICY
+    for name in POLICIES.names():
+        assert parser().parse_args(["eval", "cpr", "--dataset", "x", "--policy", name]).policy == name
 
 
 def test_an_unknown_dataset_is_a_clear_error(tmp_path: Path) -> None:
