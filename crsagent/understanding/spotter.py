@@ -10,6 +10,7 @@ rapidfuzz. Readings of one surface are ordered by popularity (the item, or the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,16 +40,20 @@ TITLE_CUES = frozenset(
         "watch", "watching", "favorite", "favourite", "favorites", "favourites", "called", "titled",
         "recommend", "recommended", "suggest", "try", "about", "than", "movie", "movies", "film",
         "films", "adore", "adored", "hated", "hate", "dislike", "disliked", "remember", "rewatch",
-        "rewatched", "fan", "abt", "bout", "including", "include", "check", "similar", "see",
+        "rewatched", "fan", "abt", "bout", "including", "include", "check", "similar", "see", "lines",
     }
 )  # fmt: skip
 # Words right after a title that judge it ("X was great", "X isn't bad"): evidence for several-word titles.
 TITLE_AFTER_CUES = frozenset(
     {"great", "good", "awesome", "amazing", "funny", "hilarious", "scary", "bad", "terrible", "fantastic",
      "classic", "favorite", "favourite", "best", "excellent", "brilliant", "boring", "overrated", "movie",
-     "movies", "film", "films", "series", "sequel", "franchise", "trilogy", "another"}
+     "movies", "film", "films", "series", "sequel", "franchise", "trilogy", "another", "fan", "fans"}
 )  # fmt: skip
 CUE_WINDOW = 3
+# Titles in a list ("halloween, get out, and shining"): members joined by these, and how many
+# members prove a list of unproven titles.
+_LIST_SEPARATOR = re.compile(r"\s*(?:,|&|/)?\s*(?:(?:and|or|n)\s+)?", re.IGNORECASE)
+LIST_PROOF = 3
 # A one-word title judged right after ("lincoln is another", "elf is a funny movie") counts when the
 # word is this rare in English ("heat is great" stays the weather's).
 SINGLE_TITLE_VERDICT_ZIPF = 4.5
@@ -119,6 +124,22 @@ class _Candidate:
     @property
     def kind(self) -> Kind:
         return min(entry.kind for entry in self.entries)
+
+
+def _lists(members: Sequence[_Candidate | Mention], message: Text) -> list[list[_Candidate | Mention]]:
+    """Runs of members joined only by list separators (commas, "and", "or", "&"), in reading order."""
+    ordered = sorted(members, key=lambda m: (m.start, -(m.end - m.start)))
+    runs: list[list[_Candidate | Mention]] = []
+    for member in ordered:
+        last = runs[-1][-1] if runs else None
+        if last is not None and member.start >= last.end:
+            between = message.original[message.words[last.end - 1].end : message.words[member.start].start]
+            if between.strip() and _LIST_SEPARATOR.fullmatch(between):
+                runs[-1].append(member)
+                continue
+        if last is None or member.start >= last.end:
+            runs.append([member])
+    return [run for run in runs if len(run) > 1]
 
 
 class CatalogSpotter:
@@ -209,14 +230,17 @@ class CatalogSpotter:
         chosen: list[Mention] = []
         taken = [False] * len(message)
         expected = set(expect)
+        unproven: list[_Candidate] = []
         for candidate in sorted(candidates, key=lambda c: (-(c.end - c.start), c.kind, c.start)):
             if any(taken[candidate.start : candidate.end]):
                 continue
             mention = self._reading(message, candidate, expected)
             if mention is None:
+                unproven.append(candidate)
                 continue
             chosen.append(mention)
             taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
+        chosen.extend(self._listed_titles(message, unproven, chosen, taken))
         # A capitalised name close to a person's beats a title close to its first word ("I like
         # Jennifer Lawerence" is no "Jennifer 8").
         chosen.extend(self._fuzzy_people(message, taken))
@@ -327,6 +351,33 @@ class CatalogSpotter:
     def _quoted(message: Text, candidate: _Candidate) -> bool:
         before = message.original[: message.words[candidate.start].start].rstrip()
         return before.endswith(('"', "“", "'", "‘", "*"))
+
+    def _listed_titles(
+        self, message: Text, unproven: list[_Candidate], chosen: list[Mention], taken: list[bool]
+    ) -> list[Mention]:
+        """Titles that lacked evidence alone but stand in a list of titles: "halloween, get out, and
+        shining", "heat and manhunter". A list proves itself with a title already found in it, or with
+        three members."""
+        pool = [c for c in unproven if not self._function_word(message, c)]
+        found: list[Mention] = []
+        for chain in _lists([*pool, *(m for m in chosen if m.is_title)], message):
+            proven = any(isinstance(member, Mention) for member in chain) or len(chain) >= LIST_PROOF
+            for member in chain if proven else ():
+                if isinstance(member, _Candidate) and not any(taken[member.start : member.end]):
+                    titles = sorted(
+                        (e for e in member.entries if e.kind in TITLE_KINDS), key=lambda e: -e.weight
+                    )
+                    targets = tuple(dict.fromkeys(e.target for e in titles))
+                    found.append(_mention(message, member.start, member.end, Kind.TITLE, targets))
+                    taken[member.start : member.end] = [True] * (member.end - member.start)
+        return found
+
+    @staticmethod
+    def _function_word(message: Text, candidate: _Candidate) -> bool:
+        key = " ".join(message.norms[candidate.start : candidate.end])
+        return candidate.end - candidate.start == 1 and (
+            len(key) <= 2 or commonness(key) >= FUNCTION_WORD_ZIPF or key in MEDIA_NOUNS
+        )
 
     def _cued_surnames(self, message: Text, taken: list[bool]) -> list[Mention]:
         """A common-word surname written with a capital after a person cue: "something with Stone"."""

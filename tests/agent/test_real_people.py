@@ -220,3 +220,12 @@ def test_misspelt_names_real_people_typed(
     assert understood is not None
     assert person in [v.value for v in [*understood.accepted, *understood.soft]]
     assert understood.liked_items == []
+
+
+def test_titles_in_a_list_prove_each_other(ml_agent: Agent, session: Callable[[], str]) -> None:
+    understood = ml_agent.chat("halloween , get out , and shining", session()).trace.understood
+    assert understood is not None
+    titles = ("Halloween (1978)", "Get Out (2017)", "Shining, The (1980)")
+    assert set(understood.liked_items) == {_id(ml_agent, title) for title in titles}
+    understood = ml_agent.chat("comedy, horror and action", session()).trace.understood
+    assert understood is not None and understood.liked_items == []  # a list of genres stays genres
