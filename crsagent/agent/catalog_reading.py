@@ -98,6 +98,7 @@ _STRONG_LIKE = frozenset(
     {("more", "like"), ("something", "like"), ("anything", "like"), ("movies", "like"), ("films", "like"),
      ("similar", "to"), ("stuff", "like"), ("ones", "like"), ("one", "like")}
 )  # fmt: skip
+_FILM_WORDS = frozenset({"movie", "movies", "film", "films", "flicks", "releases", "stuff", "music", "songs"})
 _PRONOUNS = frozenset({"it", "this", "that", "these", "those", "them"})
 # A request to see results now rather than answer more questions.
 SHOW_NOW = (
@@ -229,6 +230,30 @@ def _not_seen(message: Message, start: int) -> bool:
     return any(w in _SEEING for w in window) and any(w in _NOT for w in window)
 
 
+def _a_verdict(message: Message, start: int, end: int) -> bool:
+    """ "that classic", "a classic." (a film judged), "too old for them": no lean to older items."""
+    before = message.norms[start - 1] if start else ""
+    after = message.norms[end] if end < len(message.norms) else ""
+    if before == "too":
+        return True
+    return before in ("a", "that", "this") and message.norms[start] == "classic" and after not in _FILM_WORDS
+
+
+def _new_releases(message: Message, usable: list[bool], genre_starts: set[int]) -> bool:
+    """ "new horror movies", "anything new with him": "new" asks for recent releases before a genre or
+    a word for films, or after "anything" / "something"; alone ("the new one") it points at a film."""
+    norms = message.norms
+    for index, word in enumerate(norms):
+        if word != "new" or not usable[index]:
+            continue
+        after = index + 1
+        if after in genre_starts or (after < len(norms) and norms[after] in _FILM_WORDS):
+            return True
+        if index and norms[index - 1] in ("anything", "something") and index not in genre_starts:
+            return True
+    return False
+
+
 def _has_phrase(norms: Sequence[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
     return any(tuple(norms[i : i + len(phrase)]) == phrase for phrase in phrases for i in range(len(norms)))
 
@@ -264,8 +289,11 @@ class CatalogReader:
         # comedies" instead of filtering moved Recall@50 by less than .003.
         words = set(message.norms)
         taste_only = bool(words & _TASTE_WORDS) and not words & _REQUEST_WORDS
+        genre_starts: set[int] = set()
         for mention in self.spotter.spot(message.text, expect=shown):
             start, end = self._tokens(message, mention)
+            if mention.kind in (Kind.GENRE, Kind.MOOD):
+                genre_starts.add(start)
             if start >= end or not all(usable[start:end]):
                 continue
             negated = any(polarity.negated[start:end])
@@ -288,7 +316,11 @@ class CatalogReader:
                     reading.soft.extend(_genre_blend(mention))
             elif mention.kind in (Kind.MOOD, Kind.TAG):
                 reading.soft.extend(_value_refs(mention))
-            elif mention.kind in (Kind.RECENT, Kind.OLDER) and not negated:
+            elif (
+                mention.kind in (Kind.RECENT, Kind.OLDER)
+                and not negated
+                and not _a_verdict(message, start, end)
+            ):
                 reading.recency = "recent" if mention.kind is Kind.RECENT else "older"
                 if mention.surface.lower().endswith("er"):  # "newer", "older": than something named
                     reading.relative_to = "pending"
@@ -297,6 +329,8 @@ class CatalogReader:
             if not mention.is_title:
                 reading.value_tokens.update(range(start, end))
             usable[start:end] = [False] * (end - start)
+        if reading.recency is None and _new_releases(message, usable, genre_starts):
+            reading.recency = "recent"
         if reading.relative_to == "pending":  # "newer" compares with the title the message names
             named = [*reading.liked, *reading.mentioned, *reading.rejected]
             reading.relative_to = named[-1] if named else None

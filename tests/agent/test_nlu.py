@@ -325,7 +325,22 @@ def test_misspelt_people(nlu: OfflineNLU, text: str, value: str) -> None:
     assert refs(value)[0] in [*turn.accepted, *turn.soft]
 
 
-@pytest.mark.parametrize("text", ["oh yes I saw that recently", "I heard they are doing a new one"])
+@pytest.mark.parametrize(
+    "text", ["I'm looking for new horror movies", "anything new with Tom Hanks?", "some new comedies"]
+)
+def test_new_before_a_genre_or_after_anything_asks_for_recent_items(nlu: OfflineNLU, text: str) -> None:
+    assert nlu.understand(text, TurnContext()).recency == "recent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oh yes I saw that recently",
+        "I heard they are doing a new one",
+        "ok, i loved that classic",
+        "too old for me",
+    ],
+)
 def test_time_words_about_watching_are_no_wish_for_new_items(nlu: OfflineNLU, text: str) -> None:
     assert nlu.understand(text, TurnContext()).recency is None
 
