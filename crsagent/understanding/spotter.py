@@ -184,9 +184,16 @@ class CatalogSpotter:
             if " " in key and any(e.kind is Kind.PERSON for e in entries)
         ]
 
+    @cached_property
+    def _attribute_names(self) -> frozenset[str]:
+        """The catalog's own words for its kinds of values ("tag", "genre", "director"): like "movie",
+        never a one-word title unless written as one ("with tag emotional" is no "Tag" (2018))."""
+        names = {" ".join(Text.of(name.replace("_", " ")).norms) for name in self.catalog.vocabulary}
+        return frozenset(names | {name + "s" for name in names})
+
     def prepare(self) -> CatalogSpotter:
         """Builds the automaton and the fuzzy lists now, not on the first message."""
-        _ = self.automaton, self._title_keys, self._genre_words, self._person_keys
+        _ = self.automaton, self._title_keys, self._genre_words, self._person_keys, self._attribute_names
         return self
 
     def _fuzzy_people(self, message: Text, taken: list[bool]) -> list[Mention]:
@@ -297,6 +304,7 @@ class CatalogSpotter:
             (len(key) <= 3 and commonness(key) >= SINGLE_TITLE_VERDICT_ZIPF)
             or commonness(key) >= FUNCTION_WORD_ZIPF
             or key in MEDIA_NOUNS
+            or key in self._attribute_names
         )
         # Words that also name a genre or a person ("Romance", "Electronic") are read as those unless
         # quoted or just shown: a cue word or a capital is not enough.

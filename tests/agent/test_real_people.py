@@ -229,3 +229,8 @@ def test_titles_in_a_list_prove_each_other(ml_agent: Agent, session: Callable[[]
     assert set(understood.liked_items) == {_id(ml_agent, title) for title in titles}
     understood = ml_agent.chat("comedy, horror and action", session()).trace.understood
     assert understood is not None and understood.liked_items == []  # a list of genres stays genres
+
+
+def test_the_catalogs_words_for_kinds_are_no_titles(ml_agent: Agent, session: Callable[[], str]) -> None:
+    understood = ml_agent.chat("I want a movie with tag emotional", session()).trace.understood
+    assert understood is not None and understood.liked_items == []  # not the film "Tag" (2018)
