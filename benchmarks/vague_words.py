@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +30,7 @@ def _measure(agent: Agent, points: list[RecommendationPoint], label: str) -> dic
     latencies: list[float] = []
     matched_turns = 0
     examples: list[str] = []
+    every: list[str] = []
     for point in points:
         started = time.perf_counter()
         result = agent.respond(list(point.context))
@@ -38,6 +40,7 @@ def _measure(agent: Agent, points: list[RecommendationPoint], label: str) -> dic
         understood = result.reply.trace.understood
         if understood is not None and understood.vague_words:
             matched_turns += 1
+            every.extend(understood.vague_words)
             if len(examples) < 12:
                 examples.append(f"{point.context[-1].content[:80]!r}: {'; '.join(understood.vague_words)}")
     metrics = ranking_metrics(ranks)
@@ -50,6 +53,7 @@ def _measure(agent: Agent, points: list[RecommendationPoint], label: str) -> dic
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1),
         "latency_ms_p99": round(float(np.percentile(latencies, 99)), 1),
         "examples": examples,
+        "matches": every,
     }
 
 
@@ -58,6 +62,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every Nth point (default: all)")
     parser.add_argument("--limit", type=int, help="the first N points (after --every)")
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.6, 0.7])
+    parser.add_argument("--matches", help="append every match of each setting to this JSON-lines file")
     parser.add_argument("--no-off", action="store_true", help="skip the run with vague words off")
     args = parser.parse_args()
     settings = Settings()
@@ -78,7 +83,11 @@ def main() -> None:
         started = time.perf_counter()
         row = _measure(agent, points, label)
         row["seconds"] = round(time.perf_counter() - started, 1)
+        matches = row.pop("matches")
         print(json.dumps(row), flush=True)
+        if args.matches:
+            with Path(args.matches).open("a", encoding="utf-8") as out:
+                out.write(json.dumps({"setting": label, "matches": matches}) + "\n")
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ class AgentConfig(BaseModel):
     )
     policy: str = Field(
         default=DEFAULT_AGENT_POLICY,
-        description="Ask / recommend policy: one of crsagent.registry.POLICIES tagged 'agent'. The CPR "
-        "benchmark's 'learned' policy is trained per split by `crsagent eval cpr`; the agent uses the "
-        "untrained ones.",
+        description="Ask / recommend policy: one of crsagent.registry.POLICIES tagged 'agent'. A trained "
+        "one ('learned') needs a train and valid split and the weights `crsagent eval cpr --dataset NAME "
+        "--policy learned` stores for that dataset; the agent loads them when it is built.",
     )
     negative_answers: str = Field(
         default="prune",
@@ -78,7 +78,7 @@ class AgentConfig(BaseModel):
         "message with such words), 'off', or 'auto' (minilm when the ml extra is installed, else off).",
     )
     vague_threshold: float = Field(
-        default=0.6,
+        default=0.7,
         gt=0,
         lt=1,
         description="Least cosine similarity of a leftover phrase and a genre / tag (tuned on ReDial valid).",

@@ -21,10 +21,13 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz.distance import OSA
+from wordfreq import zipf_frequency
 
 from crsagent.data.catalog import Catalog
 from crsagent.pickle_cache import cached_build, keyed_path
-from crsagent.understanding.message import Message
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import Message, fold_tokens
 from crsagent.understanding.surfaces import genre_words
 
 __all__ = ["Embed", "VagueConfig", "VagueMatch", "VagueMatcher", "VagueVocabulary", "residual_phrases"]
@@ -36,8 +39,84 @@ Embed = Callable[[list[str]], NDArray[np.float32]]
 
 # Attribute types whose values are moods and themes a vague word can lean to (people and years are not).
 SOFT_TYPES = ("genre", "tag")
-# Punctuation that joins the words of one phrase ("mind-bending", "feel-good", "sci/fi").
+# Punctuation that joins the words of one phrase ("sci/fi").
 _JOINERS = frozenset({"-", "/", "'"})
+# Words rarer than this (Zipf scale: 2 is about once per 100 million words) are mostly typos; the
+# template user's "sugegstions" and "suonds" lay close to Thriller.
+MIN_WORD_ZIPF = 2.0
+_LONG_MEDIA_NOUNS = tuple(noun for noun in lexicon.MEDIA_NOUNS if len(noun) >= 5)
+# Words about items in general, about the chat, or praise, not a mood or a theme: on the ReDial valid
+# split "genre", "stories", "weekend" and "excellent" lay close to some value without meaning it; the template
+# user's "a rock musician" (crs-lastfm) named the tag "vocalist".
+_TALK_WORDS = frozenset(
+    [
+        "actor",
+        "amazing",
+        "awesome",
+        "brilliant",
+        "excellent",
+        "fantastic",
+        "incredible",
+        "interesting",
+        "super",
+        "terrific",
+        "wonderful",
+        "actors",
+        "actress",
+        "actresses",
+        "author",
+        "authors",
+        "cast",
+        "character",
+        "characters",
+        "director",
+        "directors",
+        "choice",
+        "choices",
+        "day",
+        "days",
+        "evening",
+        "genre",
+        "genres",
+        "idea",
+        "ideas",
+        "keyword",
+        "keywords",
+        "musician",
+        "musicians",
+        "night",
+        "option",
+        "options",
+        "plot",
+        "plots",
+        "recommendation",
+        "recommendations",
+        "role",
+        "roles",
+        "scene",
+        "scenes",
+        "screenwriter",
+        "screenwriters",
+        "stories",
+        "story",
+        "suggestion",
+        "suggestions",
+        "tag",
+        "tags",
+        "theme",
+        "themes",
+        "time",
+        "times",
+        "today",
+        "tonight",
+        "week",
+        "weekend",
+        "year",
+        "writer",
+        "writers",
+        "years",
+    ]
+)
 
 
 class VagueConfig(BaseModel):
@@ -46,7 +125,7 @@ class VagueConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     threshold: float = Field(
-        default=0.6, gt=0.0, lt=1.0, description="Least cosine similarity of a phrase and a value."
+        default=0.7, gt=0.0, lt=1.0, description="Least cosine similarity of a phrase and a value."
     )
     max_values: int = Field(default=3, ge=1, le=20, description="Values added per message, closest first.")
     max_phrases: int = Field(default=8, ge=1, le=64, description="Leftover phrases embedded per message.")
@@ -108,7 +187,7 @@ def vocabulary_texts(catalog: Catalog) -> tuple[list[tuple[str, str]], list[str]
 def residual_phrases(message: Message, residual: Sequence[int], negated: Sequence[bool]) -> list[str]:
     """The leftover words as phrases: runs of adjacent residual tokens (joined across hyphens and
     slashes), negated words left out (a soft value cannot be refused)."""
-    kept = [i for i in residual if not negated[i]]
+    kept = [i for i in residual if not negated[i] and _may_mean_something(message.norms[i])]
     runs: list[list[int]] = []
     for index in kept:
         if runs and all(message.norms[j] in _JOINERS for j in range(runs[-1][-1] + 1, index)):
@@ -125,6 +204,16 @@ def residual_phrases(message: Message, residual: Sequence[int], negated: Sequenc
             end += 1
         phrases.append(message.surface(start, end).lower())
     return list(dict.fromkeys(phrases))
+
+
+def _may_mean_something(word: str) -> bool:
+    """False for words about items in general, typos of them ("movei", "move" for movie) and strings
+    too rare to be words (other typos: "sugegstions"): a model would still find a nearest value."""
+    if word in _TALK_WORDS or zipf_frequency(word, "en") < MIN_WORD_ZIPF:
+        return False
+    return len(word) < 4 or not any(
+        OSA.distance(word, noun, score_cutoff=1) <= 1 for noun in _LONG_MEDIA_NOUNS
+    )
 
 
 def _joined(message: Message, index: int) -> bool:
@@ -151,6 +240,7 @@ class VagueMatcher:
         self.cache_dir = cache_dir
         self.config = config or VagueConfig()
         self._vocabulary: VagueVocabulary | None = None
+        self._spelled: frozenset[tuple[str, ...]] = frozenset()
         self._phrases: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -176,6 +266,7 @@ class VagueMatcher:
         with self._lock:
             if self._vocabulary is None:
                 self._vocabulary = cached_build(self.path(), self._build, VagueVocabulary)
+                self._spelled = frozenset(fold_tokens(text) for text in self._vocabulary.texts)
             return self._vocabulary
 
     def _build(self) -> VagueVocabulary:
@@ -209,7 +300,10 @@ class VagueMatcher:
         if not cut:
             return []
         vocabulary = self.vocabulary()
-        if not vocabulary.values:
+        # A phrase spelled as a genre word or a tag was seen by the catalog reader, which chose not to
+        # read it as one ("that sounds interesting" is no wish for the tag "interesting").
+        cut = [p for p in cut if fold_tokens(p) not in self._spelled]
+        if not vocabulary.values or not cut:
             return []
         similarity = self._phrase_vectors(cut) @ vocabulary.vectors.T  # phrases x texts
         # A value is as close as its closest text; the texts of one value are contiguous.

@@ -155,3 +155,17 @@ def test_off_leaves_leftover_words_as_wishes_only() -> None:
     nlu = OfflineNLU(films())  # no matcher: what the runtime builds with vague_words="off"
     turn = nlu.understand("something mind-bending")
     assert turn.soft == [] and turn.vague_words == [] and turn.wishes == "something mind-bending"
+
+
+def test_a_phrase_spelled_as_a_value_is_left_to_the_catalog_reader() -> None:
+    # The reader saw "mind games" and chose not to read it; a similarity of 1.0 must not overrule it.
+    hashing = HashingEmbedder()
+    matcher = VagueMatcher(films(), hashing.embed, hashing.fingerprint, config=VagueConfig(threshold=0.5))
+    assert matcher.match(["Mind Games"]) == []
+    assert matcher.match(["mind gamez"]) != []  # a near spelling is still matched
+
+
+def test_words_about_films_in_general_are_not_phrases() -> None:
+    message = Message("any genre, great story")
+    words = [i for i, n in enumerate(message.norms) if n in {"genre", "story"}]
+    assert residual_phrases(message, words, [False] * len(message)) == []
