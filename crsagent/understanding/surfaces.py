@@ -157,7 +157,30 @@ def _prefix(title: str) -> str | None:
     return None
 
 
+def _franchise(title: str) -> str | None:
+    """The series name before "and the" ("Harry Potter" of "Harry Potter and the Goblet of Fire")."""
+    words = words_of(parse_title(title).main).split()
+    start = 1 if words[:1] and words[0] in _ARTICLES else 0  # "The Fox and the Hound": no series
+    for index in range(start + 2, len(words) - 2):
+        if words[index : index + 2] == ["and", "the"]:
+            return " ".join(words[start:index])
+    return None
+
+
+def _add_franchises(table: SurfaceTable, catalog: Catalog) -> None:
+    """A series name shared by two titles or more names the series' films, most popular first."""
+    members: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for item in catalog:
+        head = _franchise(item.title)
+        if head:
+            members[head].append((float(item.popularity), item.id))
+    for head, films in members.items():
+        for weight, item_id in films if len(films) >= 2 else ():
+            table.add(head, Entry(Kind.TITLE_PREFIX, item_id, weight))
+
+
 def _add_titles(table: SurfaceTable, catalog: Catalog) -> None:
+    _add_franchises(table, catalog)
     for item in catalog:
         weight = float(item.popularity)
         for key in _title_names(item.title):

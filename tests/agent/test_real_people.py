@@ -234,3 +234,9 @@ def test_titles_in_a_list_prove_each_other(ml_agent: Agent, session: Callable[[]
 def test_the_catalogs_words_for_kinds_are_no_titles(ml_agent: Agent, session: Callable[[], str]) -> None:
     understood = ml_agent.chat("I want a movie with tag emotional", session()).trace.understood
     assert understood is not None and understood.liked_items == []  # not the film "Tag" (2018)
+
+
+def test_a_series_name_names_its_best_known_film(ml_agent: Agent, session: Callable[[], str]) -> None:
+    understood = ml_agent.chat("I also like harry potter", session()).trace.understood
+    assert understood is not None and len(understood.liked_items) == 1
+    assert ml_agent.catalog.get(understood.liked_items[0]).title.startswith("Harry Potter and the")
