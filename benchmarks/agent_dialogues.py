@@ -1,7 +1,7 @@
 """The agent against simulated users, offline: the NLU's cost and the per-turn latency.
 
     CRSAGENT_DATA_DIR=../shared/datasets .venv/bin/python benchmarks/agent_dialogues.py \
-        --dataset crs-lastfm --episodes 500
+        --dataset crs-lastfm --episodes 500 [--policy learned]
 
 The same targets (a seeded sample of the test split) are played twice through the public
 ``Agent.chat`` API, with the CPR protocol's settings (yes / no questions about one value, lists of
@@ -23,6 +23,7 @@ import numpy as np
 from crsagent.agent import Agent, AgentConfig
 from crsagent.config import Settings
 from crsagent.data.registry import load_dataset
+from crsagent.registry import AGENT_POLICY, DEFAULT_AGENT_POLICY, POLICIES
 from crsagent.simulators import RuleUser, Target, TemplateUser, run_dialogue
 from crsagent.simulators.base import Episode
 
@@ -57,10 +58,17 @@ def main() -> None:
     parser.add_argument("--dataset", default="crs-lastfm")
     parser.add_argument("--episodes", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--policy",
+        choices=POLICIES.names(AGENT_POLICY),
+        default=DEFAULT_AGENT_POLICY,
+        help="the agent's ask / recommend policy (a trained one needs its stored weights)",
+    )
     args = parser.parse_args()
     settings = Settings()
     started = time.perf_counter()
-    agent = Agent.from_dataset(args.dataset, llm="offline", settings=settings, config=PROTOCOL)
+    config = AgentConfig.model_validate({**PROTOCOL.model_dump(), "policy": args.policy})
+    agent = Agent.from_dataset(args.dataset, llm="offline", settings=settings, config=config)
     print(f"agent built in {time.perf_counter() - started:.1f} s")
     chosen = targets(args.dataset, args.episodes, args.seed, settings)
     results = {}
@@ -76,7 +84,8 @@ def main() -> None:
         failed = [e.error for e in played if e.error]
         if failed:
             print("  first error:", failed[0])
-    print(json.dumps({"dataset": args.dataset, "seed": args.seed, "results": results}, indent=1))
+    record = {"dataset": args.dataset, "policy": args.policy, "seed": args.seed, "results": results}
+    print(json.dumps(record, indent=1))
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ import importlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from crsagent.errors import CrsAgentError
 
@@ -193,9 +193,13 @@ class Registry(Generic[T]):
 
 # Tags callers filter on, and how an error message explains each.
 AGENT_POLICY = "agent"
+# A policy whose weights are trained on a dataset's valid split with the simulator before use:
+# `crsagent eval cpr --policy NAME` trains and stores them; the agent loads the stored ones.
+TRAINED_POLICY = "trained"
 HISTORY_CF = "history-cf"
 TAG_MEANINGS: dict[str, str] = {
-    AGENT_POLICY: "by the agent (it needs a training step: crsagent eval cpr trains it)",
+    AGENT_POLICY: "by the agent",
+    TRAINED_POLICY: "as a trained policy",
     HISTORY_CF: "here (an item-item model cheap enough to refit per run is needed)",
 }
 
@@ -226,9 +230,11 @@ POLICIES.register(
     summary="a switch between asking and recommending, trained on the valid split (crsagent eval cpr)",
     factory=f"{_KG}.learned:LearnedPolicy",
     config=f"{_KG}.learned:LearnedPolicyConfig",
+    tags={AGENT_POLICY, TRAINED_POLICY},
 )
 # `crsagent eval cpr` runs the learned policy when none is named: the best on crs-lastfm's valid
-# split in both settings (docs/results/cpr-lastfm.md). The agent runs the best untrained one.
+# split in both settings (docs/results/cpr-lastfm.md). The agent runs the best untrained one by
+# default (it needs no training step); AgentConfig(policy="learned") loads the stored weights.
 DEFAULT_EVAL_POLICY = "learned"
 DEFAULT_AGENT_POLICY = "info-gain"
 
@@ -262,6 +268,14 @@ RECOMMENDERS.register(
 )
 DEFAULT_AGENT_RECOMMENDER = "ease"
 
+
+def _history_recommender(name: str) -> str:
+    return RECOMMENDERS.check(name, tag=HISTORY_CF)
+
+
+# A settings field naming an item-item recommender (tagged HISTORY_CF), checked against the registry.
+HistoryRecommenderName = Annotated[str, AfterValidator(_history_recommender)]
+
 # Simulated users register themselves in crsagent.simulators (their factories share one keyword
 # signature there); asking for a name imports that package.
 SIMULATORS: Registry[Any] = Registry("simulator", "simulators", home="crsagent.simulators")
@@ -276,6 +290,8 @@ __all__ = [
     "RECOMMENDERS",
     "SIMULATORS",
     "TAG_MEANINGS",
+    "TRAINED_POLICY",
+    "HistoryRecommenderName",
     "Plugin",
     "PluginSettingsError",
     "Registry",

@@ -26,6 +26,7 @@ from crsagent.registry import (
     POLICIES,
     RECOMMENDERS,
     SIMULATORS,
+    TRAINED_POLICY,
     PluginSettingsError,
     Registry,
     UnknownPluginError,
@@ -60,7 +61,8 @@ def test_every_declared_target_imports(registry: Registry[object], name: str) ->
 
 def test_the_names_and_defaults_the_cli_and_configs_read() -> None:
     assert POLICIES.names() == ("max-entropy", "scpr", "info-gain", "learned")
-    assert POLICIES.names(AGENT_POLICY) == ("max-entropy", "scpr", "info-gain")
+    assert POLICIES.names(AGENT_POLICY) == ("max-entropy", "scpr", "info-gain", "learned")
+    assert POLICIES.names(TRAINED_POLICY) == ("learned",)
     assert RECOMMENDERS.names() == ("popularity", "itemknn", "ease", "sasrec")
     assert DEFAULT_EVAL_POLICY in POLICIES and DEFAULT_AGENT_POLICY in POLICIES.names(AGENT_POLICY)
     assert DEFAULT_AGENT_RECOMMENDER in RECOMMENDERS
@@ -75,11 +77,10 @@ def test_unknown_and_unusable_names_are_errors_listing_the_choices() -> None:
     ):
         POLICIES.get("greedy")
     with pytest.raises(
-        UnknownPluginError, match=r"'learned' is not usable by the agent.*max-entropy, scpr, info-gain$"
+        UnknownPluginError, match=r"'info-gain' is not usable as a trained policy; choose one of: learned$"
     ):
-        POLICIES.check("learned", tag=AGENT_POLICY)
-    with pytest.raises(ValidationError, match="not usable by the agent"):
-        AgentConfig(policy="learned")
+        POLICIES.check("info-gain", tag=TRAINED_POLICY)
+    assert AgentConfig(policy="learned").policy == "learned"  # its weights are loaded when built
     with pytest.raises(ValidationError, match="unknown recommender 'bpr'; known recommenders: popularity"):
         AgentConfig(cf_model="bpr")
     assert AgentConfig(cf_model=None).cf_model is None
@@ -180,12 +181,13 @@ def test_a_registered_policy_is_accepted_everywhere_names_are_read(always_recomm
 def test_the_cli_offers_exactly_the_agents_policies(capsys: pytest.CaptureFixture[str]) -> None:
     parser = with_agent_policy_option(argparse.ArgumentParser(prog="crsagent chat"))
     assert parser.parse_args([]).policy == DEFAULT_AGENT_POLICY
+    assert parser.parse_args(["--policy", "learned"]).policy == "learned"
     with pytest.raises(SystemExit):
-        parser.parse_args(["--policy", "learned"])
+        parser.parse_args(["--policy", "greedy"])
     assert (
-        "invalid choice: 'learned' (choose from max-entropy, scpr, info-gain)"
+        "invalid choice: 'greedy' (choose from max-entropy, scpr, info-gain, learned)"
         in capsys.readouterr().err.replace(
-            "'max-entropy', 'scpr', 'info-gain'", "max-entropy, scpr, info-gain"
+            "'max-entropy', 'scpr', 'info-gain', 'learned'", "max-entropy, scpr, info-gain, learned"
         )
     )
 

@@ -21,6 +21,7 @@ from crsagent.knowledge_graph.belief_model import BeliefModel, ShiftedModel
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.pagerank import personalized_pagerank
 from crsagent.knowledge_graph.policies import make_policy
+from crsagent.knowledge_graph.policies.learned_store import StoredSwitch
 from crsagent.knowledge_graph.state import Ask, DialogueState, Recommend
 
 
@@ -171,8 +172,10 @@ def run_policy(
     never_ask: list[int],
     shift: NDArray[np.float64] | None,
     show_now: bool = False,
+    trained: StoredSwitch | None = None,
 ) -> PolicyOutcome:
-    """Ask or recommend over ``candidates`` with the configured policy."""
+    """Ask or recommend over ``candidates`` with the configured policy (a trained one from its
+    stored weights, ``trained``)."""
     scored = ShiftedModel(model, shift) if shift is not None else model
     max_actions = config.max_turns - 1
     state = AgentDialogueState(
@@ -188,7 +191,7 @@ def run_policy(
         rng=np.random.default_rng(_seed(session_id, memory.actions)),
         skipped=sorted({*never_ask, *(kg.value_id(key) for key in [*memory.skipped, *memory.soft])}),
     )
-    policy = make_policy(config.policy, scored)
+    policy = make_policy(config.policy, scored, trained=trained)
     action = policy.decide(state)
     belief = scored.belief(state)
     positions = belief.top_positions(config.ranked_list_size)

@@ -50,6 +50,7 @@ def decide_over(
             never_ask=rt.never_ask,
             shift=shift if shift.any() else None,
             show_now=show_now,
+            trained=rt.trained,
         )
 
 

@@ -26,9 +26,11 @@ from crsagent.knowledge_graph.belief_model import BeliefModel, CatalogPriorModel
 from crsagent.knowledge_graph.estimator import EstimatorConfig
 from crsagent.knowledge_graph.estimator_cache import load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.policies.learned_store import StoredSwitch, switch_for_dataset
 from crsagent.llm.protocol import ChatModel
 from crsagent.recommenders.base import Recommender
 from crsagent.recommenders.registry import fitted_recommender
+from crsagent.registry import POLICIES, TRAINED_POLICY
 from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.embeddings import EmbedderUnavailableError, MiniLMEmbedder, minilm_available
@@ -46,6 +48,16 @@ logger = logging.getLogger(__name__)
 
 # Attribute types the agent never asks about: exact years are too fine a question (decades are asked).
 NEVER_ASK_TYPES = ("year",)
+
+
+def trained_switch(
+    dataset: Dataset, kg: KnowledgeGraph, config: AgentConfig, settings: Settings
+) -> StoredSwitch | None:
+    """The stored weights of a trained policy; None for an untrained one (see ``learned_store``)."""
+    if TRAINED_POLICY not in POLICIES.get(config.policy).tags:
+        return None
+    negative = "prune" if config.negative_answers == "prune" else "soft"
+    return switch_for_dataset(dataset, kg, settings.cache_dir, EstimatorConfig(), negative)
 
 
 def preference_model(dataset: Dataset, kg: KnowledgeGraph, settings: Settings) -> BeliefModel:
@@ -71,6 +83,8 @@ class AgentRuntime:
     spotter: CatalogSpotter
     cf: Recommender | None = None
     """Collaborative model over the train split: the items a user names become its history."""
+    trained: StoredSwitch | None = None
+    """The stored weights of a trained policy (``config.policy``); None for the untrained ones."""
     chat_model: ChatModel | None = None
     years: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     never_ask: list[int] = field(default_factory=list)
@@ -89,6 +103,7 @@ class AgentRuntime:
     ) -> AgentRuntime:
         """Graph, preference model (fitted or cached), NLU, grounder and tools for ``dataset``."""
         kg = KnowledgeGraph.from_dataset(dataset)
+        trained = trained_switch(dataset, kg, config, settings)  # first: a missing switch fails fast
         grounder = cached_grounder(dataset.catalog, settings.cache_dir)  # stored for large catalogs
         cf = _collaborative_model(dataset, config, settings)
         # The LLM planner's tools: rank_candidates and similar_items' item-item need the CF model,
@@ -115,6 +130,7 @@ class AgentRuntime:
             config=config,
             spotter=spotter,
             cf=cf,
+            trained=trained,
             chat_model=chat_model,
             years=item_years(kg),
             never_ask=never_ask,

@@ -17,7 +17,7 @@ def with_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
 
 
 def with_agent_policy_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``--policy``: the agent's ask / recommend policy, one of the registry's untrained ones."""
+    """``--policy``: the agent's ask / recommend policy (a trained one loads its stored weights)."""
     parser.add_argument(
         "--policy",
         default=DEFAULT_AGENT_POLICY,

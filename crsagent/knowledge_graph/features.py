@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Hashable
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crsagent.data.interactions import Interactions
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.recommenders import BaseRecommender, make_recommender
+from crsagent.registry import HistoryRecommenderName
 
 # Memory for each of ValueAffinity's row caches (PMI rows, summed rows of answer sets).
 AFFINITY_CACHE_BYTES = 64 * 1024 * 1024
@@ -32,7 +33,7 @@ class CollaborativeModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Literal["ease", "itemknn"] = Field(description="Recommender registry name.")
+    name: HistoryRecommenderName = Field(description="Recommender registry name (an item-item one).")
     config: dict[str, Any] = Field(
         default_factory=dict, description="The recommender's typed config as a mapping ({'k': 100})."
     )

@@ -120,5 +120,5 @@ def test_policy_names_and_settings_are_checked(estimator: PreferenceEstimator) -
         make_policy("scpr", estimator, {"treshold": 0.2})
     with pytest.raises(CrsAgentError, match="takes no settings"):
         make_policy("max-entropy", estimator, {"top_mass": 0.2})
-    with pytest.raises(CrsAgentError, match="trained on the valid split"):
+    with pytest.raises(CrsAgentError, match="needs weights trained on the valid split"):
         make_policy("learned", estimator)

@@ -32,12 +32,26 @@ from crsagent.knowledge_graph.estimator import PreferenceEstimator
 from crsagent.knowledge_graph.estimator_cache import estimator_key, load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies import Policy, make_policy
+from crsagent.knowledge_graph.policies.learned import (
+    LEARNED_POLICY_VERSION,
+    LearnedPolicy,
+    LearnedPolicyConfig,
+)
+from crsagent.knowledge_graph.policies.learned_store import (
+    StoredSwitch,
+    StoredSwitchError,
+    TrainingProtocol,
+    dataset_fingerprint,
+    mismatch,
+    new_switch,
+    read_switch,
+    save_switch,
+    switch_path,
+)
+from crsagent.registry import POLICIES, TRAINED_POLICY
 from crsagent.simulators.base import Episode, Target
 
 logger = logging.getLogger(__name__)
-
-# Bump when the learned policy's features or training change, so cached weights are not reused.
-LEARNED_POLICY_VERSION = "1"
 
 
 @dataclass
@@ -82,46 +96,127 @@ def prepare(
 
 
 def build_policy(prepared: PreparedCpr, config: CprRunConfig, settings: Settings | None = None) -> Policy:
-    """The configured policy over the prepared estimator (the learned one is trained on valid here)."""
-    if config.policy == "learned":
-        return _learned_policy(prepared, config, settings)
+    """The configured policy over the prepared estimator (a trained one is trained on valid here)."""
+    if TRAINED_POLICY in POLICIES.get(config.policy).tags:
+        return _trained_policy(prepared, config, settings)
     return make_policy(config.policy, prepared.estimator, config.policy_settings)
 
 
-def _learned_policy(prepared: PreparedCpr, config: CprRunConfig, settings: Settings | None) -> Policy:
-    """Train the switch on valid, or load weights trained before on exactly these inputs."""
+def _trained_policy(prepared: PreparedCpr, config: CprRunConfig, settings: Settings | None) -> Policy:
+    """Train the switch on valid, or load the one stored for exactly these inputs; the result is
+    stored (``learned_store``), where the agent finds it."""
     from crsagent.evals.cpr.learn import train_learned_policy
-    from crsagent.knowledge_graph.policies.learned import LearnedPolicy, LearnedPolicyConfig
 
+    if POLICIES.get(config.policy).factory() is not LearnedPolicy:
+        raise CrsAgentError(
+            f"no trainer for policy {config.policy!r}: only {LearnedPolicy.name!r} is trained here"
+        )
     try:
         learned_config = LearnedPolicyConfig.model_validate(config.policy_settings)
     except ValidationError as error:
-        raise CrsAgentError(f"invalid settings for policy 'learned': {error}") from error
+        raise CrsAgentError(f"invalid settings for policy {config.policy!r}: {error}") from error
     data = prepared.dataset
-    key_parts = [
-        estimator_key(prepared.kg, data.split("train"), data.split("valid"), config.estimator),
-        learned_config.model_dump_json(),
-        config.protocol.model_dump_json(),
-        config.negative_answers,
-        LEARNED_POLICY_VERSION,
-    ]
-    key = hashlib.sha256("|".join(key_parts).encode()).hexdigest()[:32]
-    path = (settings or Settings()).cache_dir / "policies" / f"{data.name}-learned-{key}.json"
-    if config.cache_estimator and path.is_file():
-        weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
-        return LearnedPolicy(prepared.estimator, np.asarray(weights, dtype=np.float64))
+    train, valid = data.split("train"), data.split("valid")
+    protocol = TrainingProtocol(
+        max_turns=config.protocol.max_turns,
+        list_size=config.protocol.list_size,
+        negative_answers=config.negative_answers,
+    )
+    fingerprint = dataset_fingerprint(prepared.kg, train, valid)
+    cache_dir = (settings or Settings()).cache_dir if config.cache_estimator else None
+    if cache_dir is not None:
+        stored = _stored_switch(cache_dir, data.name, fingerprint, config, protocol, learned_config)
+        if stored is None:
+            stored = _legacy_switch(prepared, config, cache_dir, fingerprint, protocol, learned_config)
+        if stored is not None:
+            return make_policy(config.policy, prepared.estimator, trained=stored)
     policy = train_learned_policy(
         prepared.estimator,
-        data.split("valid"),
+        valid,
         learned_config,
         protocol=config.protocol,
         negative_answers=config.negative_answers,
         workers=config.workers or default_workers(),
     )
-    if config.cache_estimator:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"weights": policy.weights.tolist()}), encoding="utf-8")
+    if cache_dir is not None:
+        switch = new_switch(
+            policy.weights.tolist(),
+            dataset=data.name,
+            fingerprint=fingerprint,
+            estimator=config.estimator,
+            protocol=protocol,
+            training=learned_config,
+        )
+        logger.info("trained switch stored in %s", save_switch(cache_dir, switch))
     return policy
+
+
+def _stored_switch(
+    cache_dir: Path,
+    dataset: str,
+    fingerprint: str,
+    config: CprRunConfig,
+    protocol: TrainingProtocol,
+    training: LearnedPolicyConfig,
+) -> StoredSwitch | None:
+    """The stored switch when it was trained on exactly these inputs and settings; None (train
+    again, replacing it) when there is none, it is damaged, or anything differs."""
+    path = switch_path(cache_dir, dataset, config.negative_answers)
+    if not path.is_file():
+        return None
+    try:
+        switch = read_switch(path)
+    except StoredSwitchError as error:
+        logger.warning("%s; training it again", error)
+        return None
+    problem = mismatch(
+        switch, fingerprint=fingerprint, estimator=config.estimator, negative_answers=config.negative_answers
+    )
+    if problem is None and (switch.protocol != protocol or switch.training != training):
+        problem = "it was trained under another protocol or with other training settings"
+    if problem is not None:
+        logger.info("the stored switch %s is not reused (%s): training again", path, problem)
+        return None
+    return switch
+
+
+def _legacy_switch(
+    prepared: PreparedCpr,
+    config: CprRunConfig,
+    cache_dir: Path,
+    fingerprint: str,
+    protocol: TrainingProtocol,
+    training: LearnedPolicyConfig,
+) -> StoredSwitch | None:
+    """Weights cached by earlier versions (a bare list, keyed on the same inputs), moved into the
+    store so that an upgrade does not retrain (the weights are the ones training would give)."""
+    data = prepared.dataset
+    key_parts = [
+        estimator_key(prepared.kg, data.split("train"), data.split("valid"), config.estimator),
+        training.model_dump_json(),
+        config.protocol.model_dump_json(),
+        config.negative_answers,
+        LEARNED_POLICY_VERSION,
+    ]
+    key = hashlib.sha256("|".join(key_parts).encode()).hexdigest()[:32]
+    path = cache_dir / "policies" / f"{data.name}-{LearnedPolicy.name}-{key}.json"
+    if not path.is_file():
+        return None
+    try:
+        weights = [float(w) for w in json.loads(path.read_text(encoding="utf-8"))["weights"]]
+        switch = new_switch(
+            weights,
+            dataset=data.name,
+            fingerprint=fingerprint,
+            estimator=config.estimator,
+            protocol=protocol,
+            training=training,
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:  # unreadable: train instead
+        logger.warning("old cached weights %s are unreadable (%s); training again", path, error)
+        return None
+    logger.info("old cached weights %s moved into the store: %s", path, save_switch(cache_dir, switch))
+    return switch
 
 
 def run_cpr(

@@ -15,6 +15,7 @@ from typing import Any
 
 from crsagent.evals.cpr.config import CprRunConfig
 from crsagent.evals.cpr.evaluate import prepare, run_cpr
+from crsagent.registry import DEFAULT_AGENT_POLICY, POLICIES
 
 
 def objective(record: dict[str, Any]) -> float:
@@ -43,7 +44,8 @@ def tune(base: CprRunConfig, grid: dict[str, Sequence[Any]]) -> list[dict[str, A
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dataset", default="crs-lastfm")
-    parser.add_argument("--policy", default="info-gain")
+    # The agent's default policy is the one with settings worth tuning (a trained one is trained instead).
+    parser.add_argument("--policy", choices=POLICIES.names(), default=DEFAULT_AGENT_POLICY)
     parser.add_argument("--negative-answers", choices=("prune", "soft"), default="prune")
     parser.add_argument("--limit", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,7 @@ from crsagent.evals.redial.understanding import (
     read_labels,
 )
 from crsagent.recommenders.registry import fitted_recommender
+from crsagent.registry import DEFAULT_AGENT_RECOMMENDER, HistoryRecommenderName
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
@@ -51,8 +52,8 @@ class RedialRunConfig(BaseModel):
     limit: int | None = Field(default=None, ge=1, description="Evaluate the first N points only.")
     understanding: bool = Field(default=False, description="Also measure understanding accuracy.")
     llm: str = Field(default="offline", description="The agent's LLM (a model string), offline by default.")
-    cf_model: Literal["ease", "itemknn"] = Field(
-        default="ease", description="The mentions-CF baseline's model."
+    cf_model: HistoryRecommenderName = Field(
+        default=DEFAULT_AGENT_RECOMMENDER, description="The mentions-CF baseline's model."
     )
 
 

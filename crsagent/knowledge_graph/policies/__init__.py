@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief_model import BeliefModel
 from crsagent.knowledge_graph.policies.base import EstimatorPolicy, Policy
 from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
+from crsagent.knowledge_graph.policies.learned_store import StoredSwitch
 from crsagent.knowledge_graph.policies.max_entropy import MaxEntropyPolicy
 from crsagent.knowledge_graph.policies.scpr import ScprConfig, ScprPolicy
-from crsagent.registry import AGENT_POLICY, DEFAULT_EVAL_POLICY, POLICIES, UnknownPluginError
+from crsagent.registry import DEFAULT_EVAL_POLICY, POLICIES, TRAINED_POLICY, UnknownPluginError
 
 DEFAULT_POLICY = DEFAULT_EVAL_POLICY
 POLICY_NAMES: tuple[str, ...] = POLICIES.names()
@@ -23,21 +26,30 @@ def check_policy_name(name: str) -> str:
     return POLICIES.check(name)
 
 
-def make_policy(name: str, estimator: BeliefModel, settings: dict[str, Any] | None = None) -> Policy:
+def make_policy(
+    name: str,
+    estimator: BeliefModel,
+    settings: dict[str, Any] | None = None,
+    *,
+    trained: StoredSwitch | None = None,
+) -> Policy:
     """A policy by name (``crsagent.registry.POLICIES``); ``settings`` are validated against its
     typed config.
 
-    The learned policy is trained on the valid split with the simulator, so it is built by
-    ``crsagent.evals.cpr.learn.train_learned_policy``, not here.
+    A trained policy (tagged ``TRAINED_POLICY``) is built from its stored weights, ``trained``
+    (``learned_store.load_switch`` reads them; ``crsagent eval cpr --policy NAME`` trains them).
     """
     plugin = POLICIES.get(name)
     config = plugin.settings(settings)
-    if AGENT_POLICY not in plugin.tags:
-        raise CrsAgentError(
-            f"the {name} policy is trained on the valid split with the simulator: build it with "
-            "crsagent.evals.cpr.learn.train_learned_policy (crsagent eval cpr --policy learned does)"
-        )
     factory = plugin.factory()
+    if TRAINED_POLICY in plugin.tags:
+        if trained is None or trained.policy != name:
+            raise CrsAgentError(
+                f"the {name} policy needs weights trained on the valid split with the simulator: "
+                f"crsagent eval cpr --dataset NAME --policy {name} trains and stores them"
+            )
+        trained_policy: Policy = factory(estimator, np.asarray(trained.weights, dtype=np.float64))
+        return trained_policy
     policy: Policy = factory(estimator) if config is None else factory(estimator, config)
     return policy
 

@@ -22,6 +22,9 @@ from crsagent.knowledge_graph.estimator import PreferenceEstimator
 from crsagent.knowledge_graph.policies.base import EstimatorPolicy
 from crsagent.knowledge_graph.state import Action, Ask, DialogueState
 
+# Bump when the features or the training change: stored weights of another version are refused.
+LEARNED_POLICY_VERSION = "1"
+
 STATE_FEATURES = (
     "bias",
     "top_list_mass",
