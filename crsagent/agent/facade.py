@@ -45,7 +45,7 @@ from crsagent.config import Settings
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
 from crsagent.data.registry import load_dataset
-from crsagent.data.text import reading_title
+from crsagent.data.titles import reading_title
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.model_string import chat_model_from_settings, load_chat_model

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from crsagent.agent.reply import Question, ReplyItem
 from crsagent.data.item import Item
-from crsagent.data.text import reading_title
+from crsagent.data.titles import reading_title
 from crsagent.knowledge_graph.explain import explain
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 

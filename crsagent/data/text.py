@@ -58,11 +58,3 @@ def year_attributes(year: int | None) -> dict[str, list[str]]:
     if year is None:
         return {}
     return {"year": [str(year)], "decade": [decade_of(year)]}
-
-
-def reading_title(title: str) -> str:
-    """``"Matrix, The (1999)"`` -> ``"The Matrix (1999)"``: the article moved back, a year kept."""
-    name, year = split_title_year(title)
-    if year is None:
-        return move_trailing_article(title)
-    return title.replace(name, move_trailing_article(name), 1)

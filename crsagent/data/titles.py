@@ -127,6 +127,14 @@ def parse_title(title: str) -> TitleParts:
     return TitleParts(main=main, alternates=tuple(a for a in alternates if a), year=year)
 
 
+def reading_title(title: str) -> str:
+    """A title as a person reads it: ``"Matrix, The (1999)"`` -> ``"The Matrix (1999)"``, alternate
+    names left out (``"Léon: The Professional (a.k.a. The Professional) (Léon) (1994)"`` ->
+    ``"Léon: The Professional (1994)"``)."""
+    parts = parse_title(title)
+    return f"{parts.main} ({parts.year})" if parts.year is not None else parts.main
+
+
 def display_title(title: str) -> str:
     """``"Seven (a.k.a. Se7en) (1995)"`` -> ``"Seven / Se7en (1995)"``: every name readable, in order."""
     parts = parse_title(title)

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from crsagent.data.text import reading_title
+from crsagent.data.titles import reading_title
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 
 

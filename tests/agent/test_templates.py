@@ -12,6 +12,10 @@ def test_titles_read_with_the_article_first_and_keep_their_year() -> None:
     assert reading_title("Shawshank Redemption, The (1994)") == "The Shawshank Redemption (1994)"
     assert reading_title("Matrix, The") == "The Matrix"
     assert reading_title("Heat (1995)") == "Heat (1995)"
+    # Alternate names are for matching, not for reading.
+    assert reading_title("Léon: The Professional (a.k.a. The Professional) (Léon) (1994)") == (
+        "Léon: The Professional (1994)"
+    )
 
 
 def test_a_shared_year_is_a_reason_only_when_nothing_better_links_the_items() -> None:
