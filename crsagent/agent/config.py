@@ -72,10 +72,12 @@ class AgentConfig(BaseModel):
         description="Log-score bonus per soft preference an item meets (a mood, a user tag, 'recent').",
     )
     vague_words: Literal["auto", "minilm", "off"] = Field(
-        default="auto",
+        default="off",
         description="Words the offline NLU leaves over ('mind-bending', 'feel-good') matched by meaning to "
         "genres and tags, as soft values: 'minilm' (the ml extra's all-MiniLM-L6-v2, loaded on the first "
-        "message with such words), 'off', or 'auto' (minilm when the ml extra is installed, else off).",
+        "message with such words), 'auto' (minilm when the ml extra is installed, else off) or 'off'. Off "
+        "by default: on ReDial valid it moved Recall@10/50 by under .001 while the model costs ~470 MB and "
+        "~20 s on the first such message (docs/results/redial.md, 'Vague words by meaning').",
     )
     vague_threshold: float = Field(
         default=0.7,
