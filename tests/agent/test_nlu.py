@@ -326,7 +326,14 @@ def test_misspelt_people(nlu: OfflineNLU, text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["I'm looking for new horror movies", "anything new with Tom Hanks?", "some new comedies"]
+    "text",
+    [
+        "I'm looking for new horror movies",
+        "anything new with Tom Hanks?",
+        "some new comedies",
+        "any scify that are out now?",
+        "something in theaters",
+    ],
 )
 def test_new_before_a_genre_or_after_anything_asks_for_recent_items(nlu: OfflineNLU, text: str) -> None:
     assert nlu.understand(text, TurnContext()).recency == "recent"
