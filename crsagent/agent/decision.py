@@ -90,7 +90,7 @@ def _groups(memory: Memory, kg: KnowledgeGraph) -> list[list[int]]:
 
 def item_years(kg: KnowledgeGraph) -> NDArray[np.float64]:
     """Release year per item (NaN when unknown)."""
-    return np.asarray([np.nan if item.year is None else item.year for item in kg.catalog], dtype=np.float64)
+    return kg.catalog.years  # from the catalog's columns: no Item is built (1M-item catalogs)
 
 
 def filter_candidates(

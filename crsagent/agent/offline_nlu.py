@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from crsagent.agent.catalog_reading import CatalogReader, CatalogReading
 from crsagent.agent.turns import Intent, TurnContext, UserTurn, ValueRef
 from crsagent.data.catalog import Catalog
@@ -135,7 +137,8 @@ class OfflineNLU:
     @cached_property
     def newest_year(self) -> int | None:
         """Release year of the newest item (None when the catalog has no years)."""
-        return max((item.year for item in self.catalog if item.year is not None), default=None)
+        years = self.catalog.years  # the catalog's columns: no Item is built
+        return int(np.nanmax(years)) if np.isfinite(years).any() else None
 
     def prepare(self) -> OfflineNLU:
         """Builds every index now (values, common words, titles, phrase tables) rather than on the
