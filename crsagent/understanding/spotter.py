@@ -335,10 +335,18 @@ class CatalogSpotter:
         if not rival and any(word in TITLE_CUES for word in message.norms[cue_from : candidate.start]):
             return True
         after = message.norms[candidate.end : candidate.end + CUE_WINDOW]
+        several = candidate.end - candidate.start > 1
+        # One rare word judged right after ("elf is a funny movie") counts; one followed by a word for
+        # films ("a good alien movie") is a kind of film more often than a title.
+        cues = (
+            TITLE_AFTER_CUES
+            if several
+            else TITLE_AFTER_CUES - MEDIA_NOUNS - {"series", "sequel", "fan", "fans"}
+        )
         if (
-            (candidate.end - candidate.start > 1 or commonness(key) < SINGLE_TITLE_VERDICT_ZIPF)
+            (several or commonness(key) < SINGLE_TITLE_VERDICT_ZIPF)
             and not rival
-            and any(word in TITLE_AFTER_CUES for word in after)
+            and any(word in cues for word in after)
         ):
             return True  # "mean girls was great too", "elf is a funny movie"
         # The message is (nearly) just the title: an answer such as "heat" or "Up!" — but not an
@@ -436,8 +444,8 @@ class CatalogSpotter:
                 if any(taken[start:end]):
                     break
                 query = " ".join(message.norms[start:end])
-                if len(query) < 5:
-                    continue
+                if len(query) < 5 or (end - start == 1 and commonness(query) >= FUZZY_WORD_MAX_ZIPF):
+                    continue  # one real English word is no typo of a title ("slash" is no "Splash")
                 match = process.extractOne(
                     query, self._title_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
                 )
