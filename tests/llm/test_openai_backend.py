@@ -7,7 +7,7 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -208,16 +208,19 @@ def test_5xx_until_retries_run_out(server: OpenAITestServer) -> None:
 @pytest.mark.parametrize(
     "wait",
     [
-        {"retry-after-ms": "30000"},
-        {"retry-after": "30"},
-        {"retry-after": email.utils.formatdate(time.time() + 30, usegmt=True)},
+        lambda: {"retry-after-ms": "30000"},
+        lambda: {"retry-after": "30"},
+        # The date is made when the test runs: one made at collection is in the past by then.
+        lambda: {"retry-after": email.utils.formatdate(time.time() + 30, usegmt=True)},
     ],
     ids=["ms", "seconds", "http-date"],
 )
 def test_a_retry_after_longer_than_the_budget_left_ends_the_call_at_once(
-    server: OpenAITestServer, wait: dict[str, str]
+    server: OpenAITestServer, wait: Callable[[], dict[str, str]]
 ) -> None:
-    server.add(ServerReply(status=429, error_message="slow down", headers=wait), ServerReply(text="too late"))
+    server.add(
+        ServerReply(status=429, error_message="slow down", headers=wait()), ServerReply(text="too late")
+    )
     model = connect(server, retries=3)
     with pytest.raises(LLMUnavailableError, match=r"HTTP 429 after 1 attempt\(s\): slow down"):
         model.chat([Message.user("x")], options=ChatOptions(timeout_s=2))
