@@ -129,6 +129,11 @@ class ChatApp:
 
     # --- conversation -------------------------------------------------------------------------
 
+    def _unchanged(self) -> Updates:
+        """An update that changes nothing. Never ``{}``: gradio takes an empty dict for one output value
+        and fails the event ("didn't return enough output values"), which the page shows as an error."""
+        return {self.w.status: gr.skip()}
+
     def _in_turn(self, view: SessionView, work: Callable[[SessionSlot, Emit], None]) -> Iterator[Updates]:
         """Run ``work`` as the session's turn: after the turns already running or waiting in it."""
         if self.service.gate.waiting(view.session_id):
@@ -137,12 +142,12 @@ class ChatApp:
             yield from run_in_turn(self.service.gate, view.session_id, work)
         except SessionBusyError as error:
             gr.Warning(str(error))
-            yield {}
+            yield self._unchanged()
 
     def send(self, text: str, messages: Messages, stored: object) -> Iterator[Updates]:
         """One user message: the reply streams into the chat, then cards, quick replies and trace."""
         if not text or not text.strip():
-            yield {}
+            yield self._unchanged()
             return
         view, notices = self._view(stored)
 
@@ -190,7 +195,7 @@ class ChatApp:
         """The like / dislike button of card ``slot_index``: tell the agent, show its answer."""
         view, notices = self._view(stored)
         if slot_index >= len(view.items):  # a stale page: the card is gone
-            yield {}
+            yield self._unchanged()
             return
         item = view.items[slot_index]  # the card the person saw when clicking
 

@@ -216,6 +216,9 @@ def test_a_message_sent_during_a_turn_is_queued_not_dropped(page: Page, served: 
     HOLD.reset()
     _send(page, f"{HOLD_WORD} I want a comedy")
     assert HOLD.entered.wait(60)
+    # Type again once the page has cleared the box for the first turn, as a person would: typing
+    # earlier races that update, which empties the box before Enter.
+    expect(page.locator("#crs-input textarea")).to_have_value("")
     _send(page, "I want a drama")  # while the first turn runs
     expect(page.locator("#crs-status")).to_contain_text("waits for the turn in progress")
     HOLD.release.set()
@@ -230,3 +233,12 @@ def test_a_message_sent_during_a_turn_is_queued_not_dropped(page: Page, served: 
         "start I want a drama",
         "end I want a drama",
     ]
+
+
+def test_sending_an_empty_box_changes_nothing_and_shows_no_error(page: Page) -> None:
+    page.locator("#crs-send").click()  # nothing typed
+    page.wait_for_timeout(1500)
+    expect(page.locator("#crs-status")).not_to_contain_text("Error")
+    _send(page, "I want a comedy")
+    expect(page.locator("#crs-chat")).to_contain_text("comedy")
+    expect(page.locator("#crs-status")).not_to_contain_text("Error")
