@@ -142,6 +142,9 @@ def _lists(members: Sequence[_Candidate | Mention], message: Text) -> list[list[
     return [run for run in runs if len(run) > 1]
 
 
+_VERDICTS = TITLE_AFTER_CUES - MEDIA_NOUNS - {"series", "sequel", "franchise", "trilogy", "fan", "fans"}
+
+
 class CatalogSpotter:
     """Spots one catalog's things in messages (built once per catalog; thread-safe to read)."""
 
@@ -301,7 +304,7 @@ class CatalogSpotter:
         # One-word titles that are function words ("It", "Up", "Them!", "Her", "Big") count only as
         # written (a capital mid-sentence) or said alone: a cue word before "it" proves nothing.
         short = candidate.end - candidate.start == 1 and (
-            (len(key) <= 3 and commonness(key) >= SINGLE_TITLE_VERDICT_ZIPF)
+            len(key) <= 3
             or commonness(key) >= FUNCTION_WORD_ZIPF
             or key in MEDIA_NOUNS
             or key in self._attribute_names
@@ -324,11 +327,13 @@ class CatalogSpotter:
             return True
         if len(key) == 1 and key.isalpha():  # "I" (always a capital), "a": a one-letter title only quoted
             return self._quoted(message, candidate)
-        if short:  # "it", "up", "her": only as written ("It", "UP") or said alone
+        if short:  # "it", "up", "her": only as written ("It", "UP") or said alone, or a rare one judged
+            verdict = set(message.norms[candidate.end : candidate.end + CUE_WINDOW]) & _VERDICTS
             return (
                 any(message.capitalised(i) and not message.sentence_start(i) for i in words)
                 or len(message) == 1
-            )
+                or (len(key) == 3 and commonness(key) < SINGLE_TITLE_VERDICT_ZIPF and bool(verdict))
+            )  # "elf is a funny movie"; "any of hem" (them) is no band Hem
         if self._written_as_title(message, candidate):
             return True
         cue_from = max(0, candidate.start - CUE_WINDOW)
@@ -338,11 +343,7 @@ class CatalogSpotter:
         several = candidate.end - candidate.start > 1
         # One rare word judged right after ("elf is a funny movie") counts; one followed by a word for
         # films ("a good alien movie") is a kind of film more often than a title.
-        cues = (
-            TITLE_AFTER_CUES
-            if several
-            else TITLE_AFTER_CUES - MEDIA_NOUNS - {"series", "sequel", "fan", "fans"}
-        )
+        cues = TITLE_AFTER_CUES if several else _VERDICTS
         if (
             (several or commonness(key) < SINGLE_TITLE_VERDICT_ZIPF)
             and not rival
