@@ -37,7 +37,11 @@ _CHOOSE = {
 
 def item_noun(dataset_name: str) -> str:
     """What the catalog's items are called in replies."""
-    return "artist" if "lastfm" in dataset_name.casefold() else "film"
+    name = dataset_name.casefold()
+    if "lastfm" in name:
+        return "artist"
+    # MovieLens, ReDial and the demo are films; an imported catalog's items are just items.
+    return "film" if name.startswith(("ml-", "movielens", "redial", "demo")) else "item"
 
 
 def _join(values: list[str], last: str) -> str:

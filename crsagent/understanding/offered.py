@@ -13,51 +13,13 @@ from collections.abc import Sequence
 from rapidfuzz.distance import OSA
 
 from crsagent.understanding import lexicon
-from crsagent.understanding.message import Message, fold_tokens
-from crsagent.understanding.surfaces import PERSON_TYPES, commonness
+from crsagent.understanding.message import Message
+from crsagent.understanding.surfaces import PERSON_TYPES, commonness, value_spellings
 
 # Offered-value spellings this short are never typo-corrected (too many near misses).
 _MIN_TYPO_LETTERS = 5
 # A word this frequent in English is the word itself, never a misspelt value ("dream" is no "drama").
 _EVERYDAY_ZIPF = 3.0
-
-
-def _plural(word: str) -> str:
-    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    return word + "s"
-
-
-def _singular(word: str) -> str | None:
-    if len(word) <= 3 or word.endswith("ss"):
-        return None
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("s"):
-        return word[:-1]
-    return None
-
-
-def value_spellings(value: str, *, person: bool) -> list[tuple[str, ...]]:
-    """The word sequences a person would write for ``value``: as is, without hyphens, plural and
-    singular (things), without middle initials and by surname (people), and everyday aliases."""
-    base = fold_tokens(value)
-    if not base:
-        return []
-    keys = [base, fold_tokens(value.replace("-", "").replace("'", ""))]
-    if person:
-        keys.append(tuple(word for word in base if len(word) > 1))
-        if len(base) >= 2:
-            keys.append((base[-1],))
-    elif base[-1].isalpha():
-        keys.append((*base[:-1], _plural(base[-1])))
-        singular = _singular(base[-1])
-        if singular and singular not in lexicon.STOPWORDS:
-            keys.append((*base[:-1], singular))
-    keys.extend(fold_tokens(alias) for alias in lexicon.ALIASES.get(value.casefold(), ()))
-    return [key for key in dict.fromkeys(keys) if key]
 
 
 class OfferedValues:

@@ -18,11 +18,13 @@ from wordfreq import zipf_frequency
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.titles import parse_title
-from crsagent.understanding.lexicon import EVALUATIVE
+from crsagent.understanding import lexicon
+from crsagent.understanding.message import fold_tokens
 from crsagent.understanding.text import Text
 
 PERSON_TYPES = ("director", "cast", "writer", "artist")
 GENRE_TYPE = "genre"
+PERIOD_TYPES = ("year", "decade")  # read as periods, never as words
 TAG_TYPE = "tag"
 _ARTICLES = frozenset({"the", "a", "an"})
 # A surname alone names a person only when it is this rare in English (Zipf scale: 3 = once per
@@ -101,6 +103,44 @@ def genre_words() -> dict[str, dict[str, list[str]]]:
 def period_words() -> dict[str, Any]:
     """Decade spellings and relative period words (package data)."""
     return _lexicon("periods.json")
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def _singular(word: str) -> str | None:
+    if len(word) <= 3 or word.endswith("ss"):
+        return None
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s"):
+        return word[:-1]
+    return None
+
+
+def value_spellings(value: str, *, person: bool) -> list[tuple[str, ...]]:
+    """The word sequences a person would write for ``value``: as is, without hyphens, plural and
+    singular (things), without middle initials and by surname (people), and everyday aliases."""
+    base = fold_tokens(value)
+    if not base:
+        return []
+    keys = [base, fold_tokens(value.replace("-", "").replace("'", ""))]
+    if person:
+        keys.append(tuple(word for word in base if len(word) > 1))
+        if len(base) >= 2:
+            keys.append((base[-1],))
+    elif base[-1].isalpha():
+        keys.append((*base[:-1], _plural(base[-1])))
+        singular = _singular(base[-1])
+        if singular and singular not in lexicon.STOPWORDS:
+            keys.append((*base[:-1], singular))
+    keys.extend(fold_tokens(alias) for alias in lexicon.ALIASES.get(value.casefold(), ()))
+    return [key for key in dict.fromkeys(keys) if key]
 
 
 class SurfaceTable:
@@ -220,11 +260,16 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
                 first_names[words[0]].append((weight, f"{attribute_type}:{value}"))
         elif attribute_type == GENRE_TYPE:
             table.add(key, Entry(Kind.GENRE, f"{attribute_type}:{value}", weight))
+        elif attribute_type not in (TAG_TYPE, *PERIOD_TYPES):
+            # Any other attribute of a catalog (an imported one's brand, colour, type): a named value
+            # filters like a genre, in every spelling a person writes ("sneakers" for "sneaker").
+            for spelling in value_spellings(value, person=False):
+                table.add(" ".join(spelling), Entry(Kind.GENRE, f"{attribute_type}:{value}", weight))
         elif attribute_type == TAG_TYPE:
             # User tags are sparse (soft); a catalog whose tags are its only attributes (crs-lastfm's
             # 33 curated ones) uses them as genres.
             kind = Kind.TAG if genres else Kind.GENRE
-            if key not in EVALUATIVE:
+            if key not in lexicon.EVALUATIVE:
                 table.add(key, Entry(kind, f"{attribute_type}:{value}", weight))
     for genre, words in genre_words().items():
         if genre not in genres:

@@ -617,3 +617,24 @@ def test_the_pronoun_i_is_never_a_title(lastfm: Dataset) -> None:
     turn = nlu.understand("of course, I love rock", TurnContext(asked_type="tag", asked_values=["rock"]))
     assert turn.liked_items == [] and turn.answer == "yes"
     assert nlu.understand("no, I don't like any of them", TurnContext()).liked_items == []
+
+
+def test_any_attribute_of_an_imported_catalog_is_understood_in_free_text() -> None:
+    shoes = Catalog(
+        [
+            Item(
+                id="a",
+                title="Air Zoom",
+                attributes={"brand": ["Nike"], "color": ["red"], "type": ["sneaker"]},
+            ),
+            Item(
+                id="b",
+                title="Ultraboost",
+                attributes={"brand": ["Adidas"], "color": ["black"], "type": ["boot"]},
+            ),
+        ],
+        name="shoes",
+    )
+    turn = OfflineNLU(shoes).understand("i want red sneakers from nike", TurnContext())
+    assert sorted(r.value for r in turn.accepted) == ["Nike", "red", "sneaker"]
+    assert OfflineNLU(shoes).understand("no boots please", TurnContext()).rejected == refs("type:boot")

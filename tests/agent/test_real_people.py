@@ -243,5 +243,7 @@ def test_a_series_name_names_its_best_known_film(ml_agent: Agent, session: Calla
 
 
 def test_a_kind_of_film_is_no_title(ml_agent: Agent, session: Callable[[], str]) -> None:
-    understood = ml_agent.chat("yeah, that was a good alien movie slash mutant mix", session()).trace.understood
+    understood = ml_agent.chat(
+        "yeah, that was a good alien movie slash mutant mix", session()
+    ).trace.understood
     assert understood is not None and understood.liked_items == []  # not "Alien", not "Splash"

@@ -27,3 +27,14 @@ def test_a_shared_year_is_a_reason_only_when_nothing_better_links_the_items() ->
     kg = KnowledgeGraph(Catalog(items, name="tiny"))
     assert reasons_for(kg, 1, [0], []) == ["shares cast Al Pacino with Heat, which you liked"]
     assert reasons_for(kg, 2, [0], []) == ["shares year 1995 with Heat, which you liked"]
+
+
+def test_items_are_named_by_what_the_catalog_holds() -> None:
+    from crsagent.agent.templates import item_noun
+
+    assert [item_noun(n) for n in ("ml-latest-small", "crs-lastfm", "demo", "shoes")] == [
+        "film",
+        "artist",
+        "film",
+        "item",
+    ]
