@@ -54,7 +54,12 @@ class Settings(BaseSettings):
     llm_max_response_bytes: int = Field(
         default=262_144, ge=1024, description="Largest LLM answer read, in bytes; a larger one is an error."
     )
-    llm_max_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429 / 5xx.")
+    llm_max_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries the openai client makes on 429 / 5xx, timeouts and dropped connections (within the call budget).",
+    )
     llm_structured_output: Literal["response_format", "structured_outputs", "guided_json"] = Field(
         default="response_format",
         description=(
