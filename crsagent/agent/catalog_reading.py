@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from crsagent.agent.turns import ValueRef
+from crsagent.understanding import lexicon
 from crsagent.understanding.message import Message
 from crsagent.understanding.polarity import Polarity
 from crsagent.understanding.spotter import CatalogSpotter, Mention
@@ -98,7 +99,8 @@ _STRONG_LIKE = frozenset(
     {("more", "like"), ("something", "like"), ("anything", "like"), ("movies", "like"), ("films", "like"),
      ("similar", "to"), ("stuff", "like"), ("ones", "like"), ("one", "like")}
 )  # fmt: skip
-_FILM_WORDS = frozenset({"movie", "movies", "film", "films", "flicks", "releases", "stuff", "music", "songs"})
+# Words for the items themselves ("new movies", "a classic film"); "one" points at an item instead.
+_FILM_WORDS = lexicon.MEDIA_NOUNS - {"one", "ones", "thing", "things"}
 _PRONOUNS = frozenset({"it", "this", "that", "these", "those", "them"})
 # A request to see results now rather than answer more questions.
 SHOW_NOW = (

@@ -372,13 +372,3 @@ def _extend(target: list[str], ids: list[str]) -> None:
     for item_id in ids:
         if item_id not in target:
             target.append(item_id)
-
-
-def _merge(first: YearFacts, second: YearFacts) -> YearFacts:
-    """Both sets of bounds at once (the tighter of each); contradictions keep the first."""
-    lows = [y for y in (first.year_min, second.year_min) if y is not None]
-    highs = [y for y in (first.year_max, second.year_max) if y is not None]
-    merged = YearFacts(max(lows) if lows else None, min(highs) if highs else None, first.eras)
-    if merged.year_min is not None and merged.year_max is not None and merged.year_min > merged.year_max:
-        return first
-    return merged

@@ -239,30 +239,6 @@ EVALUATIVE = _words(
 )
 
 # --- years --------------------------------------------------------------------------------------
-# "recent" means released in the catalog's last RECENT_YEARS years; "old" at least OLD_YEARS before
-# the catalog's newest item (the catalog's clock, not the wall clock: a 2018 catalog has no 2024 films).
-RECENT_YEARS = 5
-OLD_YEARS = 30
-RECENT_WORDS = _words(
-    """
-    contemporary, current, latest, modern, newest, recent
-    """
-)
-RECENT_WORDS_WITH_NOUN = _words(
-    """
-    new, newer
-    """
-)
-OLD_WORDS = _words(
-    """
-    oldie, oldies, vintage
-    """
-)
-OLD_WORDS_WITH_NOUN = _words(
-    """
-    old, older
-    """
-)
 DECADE_WORDS = _numbers(
     """
     twenties=1920, thirties=1930, forties=1940, fifties=1950, sixties=1960, seventies=1970,

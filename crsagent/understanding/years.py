@@ -8,8 +8,7 @@ Rules (the catalog's clock, never the wall clock):
 - "around Y" is Y-2..Y+2; a bare year is that year.
 - Negated: "not after Y" -> year_max Y, "nothing before Y" -> year_min Y; a negated decade becomes a
   rejected decade value when the catalog has one (a year range cannot exclude a middle interval).
-- "recent" / "new films" -> the catalog's last ``RECENT_YEARS`` years; "old films" -> ``OLD_YEARS``
-  or more before the catalog's newest item.
+"recent", "newer", "old" are a lean, not bounds: the catalog spotter's periods (``surfaces``) read them.
 Several plain eras are a union ("80s or 90s"); bounds intersect with them.
 """
 
@@ -143,36 +142,3 @@ def add_eras(facts: YearFacts, eras: list[Era]) -> None:
     year_max = min(high, facts.year_max) if facts.year_max is not None else high
     if year_min <= year_max:
         facts.year_min, facts.year_max = year_min, year_max
-
-
-def parse_recency(
-    message: Message, usable: list[bool], negated: list[bool], newest: int, value_starts: set[int]
-) -> YearFacts:
-    """ "recent", "new films", "old westerns", "oldies" as bounds relative to the newest item.
-
-    "new" and "old" count before a media noun or a value ("old westerns") or after "something".
-    """
-    facts = YearFacts()
-    lows: list[int] = []
-    highs: list[int] = []
-    for index, word in enumerate(message.norms):
-        if not usable[index]:
-            continue
-        nxt = message.norms[index + 1] if index + 1 < len(message) else ""
-        prev = message.norms[index - 1] if index else ""
-        with_noun = (
-            nxt in lexicon.MEDIA_NOUNS or index + 1 in value_starts or prev in {"something", "anything"}
-        )
-        recent = word in lexicon.RECENT_WORDS or (word in lexicon.RECENT_WORDS_WITH_NOUN and with_noun)
-        old = word in lexicon.OLD_WORDS or (word in lexicon.OLD_WORDS_WITH_NOUN and with_noun)
-        if recent:
-            bound = newest - lexicon.RECENT_YEARS + 1
-            (highs.append(bound - 1) if negated[index] else lows.append(bound))
-        elif old:
-            bound = newest - lexicon.OLD_YEARS
-            (lows.append(bound + 1) if negated[index] else highs.append(bound))
-        else:
-            continue
-        usable[index] = False
-    _apply(facts, lows, highs)
-    return facts
