@@ -120,7 +120,7 @@ def _play_in_worker(jobs: list[EpisodeTarget]) -> list[Episode]:
     return [_WORLD.play(job) for job in jobs]
 
 
-def _chunks(jobs: Sequence[EpisodeTarget], size: int) -> Iterator[list[EpisodeTarget]]:
+def chunks_of(jobs: Sequence[EpisodeTarget], size: int) -> Iterator[list[EpisodeTarget]]:
     for start in range(0, len(jobs), size):
         yield list(jobs[start : start + size])
 
@@ -156,7 +156,7 @@ def play_in_processes(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pending: set[Future[list[Episode]]] = set()
-    queue = _chunks(jobs, chunk)
+    queue = chunks_of(jobs, chunk)
     with (
         _collector_paused(),
         ProcessPoolExecutor(
@@ -213,15 +213,28 @@ def play_concurrently(
     asyncio.run(_play_concurrently(world, jobs, on_done, concurrency))
 
 
+def uses_llm(spec: EvalSpec) -> bool:
+    """True when the user or the agent talks to an LLM (such runs play concurrently in one process)."""
+    return isinstance(spec.simulator, LLMSimulatorSpec) or spec.agent.llm is not None
+
+
+def play_world(world: World, spec: EvalSpec, jobs: Sequence[EpisodeTarget], on_done: OnDone) -> None:
+    """Play ``jobs`` on one built world: concurrently for an LLM run with concurrency, else in turn."""
+    concurrency = min(spec.concurrency, len(jobs))
+    if uses_llm(spec) and concurrency > 1:
+        play_concurrently(world, jobs, on_done, concurrency=concurrency)
+    else:
+        play_here(world, jobs, on_done)
+
+
 def play_episodes(
     spec: EvalSpec, dataset: Dataset, settings: Settings, jobs: Sequence[EpisodeTarget], on_done: OnDone
 ) -> None:
     """Dispatch on the simulator: processes for rule / template users, an event loop for LLM users."""
     if not jobs:
         return
-    uses_llm = isinstance(spec.simulator, LLMSimulatorSpec) or spec.agent.llm is not None
     concurrency = min(spec.concurrency, len(jobs))
-    if concurrency > 1 and not uses_llm:
+    if concurrency > 1 and not uses_llm(spec):
         play_in_processes(partial(build_world, spec, dataset, settings), jobs, on_done, workers=concurrency)
         return
     try:
@@ -232,7 +245,4 @@ def play_episodes(
         raise WorkerStartError(
             f"could not build the agent or the simulator: {type(error).__name__}: {error}"
         ) from error
-    if concurrency > 1:
-        play_concurrently(world, jobs, on_done, concurrency=concurrency)
-    else:
-        play_here(world, jobs, on_done)
+    play_world(world, spec, jobs, on_done)

@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from crsagent.config import Settings
 from crsagent.data.registry import load_dataset
 from crsagent.errors import CrsAgentError
-from crsagent.evals.execute import OnDone, World, play_concurrently, play_here
-from crsagent.evals.spec import EvalSpec, LLMSimulatorSpec
+from crsagent.evals.execute import OnDone, World, chunks_of, play_world
+from crsagent.evals.spec import EvalSpec
 from crsagent.evals.targets import EpisodeTarget
 from crsagent.evals.world import build_world
 from crsagent.simulators.base import Episode
@@ -46,9 +46,6 @@ class RaySettings(BaseModel):
         "'ray://host:port' connects a client.",
     )
     chunk: int = Field(default=16, ge=1, le=10_000, description="Episodes per Ray task.")
-    in_flight: int = Field(
-        default=0, ge=0, le=100_000, description="Tasks submitted at once; 0: twice the cluster's CPUs."
-    )
     num_cpus: int | None = Field(
         default=None, ge=1, description="CPUs of a local instance (None: Ray's default, every core)."
     )
@@ -68,8 +65,8 @@ def _ray() -> Any:
 _WORLDS: dict[str, World] = {}
 
 
-def play_chunk(spec: EvalSpec, settings: Settings, jobs: Sequence[EpisodeTarget]) -> list[str]:
-    """A Ray task's body: play ``jobs`` in this worker process, return their log lines."""
+def play_chunk(spec: EvalSpec, settings: Settings, jobs: Sequence[EpisodeTarget]) -> list[Episode]:
+    """A Ray task's body: play ``jobs`` in this worker process, return their episodes (Ray pickles them)."""
     key = spec.model_dump_json()
     world = _WORLDS.get(key)
     if world is None:
@@ -77,12 +74,8 @@ def play_chunk(spec: EvalSpec, settings: Settings, jobs: Sequence[EpisodeTarget]
         world = build_world(spec, load_dataset(spec.dataset, settings=settings), settings)
         _WORLDS[key] = world
     episodes: list[Episode] = []
-    uses_llm = isinstance(spec.simulator, LLMSimulatorSpec) or spec.agent.llm is not None
-    if uses_llm and spec.concurrency > 1:
-        play_concurrently(world, jobs, episodes.append, concurrency=min(spec.concurrency, len(jobs)))
-    else:
-        play_here(world, jobs, episodes.append)
-    return [episode.model_dump_json() for episode in episodes]
+    play_world(world, spec, jobs, episodes.append)
+    return episodes
 
 
 def play_on_ray(
@@ -111,12 +104,10 @@ def play_on_ray(
             ray.init(address=ray_settings.address, logging_level="WARNING")
     try:
         task = ray.remote(play_chunk)
-        limit = ray_settings.in_flight or 2 * max(int(ray.cluster_resources().get("CPU", 1)), 1)
+        limit = 2 * max(int(ray.cluster_resources().get("CPU", 1)), 1)  # tasks submitted at once
         # The spec and settings go to the object store once, not with every task.
         spec_ref, settings_ref = ray.put(spec), ray.put(settings)
-        chunks = iter(
-            [list(jobs[i : i + ray_settings.chunk]) for i in range(0, len(jobs), ray_settings.chunk)]
-        )
+        chunks = chunks_of(jobs, ray_settings.chunk)
         pending = []
         for chunk in chunks:
             pending.append(task.remote(spec_ref, settings_ref, chunk))
@@ -124,8 +115,8 @@ def play_on_ray(
                 break
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
-            for line in ray.get(finished[0]):
-                on_done(Episode.model_validate_json(line))
+            for episode in ray.get(finished[0]):
+                on_done(episode)
             chunk = next(chunks, None)
             if chunk is not None:
                 pending.append(task.remote(spec_ref, settings_ref, chunk))
