@@ -153,12 +153,8 @@ class OpenAICompatibleChatModel(BaseChatModel):
     def _fail(self, error: Exception) -> LLMError:
         if isinstance(error, CallBudgetSpent):
             return error.deadline.spent(self.server, error.attempts)
-        if isinstance(error, openai.APIStatusError):
-            attempts = attempt_of(error.response.request)
-        elif isinstance(error, openai.APIError):
-            attempts = attempt_of(error.request)
-        else:
-            attempts = 1
+        # Any API error carries its request (a status error's is its response's request).
+        attempts = attempt_of(error.request) if isinstance(error, openai.APIError) else 1
         return translate_error(error, self.server, attempts, self.config.timeout_s)
 
     def _deadline(self, request: ChatRequest) -> Deadline:

@@ -68,10 +68,6 @@ class CandidateBus:
         """True while no tool has narrowed the catalog."""
         return len(self.current) == self.n_items and not self.current.is_ranked
 
-    def mask(self) -> NDArray[np.bool_]:
-        """Boolean mask over the catalog of the current candidates."""
-        return self.current.mask(self.n_items)
-
     def narrow(self, keep: NDArray[np.int64] | list[int]) -> None:
         """Keep only candidates that are also in ``keep``, in the current order."""
         self.current = self.current.restricted_to(keep, self.n_items)
@@ -94,5 +90,7 @@ class CandidateBus:
 
     def state(self) -> BusState:
         """A serialisable copy (the whole catalog is stored as None, not as every index)."""
+        if self.is_everything and self.current.scores is None:  # every turn's common case: no lists built
+            return BusState(candidates=None, scores=None, log=list(self.log))
         indices, scores = self.current.to_lists()
         return BusState(candidates=None if self.is_everything else indices, scores=scores, log=list(self.log))
