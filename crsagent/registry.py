@@ -108,7 +108,12 @@ class Plugin(Generic[T]):
         try:
             return model.model_validate(raw)
         except ValidationError as error:
-            raise PluginSettingsError(f"invalid settings for {self.kind} {self.name!r}: {error}") from error
+            problems = "; ".join(
+                f"{'.'.join(map(str, p['loc'])) or '(top level)'}: {p['msg']}" for p in error.errors()
+            )
+            raise PluginSettingsError(
+                f"invalid settings for {self.kind} {self.name!r}: {problems}"
+            ) from error
 
 
 class Registry(Generic[T]):
@@ -197,6 +202,8 @@ AGENT_POLICY = "agent"
 # `crsagent eval cpr --policy NAME` trains and stores them; the agent loads the stored ones.
 TRAINED_POLICY = "trained"
 HISTORY_CF = "history-cf"
+# A simulator that needs no LLM (the others take a model string: an evaluation spec's simulator.llm).
+OFFLINE_SIMULATOR = "offline"
 TAG_MEANINGS: dict[str, str] = {
     AGENT_POLICY: "by the agent",
     TRAINED_POLICY: "as a trained policy",
@@ -286,6 +293,7 @@ __all__ = [
     "DEFAULT_AGENT_RECOMMENDER",
     "DEFAULT_EVAL_POLICY",
     "HISTORY_CF",
+    "OFFLINE_SIMULATOR",
     "POLICIES",
     "RECOMMENDERS",
     "SIMULATORS",

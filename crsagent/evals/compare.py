@@ -13,20 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from crsagent.errors import CrsAgentError
-from crsagent.evals.report import format_value, metric_keys
+from crsagent.evals.report import SETUP_KEYS, format_value, metric_keys
 from crsagent.evals.store import METRICS_FILE
-
-# Description rows shown above the metrics when a run has them.
-DESCRIPTION_KEYS = (
-    "dataset",
-    "split",
-    "targets",
-    "simulator",
-    "simulator_llm",
-    "agent_llm",
-    "policy",
-    "negative_answers",
-)
 
 
 def read_metrics(folder: Path) -> dict[str, Any]:
@@ -52,12 +40,12 @@ def _column_names(folders: Sequence[Path]) -> list[str]:
 
 
 def comparison_table(folders: Sequence[Path]) -> str:
-    """A markdown table: description rows, then every metric any run reports."""
+    """A markdown table: the setup rows of the runs' reports, then every metric any run reports."""
     if len(folders) < 2:
         raise CrsAgentError("compare needs at least two run folders")
     records = [read_metrics(folder) for folder in folders]
     keys = list(dict.fromkeys(k for record in records for k in metric_keys(record)))
-    described = [k for k in DESCRIPTION_KEYS if any(record.get(k) is not None for record in records)]
+    described = [k for k in SETUP_KEYS if any(record.get(k) is not None for record in records)]
     header = "| | " + " | ".join(_column_names(folders)) + " |"
     rule = "|---|" + "---:|" * len(folders)
     rows = [

@@ -29,7 +29,7 @@ from typing import Protocol
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
 from crsagent.errors import CrsAgentError
-from crsagent.evals.spec import EvalSpec, LLMSimulatorSpec
+from crsagent.evals.spec import EvalSpec
 from crsagent.evals.targets import EpisodeTarget
 from crsagent.evals.world import build_world
 from crsagent.simulators.base import Episode
@@ -215,7 +215,7 @@ def play_concurrently(
 
 def uses_llm(spec: EvalSpec) -> bool:
     """True when the user or the agent talks to an LLM (such runs play concurrently in one process)."""
-    return isinstance(spec.simulator, LLMSimulatorSpec) or spec.agent.llm is not None
+    return spec.simulator.llm is not None or spec.agent.llm is not None
 
 
 def play_world(world: World, spec: EvalSpec, jobs: Sequence[EpisodeTarget], on_done: OnDone) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from crsagent.evals.metrics import EvalMetrics
 from crsagent.evals.plots import plot_sr_by_turn, plot_turns_histogram
-from crsagent.evals.spec import EvalSpec, LLMSimulatorSpec
+from crsagent.evals.spec import EvalSpec
 from crsagent.evals.store import METRICS_FILE, REPORT_FILE, SR_PLOT_FILE, TURNS_PLOT_FILE, RunFolder
 from crsagent.simulators.base import Episode
 
@@ -39,7 +39,7 @@ COST_KEYS = (
 )
 
 
-# Rows of the report's setup table, those the run has: spec runs and structured (CPR) runs.
+# Rows of the setup table (report.md, `eval compare`), those a run has: spec runs and structured (CPR) runs.
 SETUP_KEYS = (
     "dataset", "split", "targets", "simulator", "simulator_llm", "agent_llm", "policy",
     "negative_answers", "offer_values", "max_turns", "list_size", "seed", "limit", "concurrency",
@@ -49,13 +49,12 @@ SETUP_KEYS = (
 
 def describe_run(spec: EvalSpec) -> dict[str, Any]:
     """The run's description in metrics.json (beside the metrics): what was evaluated, how."""
-    simulator = spec.simulator
     return {
         "name": spec.name,
         "dataset": spec.dataset,
         "targets": spec.targets.source,
-        "simulator": simulator.kind,
-        "simulator_llm": simulator.llm if isinstance(simulator, LLMSimulatorSpec) else None,
+        "simulator": spec.simulator.kind,
+        "simulator_llm": spec.simulator.llm,
         "agent_llm": spec.agent.llm,
         "policy": spec.agent.config.policy,
         "offer_values": spec.agent.config.offer_values,

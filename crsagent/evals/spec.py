@@ -22,7 +22,6 @@ it; ``load_spec`` turns validation errors into ``SpecError`` messages naming the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from pathlib import Path
@@ -32,17 +31,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializeAsAny,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from crsagent.agent.config import AgentConfig
 from crsagent.errors import CrsAgentError
 from crsagent.llm.model_string import parse_model_string
-from crsagent.simulators.llm_user import LLMUserConfig
-from crsagent.simulators.template import TemplateConfig
+from crsagent.registry import OFFLINE_SIMULATOR, SIMULATORS
 
 
 class SpecError(CrsAgentError):
@@ -116,36 +118,51 @@ class AgentSpec(_Table):
         return value
 
 
-class RuleSimulatorSpec(_Table):
-    """The CPR rule user: speaks structured turns, truthful about the target's attributes."""
+class SimulatorSpec(_Table):
+    """The simulated user: a kind registered in ``crsagent.registry.SIMULATORS``, the model string of
+    one that talks to an LLM, and the kind's typed settings ([simulator.config])."""
 
-    kind: Literal["rule"] = Field(description="Which simulated user.")
-
-
-class TemplateSimulatorSpec(_Table):
-    """The CPR answers rendered as natural language (paraphrases, synonyms, typos); no LLM."""
-
-    kind: Literal["template"] = Field(description="Which simulated user.")
-    config: TemplateConfig = Field(
-        default_factory=TemplateConfig, description="Typo rates, phrasings file, ... ([simulator.config])."
+    kind: str = Field(description="Which simulated user: a registered simulator (rule, template, llm).")
+    llm: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="Model string of the simulator's LLM (kinds that use one), e.g. vllm-server:URL#model.",
+    )
+    config: SerializeAsAny[BaseModel] | None = Field(
+        default=None,
+        validate_default=True,
+        description="The kind's settings: typo rates, persona size, temperature, ... ([simulator.config]).",
     )
 
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        return SIMULATORS.check(value)
 
-class LLMSimulatorSpec(_Table):
-    """An LLM playing the user: sees the target's attributes and the persona, never the title."""
+    @field_validator("llm")
+    @classmethod
+    def _llm_when_used(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if kind is None:  # an unknown kind: its own error says so
+            return value
+        uses_llm = OFFLINE_SIMULATOR not in SIMULATORS.get(kind).tags
+        if uses_llm and value is None:
+            raise PydanticCustomError("missing", "required field is missing")
+        if not uses_llm and value is not None:
+            raise ValueError(f"the {kind} simulator talks to no LLM")
+        return _model_string(value)
 
-    kind: Literal["llm"] = Field(description="Which simulated user.")
-    llm: str = Field(description="Model string of the simulator's LLM, e.g. vllm-server:URL#model.")
-    config: LLMUserConfig = Field(
-        default_factory=LLMUserConfig, description="Persona size, temperature, ... ([simulator.config])."
-    )
+    @field_validator("config", mode="before")
+    @classmethod
+    def _kind_settings(cls, value: Any, info: ValidationInfo) -> BaseModel | None:
+        kind = info.data.get("kind")
+        return None if kind is None else SIMULATORS.settings(kind, value)
 
-    _check_llm = field_validator("llm")(_model_string)
+    @model_serializer(mode="wrap")
+    def _taken_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # What a kind does not take is left out: spec.json keeps the shape it had for each kind.
+        return {key: value for key, value in handler(self).items() if value is not None}
 
-
-SimulatorSpec = Annotated[
-    RuleSimulatorSpec | TemplateSimulatorSpec | LLMSimulatorSpec, Field(discriminator="kind")
-]
 
 # Fields that may change between a run and its resumption without changing what an episode means.
 RESUMABLE_CHANGES = frozenset({"description", "concurrency", "episodes"})
@@ -224,24 +241,18 @@ class EvalSpec(_Table):
         """The agent's config with the protocol's list size and turn budget."""
         return self.agent.config.model_copy(update={"list_size": self.list_size, "max_turns": self.max_turns})
 
-    def identity(self) -> str:
-        """A hash of everything that decides what an episode is (not concurrency or the subset size)."""
-        data = self.model_dump(mode="json", exclude=set(RESUMABLE_CHANGES))
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
 
 def _where(location: tuple[int | str, ...]) -> str:
-    """The data path of an error: union members add their tag after the field (targets.split.split)."""
+    """The data path of an error: the targets union adds its tag after the field (targets.split.split)."""
     parts: list[str] = []
     for position, part in enumerate(location):
-        tagged_union = position == 1 and location[0] in ("targets", "simulator")
-        if tagged_union and part in _TAGS:
+        if position == 1 and location[0] == "targets" and part in _TAGS:
             continue
         parts.append(str(part))
     return ".".join(parts) or "(top level)"
 
 
-_TAGS = frozenset({"split", "catalog", "redial", "rule", "template", "llm"})
+_TAGS = frozenset({"split", "catalog", "redial"})
 
 
 def describe_errors(error: ValidationError) -> str:

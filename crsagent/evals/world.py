@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from crsagent.agent import Agent
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
-from crsagent.evals.spec import EvalSpec, LLMSimulatorSpec, TemplateSimulatorSpec
+from crsagent.evals.spec import EvalSpec
 from crsagent.evals.targets import EpisodeTarget
 from crsagent.llm.model_string import load_chat_model
 from crsagent.simulators import make_simulator, run_dialogue
@@ -54,14 +55,17 @@ class EvalWorld:
 
 def _simulator_factory(spec: EvalSpec, agent: Agent, settings: Settings) -> Callable[[], UserSimulator]:
     simulator = spec.simulator
-    if isinstance(simulator, LLMSimulatorSpec):
-        chat_model = load_chat_model(simulator.llm, settings)  # one client, shared by every episode
-        return lambda: make_simulator(
-            "llm", dataset=agent.dataset, chat_model=chat_model, llm=simulator.config
-        )
-    template = simulator.config if isinstance(simulator, TemplateSimulatorSpec) else None
-    # The agent's graph serves the simulator too: the same values, no second build.
-    return lambda: make_simulator(simulator.kind, kg=agent.kg, seed=spec.seed, template=template)
+    # One LLM client, shared by every episode; the agent's graph serves the simulator too (no second build).
+    chat_model = load_chat_model(simulator.llm, settings) if simulator.llm is not None else None
+    return partial(
+        make_simulator,
+        simulator.kind,
+        dataset=agent.dataset,
+        kg=agent.kg,
+        chat_model=chat_model,
+        seed=spec.seed,
+        config=simulator.config,
+    )
 
 
 def build_world(spec: EvalSpec, dataset: Dataset, settings: Settings) -> EvalWorld:

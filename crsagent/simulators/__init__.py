@@ -11,10 +11,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
 from crsagent.data.dataset import Dataset
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.protocol import ChatModel
-from crsagent.registry import SIMULATORS
+from crsagent.registry import OFFLINE_SIMULATOR, SIMULATORS
 from crsagent.simulators.base import Episode, SimulatorTurn, Target, TurnRecord, UserSimulator
 from crsagent.simulators.leak import LeakDetector
 from crsagent.simulators.llm_user import LLMUser, LLMUserConfig, SimulatedUserMessage
@@ -71,14 +76,14 @@ SIMULATORS.register(
     "rule",
     summary="the CPR rule user: truthful about the target's values, speaks structured turns",
     factory=_rule_user,
-    tags={"offline"},
+    tags={OFFLINE_SIMULATOR},
 )
 SIMULATORS.register(
     "template",
     summary="the rule user's decisions as varied text with typos (measures the NLU; no LLM)",
     factory=_template_user,
     config=TemplateConfig,
-    tags={"offline"},
+    tags={OFFLINE_SIMULATOR},
 )
 SIMULATORS.register(
     "llm",
@@ -114,12 +119,12 @@ def make_simulator(
     kg: KnowledgeGraph | None = None,
     chat_model: ChatModel | str | None = None,
     seed: int = 0,
-    template: TemplateConfig | None = None,
-    llm: LLMUserConfig | None = None,
+    config: BaseModel | Mapping[str, Any] | None = None,
 ) -> UserSimulator:
-    """A simulator by its registered name. ``rule`` / ``template`` need a graph (or a dataset to
-    build one); ``llm`` needs a chat model (an object or a model string such as
-    ``scripted:file.json``) and a dataset (its catalog, and train histories for personas)."""
-    factory = SIMULATORS.get(name).factory()
-    config = template if name == "template" else llm if name == "llm" else None
-    return factory(dataset=dataset, kg=kg, chat_model=chat_model, seed=seed, config=config)
+    """A simulator by its registered name, ``config`` validated against its typed settings. ``rule`` /
+    ``template`` need a graph (or a dataset to build one); ``llm`` needs a chat model (an object or a
+    model string such as ``scripted:file.json``) and a dataset (its catalog, and train histories for
+    personas)."""
+    plugin = SIMULATORS.get(name)
+    settings = plugin.settings(config)
+    return plugin.factory()(dataset=dataset, kg=kg, chat_model=chat_model, seed=seed, config=settings)

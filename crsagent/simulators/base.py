@@ -55,9 +55,7 @@ class SimulatorTurn(BaseModel):
 
 @runtime_checkable
 class UserSimulator(Protocol):
-    """A simulated user for one target at a time."""
-
-    name: str
+    """A simulated user for one target at a time (its name is its entry in ``registry.SIMULATORS``)."""
 
     def start(self, target: Target) -> SimulatorTurn:
         """Begin an episode about ``target``: the opening message."""

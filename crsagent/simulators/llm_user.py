@@ -70,8 +70,6 @@ class LLMUserConfig(BaseModel):
 class LLMUser:
     """A simulated user played by ``chat_model``; one target at a time."""
 
-    name = "llm"
-
     def __init__(
         self,
         chat_model: ChatModel,

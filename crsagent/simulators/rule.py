@@ -43,7 +43,6 @@ def catalog_domain(kg: KnowledgeGraph) -> str:
 class RuleUser:
     """Truthful about the target's values, accepts exactly the target; speaks in ``UserTurn``s."""
 
-    name = "rule"
     structured = True
 
     def __init__(self, kg: KnowledgeGraph, *, seed: int = 0) -> None:

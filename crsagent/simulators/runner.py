@@ -100,7 +100,7 @@ def run_dialogue(
     """Play one episode to a hit, the user's end, or the budget; an exception becomes ``Episode.error``."""
     if max_turns < 2:
         raise ValueError(f"max_turns must be at least 2 (the opening and one agent reply), got {max_turns}")
-    session = session_id or f"sim-{simulator.name}-{episode}-{uuid.uuid4().hex[:12]}"
+    session = session_id or f"sim-{episode}-{uuid.uuid4().hex[:12]}"
     result = Episode(episode=episode, target=target)
     dialogue = _Dialogue(agent, target, session)
     try:

@@ -63,7 +63,6 @@ class TemplateConfig(BaseModel):
 class TemplateUser(RuleUser):
     """``RuleUser``'s decisions as varied text; the agent gets no structured turn."""
 
-    name = "template"
     structured = False
 
     def __init__(self, kg: KnowledgeGraph, *, seed: int = 0, config: TemplateConfig | None = None) -> None:

@@ -8,13 +8,13 @@ import pytest
 
 from crsagent.evals.spec import (
     EvalSpec,
-    LLMSimulatorSpec,
     RedialTargets,
     SpecError,
     SplitTargets,
     load_spec,
     parse_spec,
 )
+from crsagent.simulators import TemplateConfig
 from tests.evals.eval_helpers import write_spec
 
 BASE = {"name": "x", "dataset": "demo", "targets": {"from": "catalog"}, "simulator": {"kind": "rule"}}
@@ -40,7 +40,8 @@ def test_redial_and_llm_tables() -> None:
         source="s.toml",
     )
     assert isinstance(spec.targets, RedialTargets) and spec.targets.persona_messages == 2
-    assert isinstance(spec.simulator, LLMSimulatorSpec) and spec.simulator.llm.endswith("#qwen")
+    assert spec.simulator.kind == "llm" and spec.simulator.llm == "vllm-server:http://localhost:8000/v1#qwen"
+    assert type(spec.simulator.config).__name__ == "LLMUserConfig"
 
 
 def test_overrides_use_dotted_paths_and_are_validated() -> None:
@@ -60,6 +61,10 @@ def test_overrides_use_dotted_paths_and_are_validated() -> None:
         ({"simulator": {"kind": "llm"}}, "simulator.llm", "required field is missing"),
         ({"simulator": {"kind": "llm", "llm": "gpt-4"}}, "simulator.llm", "no backend prefix"),
         ({"simulator": {"kind": "rule", "temperature": 1}}, "simulator.temperature", "unknown field"),
+        ({"simulator": {"kind": "rul"}}, "simulator.kind", "known simulators: rule, template, llm"),
+        ({"simulator": {"kind": "rule", "llm": "scripted:x.json"}}, "simulator.llm", "talks to no LLM"),
+        ({"simulator": {"kind": "rule", "config": {"a": 1}}}, "simulator.config", "takes no settings"),
+        ({"simulator": {"kind": "template", "config": {"typo_rat": 0}}}, "simulator.config", "typo_rat"),
         ({"agent": {"config": {"polcy": "scpr"}}}, "agent.config.polcy", "unknown field"),
         ({"agent": {"config": {"list_size": 3}}}, "agent.config", "top level of the spec"),
         ({"agent": {"llm": "nope"}}, "agent.llm", "no backend prefix"),
@@ -92,8 +97,14 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
         load_spec(broken)
 
 
-def test_identity_ignores_what_may_change_on_resume() -> None:
-    spec = EvalSpec.model_validate(BASE)
-    same = spec.model_copy(update={"concurrency": 8, "episodes": 50, "description": "more"})
-    assert same.identity() == spec.identity()
-    assert spec.model_copy(update={"seed": 2}).identity() != spec.identity()
+def test_the_simulator_table_is_the_registered_kinds_settings() -> None:
+    template = parse_spec(
+        {**BASE, "simulator": {"kind": "template", "config": {"typo_rate": 0.1}}}, source="s"
+    )
+    assert (
+        isinstance(template.simulator.config, TemplateConfig) and template.simulator.config.typo_rate == 0.1
+    )
+    # spec.json (what a resumed run is checked against) holds only what the kind takes.
+    assert EvalSpec.model_validate(BASE).model_dump(mode="json")["simulator"] == {"kind": "rule"}
+    dumped = template.model_dump(mode="json")["simulator"]
+    assert list(dumped) == ["kind", "config"] and dumped["config"]["typo_rate"] == 0.1
