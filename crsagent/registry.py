@@ -1,26 +1,16 @@
 """The named plug-ins, in one place: ask / recommend policies, recommender models, simulated users.
 
 Each kind is a ``Registry``: name -> ``Plugin`` (a factory, its typed pydantic settings, a one-line
-summary, tags). The CLI's choices and help, ``AgentConfig`` (so every agent the UI, the servers and
-evaluation specs build), ``make_policy`` and ``make_recommender`` read names from here; nothing else
-should spell them.
+summary, tags). The CLI's choices and help, ``AgentConfig``, evaluation specs, ``make_policy``,
+``make_recommender`` and ``make_simulator`` read names from here; nothing else spells them.
 
-This module sits in the lowest layer (beside ``config`` and ``errors``) so that any layer may read
-it, and it imports none of the plug-ins: the built-in policies and recommenders are declared below
-as "module:attribute" strings, imported on first use (simulators register themselves in their
-package, which the first lookup imports). So the CLI lists choices without loading the graph, the
-models or torch, and a plug-in that needs an optional extra (torch for SASRec) costs nothing until
-it is chosen.
-``tests/test_registry.py`` resolves every declared target, so a renamed class fails there.
-
-    from crsagent.registry import POLICIES, RECOMMENDERS, SIMULATORS
-    POLICIES.names()                               # ('max-entropy', 'scpr', 'info-gain', 'learned')
-    POLICIES.settings("scpr", {"top_mass": 0.5})   # the validated ScprConfig
-    RECOMMENDERS.get("ease").factory()             # the EASE class (imported now)
-
-Registering another one (objects or "module:attribute" strings)::
+This module sits in the lowest layer and imports none of the plug-ins: they are declared as
+"module:attribute" strings, imported on first use (simulators register themselves in their package,
+which the first lookup imports), so listing names loads no graph, model or torch. Another plug-in
+registers with the same call and real objects (docs/architecture.md, "Where to add")::
 
     POLICIES.register("greedy", summary="...", factory=GreedyPolicy, config=GreedyConfig, tags={AGENT_POLICY})
+    POLICIES.settings("scpr", {"top_mass": 0.5})   # the validated ScprConfig
 """
 
 from __future__ import annotations

@@ -190,27 +190,26 @@ def play_in_processes(
 # --- concurrent dialogues on an event loop -------------------------------------------------------
 
 
-async def _play_concurrently(
-    world: World, jobs: Sequence[EpisodeTarget], on_done: OnDone, concurrency: int
-) -> None:
-    loop = asyncio.get_running_loop()
-    # Dialogues wait on the endpoint in threads (the agent's achat does too): give each its own.
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval-dialogue"))
-    semaphore = asyncio.Semaphore(concurrency)
-
-    async def one(job: EpisodeTarget) -> None:
-        async with semaphore:
-            episode = await asyncio.to_thread(world.play, job)
-        on_done(episode)  # on the loop's thread: the log has one writer
-
-    await asyncio.gather(*(one(job) for job in jobs))
-
-
 def play_concurrently(
     world: World, jobs: Sequence[EpisodeTarget], on_done: OnDone, *, concurrency: int
 ) -> None:
     """Up to ``concurrency`` dialogues at once against the configured endpoints."""
-    asyncio.run(_play_concurrently(world, jobs, on_done, concurrency))
+
+    async def play_all() -> None:
+        # Dialogues wait on the endpoint in threads (the agent's achat does too): give each its own.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval-dialogue")
+        )
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def one(job: EpisodeTarget) -> None:
+            async with semaphore:
+                episode = await asyncio.to_thread(world.play, job)
+            on_done(episode)  # on the loop's thread: the log has one writer
+
+        await asyncio.gather(*(one(job) for job in jobs))
+
+    asyncio.run(play_all())
 
 
 def uses_llm(spec: EvalSpec) -> bool:

@@ -89,10 +89,6 @@ def _percentile(values: Sequence[float], q: int) -> float:
     return float(statistics.quantiles(values, n=100, method="inclusive")[q - 1])
 
 
-def _in_top(ranked: list[str], target: str, k: int) -> bool:
-    return target in ranked[:k]
-
-
 def compute_metrics(
     episodes: Sequence[Episode], *, max_turns: int, sr_at: Sequence[int], recall_at: Sequence[int]
 ) -> EvalMetrics:
@@ -113,7 +109,7 @@ def compute_metrics(
         hits = 0
         for e in ran:
             turns = e.turns[:1] if first_only else e.turns
-            hits += any(_in_top(t.ranked_ids, e.target.item_id, k) for t in turns)
+            hits += any(e.target.item_id in t.ranked_ids[:k] for t in turns)
         return hits / n
 
     turns = [t for e in ran for t in e.turns]

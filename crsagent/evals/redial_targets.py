@@ -59,14 +59,15 @@ def persona(dialogue: RedialDialogue, limit: int, titles: list[str]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def load_redial(spec: RedialTargets, settings: Settings | None) -> RedialDataset:
-    """The ReDial dataset with its ReDial -> MovieLens map, or an error saying what is missing."""
-    redial = load_dataset(spec.redial, settings=settings)
+def load_redial(name: str, settings: Settings | None, where: str) -> RedialDataset:
+    """The ReDial dataset with its ReDial -> MovieLens map, or an error (naming ``where``) saying what
+    is missing."""
+    redial = load_dataset(name, settings=settings)
     if not isinstance(redial, RedialDataset):
-        raise CrsAgentError(f"targets.redial: {spec.redial!r} is not a ReDial dataset ({redial.name})")
+        raise CrsAgentError(f"{where}: {name!r} is not a ReDial dataset ({redial.name})")
     if not redial.to_movielens:
         raise CrsAgentError(
-            "targets.redial: ReDial movies cannot be mapped to MovieLens: the map needs "
+            f"{where}: ReDial movies cannot be mapped to MovieLens: the map needs "
             "movie-metadata/id2info.json (imdb ids) and ml-latest-small/links.csv beside the redial folder"
         )
     return redial
@@ -74,7 +75,7 @@ def load_redial(spec: RedialTargets, settings: Settings | None) -> RedialDataset
 
 def redial_targets(dataset: Dataset, spec: RedialTargets, settings: Settings | None = None) -> list[Target]:
     """One target per (dialogue, liked suggestion) that maps into ``dataset``'s catalog, file order."""
-    redial = load_redial(spec, settings)
+    redial = load_redial(spec.redial, settings, "targets.redial")
     targets: list[Target] = []
     for dialogue in redial.dialogues:
         seen: set[str] = set()

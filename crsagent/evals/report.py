@@ -76,9 +76,7 @@ def format_value(value: Any) -> str:
     """Counts as integers, rates with three decimals, larger numbers with two."""
     if value is None:
         return "—"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
+    if not isinstance(value, float):  # counts (and anything else) as they are
         return str(value)
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
 

@@ -1,20 +1,5 @@
-"""The evaluation spec: one TOML file says what to evaluate, against which simulated user, how often.
-
-    name = "cpr-agent-lastfm"
-    dataset = "crs-lastfm"
-    episodes = 1000
-    max_turns = 15
-    list_size = 10
-
-    [targets]
-    from = "split"
-    split = "test"
-
-    [agent.config]
-    offer_values = 1
-
-    [simulator]
-    kind = "rule"
+"""The evaluation spec: one TOML file says what to evaluate, against which simulated user, how often
+(the shipped ones are in evals/; docs/evals.md explains every table).
 
 Every table is a pydantic model with ``extra="forbid"``, so a misspelt key is an error that names
 it; ``load_spec`` turns validation errors into ``SpecError`` messages naming the file and the field.

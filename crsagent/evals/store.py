@@ -13,10 +13,12 @@ corrected spec may reuse.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO
 
 from pydantic import BaseModel, ValidationError
@@ -132,33 +134,21 @@ class RunFolder:
             episodes[episode.episode] = episode
         return episodes
 
-    def log(self) -> EpisodeLog:
-        """An append-only writer of episode lines."""
-        return EpisodeLog(self.file(EPISODES_FILE))
+    @contextlib.contextmanager
+    def log(self) -> Iterator[EpisodeLog]:
+        """An append-only writer of episode lines, open for the ``with`` block."""
+        with self.file(EPISODES_FILE).open("a", encoding="utf-8") as handle:
+            yield EpisodeLog(handle)
 
 
+@dataclass(frozen=True)
 class EpisodeLog:
     """Appends one JSON line per episode and flushes it at once (a kill loses nothing written)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[str] | None = None
-
-    def __enter__(self) -> EpisodeLog:
-        self._handle = self.path.open("a", encoding="utf-8")
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+    handle: IO[str]
 
     def write(self, episode: Episode) -> None:
-        if self._handle is None:
-            raise RunFolderError("the episode log is not open (use it as a context manager)")
         # One write of the whole line: a kill mid-write leaves a line without its newline, which
         # read_episodes recognises and drops.
-        self._handle.write(episode.model_dump_json() + "\n")
-        self._handle.flush()
+        self.handle.write(episode.model_dump_json() + "\n")
+        self.handle.flush()

@@ -20,6 +20,7 @@ or recommends, so this never happens on the structured benchmark.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -60,6 +61,7 @@ class RuleTruth:
 class Open:
     """The opening: the values the user names first (one, or none for a target without values)."""
 
+    signal: ClassVar[Signal] = "request"
     values: tuple[AttributeValue, ...]
 
 
@@ -67,6 +69,7 @@ class Open:
 class AnswerQuestion:
     """An answer to the agent's question about ``attribute``."""
 
+    signal: ClassVar[Signal] = "answer"
     attribute: str
     offered: tuple[str, ...]
     accepted: tuple[str, ...]
@@ -83,6 +86,7 @@ class AnswerQuestion:
 class AcceptItem:
     """The target is in the list: the user takes it."""
 
+    signal: ClassVar[Signal] = "accept"
     item_id: str
     rank: int
     """1-based position of the target in the shown list."""
@@ -93,6 +97,7 @@ class AcceptItem:
 class RejectItems:
     """A list without the target: all of it turned down."""
 
+    signal: ClassVar[Signal] = "reject"
     item_ids: tuple[str, ...]
 
 
@@ -100,21 +105,11 @@ class RejectItems:
 class Nudge:
     """The agent neither asked nor recommended: the user names another target value (or none left)."""
 
+    signal: ClassVar[Signal] = "request"
     value: AttributeValue | None
 
 
 Decision = Open | AnswerQuestion | AcceptItem | RejectItems | Nudge
-
-
-def signal_of(decision: Decision) -> Signal:
-    """The accept / reject / answer / request signal of a decision."""
-    if isinstance(decision, AcceptItem):
-        return "accept"
-    if isinstance(decision, RejectItems):
-        return "reject"
-    if isinstance(decision, AnswerQuestion):
-        return "answer"
-    return "request"
 
 
 class CprDecider:
@@ -174,10 +169,6 @@ def _refs(attribute: str, values: tuple[str, ...]) -> list[ValueRef]:
 
 def structured_turn(decision: Decision) -> UserTurn:
     """The decision as the ``UserTurn`` the agent would have understood (the rule user's message)."""
-    if isinstance(decision, Open):
-        return UserTurn(
-            intent=Intent.REQUEST, accepted=[ValueRef(type=v.type, value=v.value) for v in decision.values]
-        )
     if isinstance(decision, AnswerQuestion):
         answer = None
         if decision.yes_no:
@@ -195,7 +186,5 @@ def structured_turn(decision: Decision) -> UserTurn:
         return UserTurn(intent=Intent.FEEDBACK, accepted_items=[decision.item_id])
     if isinstance(decision, RejectItems):
         return UserTurn(intent=Intent.FEEDBACK, rejected_items=list(decision.item_ids))
-    accepted = (
-        [] if decision.value is None else [ValueRef(type=decision.value.type, value=decision.value.value)]
-    )
-    return UserTurn(intent=Intent.REQUEST, accepted=accepted)
+    named = decision.values if isinstance(decision, Open) else (decision.value,) if decision.value else ()
+    return UserTurn(intent=Intent.REQUEST, accepted=[ValueRef(type=v.type, value=v.value) for v in named])

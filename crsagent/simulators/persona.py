@@ -11,10 +11,10 @@ from importlib.resources import files
 from string import Template
 
 import numpy as np
+from numpy.typing import NDArray
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
-from crsagent.data.interactions import Interactions
 from crsagent.simulators.leak import LeakDetector
 from crsagent.simulators.render import display_title
 
@@ -41,23 +41,6 @@ def describe_attributes(
     return "\n".join(lines) or "- (nothing specific: you are open to suggestions)"
 
 
-class HistoryIndex:
-    """A user's train items, most recent last (timestamps when there are some, else row order)."""
-
-    def __init__(self, train: Interactions) -> None:
-        order = (
-            np.argsort(train.timestamps, kind="stable")
-            if train.timestamps is not None
-            else np.arange(len(train))
-        )
-        # (Interactions.items_by_user fails on an empty split, e.g. the demo catalog's.)
-        self._by_user = train.subset(order).items_by_user() if len(train) else {}
-
-    def recent(self, user: int, count: int) -> list[int]:
-        items = self._by_user.get(user)
-        return [] if items is None else [int(i) for i in items[::-1][:count]]
-
-
 class PersonaBuilder:
     """Writes the system prompt for one target."""
 
@@ -76,18 +59,26 @@ class PersonaBuilder:
         self.history_items = history_items
         self.values_per_type = values_per_type
         self.attribute_types = attribute_types
-        self._history = (
-            HistoryIndex(dataset.split("train")) if dataset is not None and history_items > 0 else None
-        )
+        # Each user's train items, most recent last (by timestamp when there are some, else row order).
+        self._history: dict[int, NDArray[np.int32]] = {}
+        if dataset is not None and history_items > 0:
+            train = dataset.split("train")
+            order = (
+                np.arange(len(train))
+                if train.timestamps is None
+                else np.argsort(train.timestamps, kind="stable")
+            )
+            self._history = train.subset(order).items_by_user()
 
     def history_titles(self, user: int | None, target_id: str, detector: LeakDetector) -> list[str]:
         """Titles of the user's recent train items, without the target or any item sharing its name."""
-        if self._history is None or user is None:
+        recent = self._history.get(user) if user is not None else None
+        if recent is None:
             return []
         titles = []
         # Ask for extra items: some may be dropped below.
-        for index in self._history.recent(user, self.history_items * 2):
-            item = self.catalog.at(index)
+        for index in recent[::-1][: self.history_items * 2]:
+            item = self.catalog.at(int(index))
             if item.id == target_id or detector.leaks(item.title):
                 continue
             body, year = display_title(item.title)

@@ -70,22 +70,8 @@ class PhrasingBook(BaseModel):
 
     @model_validator(mode="after")
     def _check_slots(self) -> Self:
-        groups: dict[str, Phrases] = {
-            name: getattr(self, name)
-            for name in (
-                "open_empty",
-                "yes",
-                "no",
-                "choose_some",
-                "choose_all",
-                "choose_none",
-                "reject",
-                "accept_title",
-                "accept_ordinal",
-                "nudge",
-                "nudge_empty",
-            )
-        }
+        # Every list of phrases (the word lists among them hold no slots, so they pass).
+        groups: dict[str, Phrases] = {name: value for name, value in self if isinstance(value, list)}
         groups["open.any"] = self.open.any
         for attribute_type, phrases in (self.open.model_extra or {}).items():
             if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):

@@ -1,6 +1,6 @@
 """Decisions -> words: fills a phrasing of the right kind, with seeded variety and typos.
 
-The same renderer writes the rule user's plain log text (``RenderStyle.plain()``: the first
+The same renderer writes the rule user's plain log text (no ``RenderStyle``: the first
 phrasing of each list, no typos, catalog spelling) and the template user's messages (a random
 phrasing, lower-cased values now and then, typos at configurable rates). Slots that carry values
 or titles get the value typo rate; the template's own words, the item noun and the attribute word
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.data.text import move_trailing_article, split_title_year
 from crsagent.simulators.decisions import AcceptItem, AnswerQuestion, Decision, Nudge, Open, RejectItems
@@ -24,26 +24,30 @@ VALUE_SLOTS = frozenset({"value", "values", "rejected", "title"})
 _ARTICLE_A = re.compile(r"\b([Aa]) (?=[aeiouAEIOU])")
 
 
-@dataclass(frozen=True)
-class RenderStyle:
-    """How varied and how noisy the words are."""
+class RenderStyle(BaseModel):
+    """How noisy the template user's words are (the rates of its [simulator.config])."""
 
-    varied: bool = True
-    """Pick a random phrasing (else always the first, plain one)."""
-    typo_rate: float = 0.0
-    """Probability of a typo in each word (4+ letters) of the phrasing's own text."""
-    value_typo_rate: float = 0.0
-    """Probability of a typo in each word (4+ letters) of a value or title."""
-    lowercase_rate: float = 0.0
-    """Probability that a value or title is written in lower case."""
-    title_year_rate: float = 0.0
-    """Probability that an accepted title carries its year, "Heat (1995)"."""
-    accept_by_title_rate: float = 1.0
-    """Probability of accepting by title rather than by position ("the second one")."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @classmethod
-    def plain(cls) -> RenderStyle:
-        return cls(varied=False)
+    typo_rate: float = Field(
+        default=0.03, ge=0, le=1, description="Chance of a typo in each word (4+ letters) outside values."
+    )
+    value_typo_rate: float = Field(
+        default=0.0, ge=0, le=1, description="Chance of a typo in each word (4+ letters) of a value or title."
+    )
+    lowercase_rate: float = Field(
+        default=0.3, ge=0, le=1, description="Chance a value is written in lower case."
+    )
+    title_year_rate: float = Field(
+        default=0.3, ge=0, le=1, description="Chance an accepted title is written with its year."
+    )
+    accept_by_title_rate: float = Field(
+        default=0.5, ge=0, le=1, description="Chance of accepting by title rather than by position."
+    )
+
+
+# The rule user's log text: catalog spelling, no typos, by title.
+_PLAIN = RenderStyle(typo_rate=0, lowercase_rate=0, title_year_rate=0, accept_by_title_rate=1)
 
 
 def display_title(title: str) -> tuple[str, int | None]:
@@ -55,27 +59,29 @@ def display_title(title: str) -> tuple[str, int | None]:
 class Renderer:
     """Writes one decision as a message, drawing every choice from the given generator."""
 
-    def __init__(self, book: PhrasingBook, domain: str, style: RenderStyle) -> None:
+    def __init__(self, book: PhrasingBook, domain: str, style: RenderStyle | None) -> None:
+        """``style`` None: the plain words (the first phrasing of each list, no noise)."""
         if domain not in book.media:
             raise ValueError(
                 f"no item nouns for domain {domain!r} in the phrasings (has: {sorted(book.media)})"
             )
         self.book = book
         self.domain = domain
-        self.style = style
+        self.varied = style is not None
+        self.style = style or _PLAIN
         self._protected = frozenset(word.lower() for word in book.no_typos)
 
     def render(self, decision: Decision, rng: np.random.Generator) -> str:
         template, slots = self._template(decision, rng)
         text = self._fill(template, slots, rng)
         text = _ARTICLE_A.sub(lambda m: f"{m.group(1)}n ", text)
-        capital = bool(rng.random() < 0.5) or not self.style.varied
+        capital = bool(rng.random() < 0.5) or not self.varied
         return text[:1].upper() + text[1:] if capital else text
 
     # -- choosing ------------------------------------------------------------------------------------
     def _pick(self, phrases: list[str], rng: np.random.Generator) -> str:
         draw = int(rng.integers(len(phrases)))
-        return phrases[draw] if self.style.varied else phrases[0]
+        return phrases[draw] if self.varied else phrases[0]
 
     def _template(self, decision: Decision, rng: np.random.Generator) -> tuple[str, dict[str, list[str]]]:
         book = self.book
@@ -84,7 +90,7 @@ class Renderer:
                 return self._pick(book.open_empty, rng), {}
             first = decision.values[0]
             typed = book.open.for_type(first.type)
-            phrases = [*typed, *book.open.any] if self.style.varied else (typed or book.open.any)
+            phrases = [*typed, *book.open.any] if self.varied else (typed or book.open.any)
             values = [v.value for v in decision.values]
             return self._pick(phrases, rng), {"value": values, "type": [first.type]}
         if isinstance(decision, AnswerQuestion):
@@ -95,7 +101,7 @@ class Renderer:
         if isinstance(decision, AcceptItem):
             by_title = rng.random() < self.style.accept_by_title_rate or decision.rank > len(book.ordinals)
             with_year = rng.random() < self.style.title_year_rate
-            if by_title or not self.style.varied:
+            if by_title or not self.varied:
                 body, year = display_title(decision.title)
                 title = f"{body} ({year})" if with_year and year is not None else body
                 return self._pick(book.accept_title, rng), {"title": [title]}

@@ -19,9 +19,9 @@ import numpy as np
 from crsagent.agent.reply import Reply
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.simulators.base import SimulatorTurn, Target
-from crsagent.simulators.decisions import AcceptItem, CprDecider, Decision, signal_of, structured_turn
+from crsagent.simulators.decisions import AcceptItem, CprDecider, Decision, structured_turn
 from crsagent.simulators.phrasings import load_phrasings
-from crsagent.simulators.render import Renderer, RenderStyle
+from crsagent.simulators.render import Renderer
 
 DECISION_STREAM = 0
 WORDING_STREAM = 1
@@ -48,7 +48,7 @@ class RuleUser:
     def __init__(self, kg: KnowledgeGraph, *, seed: int = 0) -> None:
         self.kg = kg
         self.seed = seed
-        self._renderer = Renderer(load_phrasings(), catalog_domain(kg), RenderStyle.plain())
+        self._renderer = Renderer(load_phrasings(), catalog_domain(kg), None)
         self._decider: CprDecider | None = None
         self._wording: np.random.Generator | None = None
 
@@ -62,13 +62,6 @@ class RuleUser:
             raise RuntimeError(f"{type(self).__name__}.reply() before start(): no target yet")
         return self._message(self._decider.react(agent_reply))
 
-    @property
-    def decider(self) -> CprDecider:
-        """The current episode's decisions (after ``start``)."""
-        if self._decider is None:
-            raise RuntimeError(f"{type(self).__name__}: no episode started")
-        return self._decider
-
     def _words(self, decision: Decision) -> str:
         assert self._wording is not None
         return self._renderer.render(decision, self._wording)
@@ -80,5 +73,5 @@ class RuleUser:
             turn=structured_turn(decision) if self.structured else None,
             accepted_item=accepted,
             done=accepted is not None,
-            signal=signal_of(decision),
+            signal=decision.signal,
         )

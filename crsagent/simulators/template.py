@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.simulators.phrasings import load_phrasings
@@ -24,40 +24,13 @@ from crsagent.simulators.render import Renderer, RenderStyle
 from crsagent.simulators.rule import RuleUser, catalog_domain
 
 
-class TemplateConfig(BaseModel):
-    """How the template user words its decisions."""
+class TemplateConfig(RenderStyle):
+    """How the template user words its decisions: the noise rates, the nouns, the phrasings."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    typo_rate: float = Field(
-        default=0.03, ge=0, le=1, description="Chance of a typo in each word (4+ letters) outside values."
-    )
-    value_typo_rate: float = Field(
-        default=0.0, ge=0, le=1, description="Chance of a typo in each word (4+ letters) of a value or title."
-    )
-    lowercase_rate: float = Field(
-        default=0.3, ge=0, le=1, description="Chance a value is written in lower case."
-    )
-    title_year_rate: float = Field(
-        default=0.3, ge=0, le=1, description="Chance an accepted title is written with its year."
-    )
-    accept_by_title_rate: float = Field(
-        default=0.5, ge=0, le=1, description="Chance of accepting by title rather than by position."
-    )
     domain: Literal["auto", "movies", "music"] = Field(
         default="auto", description="Which nouns name the items; auto: music for Last.fm catalogs."
     )
     phrasings: Path | None = Field(default=None, description="A phrasings file of one's own (JSON).")
-
-    def style(self) -> RenderStyle:
-        return RenderStyle(
-            varied=True,
-            typo_rate=self.typo_rate,
-            value_typo_rate=self.value_typo_rate,
-            lowercase_rate=self.lowercase_rate,
-            title_year_rate=self.title_year_rate,
-            accept_by_title_rate=self.accept_by_title_rate,
-        )
 
 
 class TemplateUser(RuleUser):
@@ -69,4 +42,4 @@ class TemplateUser(RuleUser):
         super().__init__(kg, seed=seed)
         self.config = config or TemplateConfig()
         domain = catalog_domain(kg) if self.config.domain == "auto" else self.config.domain
-        self._renderer = Renderer(load_phrasings(self.config.phrasings), domain, self.config.style())
+        self._renderer = Renderer(load_phrasings(self.config.phrasings), domain, self.config)

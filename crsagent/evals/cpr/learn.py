@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -122,19 +123,22 @@ def _set_rollouts(rollouts: _Rollouts) -> None:
     _WORKER_ROLLOUTS = rollouts
 
 
-def _imitate_chunk(job: tuple[list[int], int]) -> list[tuple[NDArray[np.float64], bool]]:
+def _in_worker(job: tuple[str, tuple[Any, ...]]) -> list[Any]:
     assert _WORKER_ROLLOUTS is not None
-    return _WORKER_ROLLOUTS.imitate(*job)
+    method, arguments = job
+    return getattr(_WORKER_ROLLOUTS, method)(*arguments)
 
 
-def _explore_chunk(job: tuple[NDArray[np.float64], list[int], int]) -> list[tuple[bool, int, list[Decision]]]:
-    assert _WORKER_ROLLOUTS is not None
-    return _WORKER_ROLLOUTS.explore(*job)
-
-
-def _split(positions: list[int], parts: int) -> list[list[int]]:
-    size = -(-len(positions) // parts)
-    return [positions[i : i + size] for i in range(0, len(positions), size)]
+def _play_parts(
+    rollouts: _Rollouts, pool: Pool | None, workers: int, method: str, positions: list[int], *arguments: Any
+) -> list[Any]:
+    """``rollouts.<method>(*arguments, part, seed)`` over ``workers`` parts of ``positions`` (in the pool
+    when there is one), the results concatenated in position order."""
+    *leading, seed = arguments
+    size = -(-len(positions) // workers)
+    jobs = [(method, (*leading, positions[i : i + size], seed)) for i in range(0, len(positions), size)]
+    parts = pool.map(_in_worker, jobs) if pool is not None else [getattr(rollouts, m)(*a) for m, a in jobs]
+    return [result for part in parts for result in part]
 
 
 def train_learned_policy(
@@ -183,11 +187,7 @@ def _train(
     weights = np.zeros(len(STATE_FEATURES))
     if config.imitate:
         demonstrations = chosen[: max(len(chosen) // 3, 1)]
-        if pool is None:
-            examples = rollouts.imitate(demonstrations, config.seed)
-        else:
-            jobs = [(part, config.seed) for part in _split(demonstrations, workers)]
-            examples = [example for part in pool.map(_imitate_chunk, jobs) for example in part]
+        examples = _play_parts(rollouts, pool, workers, "imitate", demonstrations, config.seed)
         if examples and len({label for _, label in examples}) == 2:
             weights = _fit_logistic(examples)
     moment = np.zeros_like(weights)
@@ -199,11 +199,7 @@ def _train(
         seed = config.seed + 1 + epoch
         for start in range(0, len(order), config.batch):
             batch = order[start : start + config.batch]
-            if pool is None:
-                played = rollouts.explore(weights, batch, seed)
-            else:
-                jobs = [(weights, part, seed) for part in _split(batch, workers)]
-                played = [episode for part in pool.map(_explore_chunk, jobs) for episode in part]
+            played = _play_parts(rollouts, pool, workers, "explore", batch, weights, seed)
             rewards = np.array([float(success) - config.turn_cost * turns for success, turns, _ in played])
             mean_reward = float(rewards.mean())
             gradient = np.zeros_like(weights)

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from crsagent.agent.facade import Agent
 from crsagent.config import Settings
 from crsagent.data.loaders.redial import RedialDataset, RedialDialogue, read_dialogues
-from crsagent.data.registry import load_dataset
 from crsagent.evals.redial.baselines import MentionsCFBaseline, PopularityBaseline
 from crsagent.evals.redial.recommend import recommendation_metrics, run_points
 from crsagent.evals.redial.records import RedialRunError
@@ -31,6 +30,7 @@ from crsagent.evals.redial.understanding import (
     movie_mention_accuracy,
     read_labels,
 )
+from crsagent.evals.redial_targets import load_redial
 from crsagent.recommenders.registry import fitted_recommender
 from crsagent.registry import DEFAULT_AGENT_RECOMMENDER, HistoryRecommenderName
 
@@ -100,12 +100,7 @@ def run_redial(
 ) -> RedialRun:
     """Runs (or resumes) the benchmark into ``out``."""
     settings = settings or Settings()
-    redial = load_dataset("redial", settings=settings)
-    if not isinstance(redial, RedialDataset) or not redial.to_movielens:
-        raise RedialRunError(
-            "the redial dataset cannot be mapped to MovieLens: it needs movie-metadata/id2info.json and "
-            "ml-latest-small/links.csv beside the redial folder"
-        )
+    redial = load_redial("redial", settings, "eval redial")
     dialogues = load_dialogues(config.split, redial)
     _prepare(out, config)
     agent = Agent.from_dataset(config.dataset, llm=config.llm, settings=settings)
