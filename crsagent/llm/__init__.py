@@ -9,7 +9,6 @@ Backends live in their own modules (``openai_backend``, ``vllm_backend``, ``hf_b
 imported only when a model string asks for them; see docs/llm.md.
 """
 
-from crsagent.llm.base import BaseChatModel
 from crsagent.llm.errors import (
     BackendNotInstalledError,
     LLMError,
@@ -28,7 +27,6 @@ from crsagent.llm.results import ChatResult, Completion, StreamEnd, StreamEvent,
 
 __all__ = [
     "BackendNotInstalledError",
-    "BaseChatModel",
     "ChatModel",
     "ChatOptions",
     "ChatRequest",

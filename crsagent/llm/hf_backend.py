@@ -15,10 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crsagent.llm.base import BaseChatModel
 from crsagent.llm.errors import BackendNotInstalledError, LLMError
 from crsagent.llm.local_prompting import build_prompt, completion_from_text, template_supports_tools
-from crsagent.llm.protocol import ChatOptions, ChatRequest, merged_options
+from crsagent.llm.protocol import ChatModel, ChatOptions, ChatRequest, merged_options
 from crsagent.llm.results import Completion, TextDelta
 
 
@@ -57,7 +56,7 @@ class _Loaded:
         self.tools_in_template = tools_in_template
 
 
-class TransformersChatModel(BaseChatModel):
+class TransformersChatModel(ChatModel):
     """A ``ChatModel`` running a local transformers causal LM."""
 
     def __init__(self, config: TransformersConfig, name: str | None = None):

@@ -24,7 +24,6 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from crsagent.config import Settings
-from crsagent.llm.base import BaseChatModel
 from crsagent.llm.deadline import BoundedBody, Deadline, check_text_size
 from crsagent.llm.errors import LLMError, LLMRequestError, LLMResponseError
 from crsagent.llm.openai_budget import (
@@ -41,7 +40,7 @@ from crsagent.llm.openai_wire import (
     to_completion,
     translate_error,
 )
-from crsagent.llm.protocol import ChatRequest
+from crsagent.llm.protocol import ChatModel, ChatRequest
 from crsagent.llm.results import Completion, TextDelta
 
 R = TypeVar("R")
@@ -89,7 +88,7 @@ class OpenAICompatibleConfig(BaseModel):
         return cls(**values)
 
 
-class OpenAICompatibleChatModel(BaseChatModel):
+class OpenAICompatibleChatModel(ChatModel):
     """A ``ChatModel`` over the chat-completions endpoint of an OpenAI-compatible server."""
 
     def __init__(self, config: OpenAICompatibleConfig, name: str | None = None):

@@ -25,10 +25,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crsagent.llm.base import BaseChatModel
 from crsagent.llm.errors import ScriptExhaustedError
 from crsagent.llm.messages import ToolCall
-from crsagent.llm.protocol import ChatRequest
+from crsagent.llm.protocol import ChatModel, ChatRequest
 from crsagent.llm.results import Completion, Usage
 
 
@@ -71,7 +70,7 @@ def _word_count(request: ChatRequest) -> int:
     return sum(len(message.content.split()) for message in request.messages)
 
 
-class ScriptedChatModel(BaseChatModel):
+class ScriptedChatModel(ChatModel):
     """Answers each call with the next script entry; ``requests`` holds every request received.
 
     Token usage, unless a reply sets it, is the number of whitespace-separated words (prompt: all

@@ -17,7 +17,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crsagent.llm.base import BaseChatModel
 from crsagent.llm.errors import BackendNotInstalledError
 from crsagent.llm.local_prompting import (
     LocalPrompt,
@@ -25,7 +24,7 @@ from crsagent.llm.local_prompting import (
     completion_from_text,
     template_supports_tools,
 )
-from crsagent.llm.protocol import ChatOptions, ChatRequest, merged_options
+from crsagent.llm.protocol import ChatModel, ChatOptions, ChatRequest, merged_options
 from crsagent.llm.results import Completion
 
 INSTALL_HINT = (
@@ -86,7 +85,7 @@ def structured_output_params(vllm: Any, schema: dict[str, Any]) -> dict[str, Any
     )
 
 
-class VLLMChatModel(BaseChatModel):
+class VLLMChatModel(ChatModel):
     """A ``ChatModel`` on an in-process ``vllm.LLM`` engine (loaded on first use)."""
 
     def __init__(self, config: VLLMConfig, name: str | None = None):
