@@ -229,12 +229,8 @@ class EvalSpec(_Table):
 
 def _where(location: tuple[int | str, ...]) -> str:
     """The data path of an error: the targets union adds its tag after the field (targets.split.split)."""
-    parts: list[str] = []
-    for position, part in enumerate(location):
-        if position == 1 and location[0] == "targets" and part in _TAGS:
-            continue
-        parts.append(str(part))
-    return ".".join(parts) or "(top level)"
+    tagged = len(location) > 1 and location[0] == "targets" and location[1] in _TAGS
+    return ".".join(str(part) for i, part in enumerate(location) if not (tagged and i == 1)) or "(top level)"
 
 
 _TAGS = frozenset({"split", "catalog", "redial"})

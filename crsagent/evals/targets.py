@@ -40,10 +40,10 @@ def seeded_subset(total: int, limit: int | None, seed: int) -> list[int]:
     return np.sort(np.random.default_rng(seed).permutation(total)[:limit]).tolist()
 
 
-def split_targets(dataset: Dataset, spec: SplitTargets) -> list[Target]:
-    """Every (user, item) pair of the split, in split order."""
+def split_targets(dataset: Dataset, split: str) -> list[Target]:
+    """Every (user, item) pair of the split, in split order (the user is the dataset's user index)."""
     try:
-        pairs = dataset.split(spec.split).pairs()
+        pairs = dataset.split(split).pairs()
     except KeyError as error:
         raise CrsAgentError(f"targets.split: {error.args[0]}") from None
     return [Target(item_id=dataset.catalog.at(item).id, user=user) for user, item in pairs]
@@ -58,7 +58,7 @@ def all_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = No
     """The full target list the spec's ``[targets]`` table describes."""
     source = spec.targets
     if isinstance(source, SplitTargets):
-        targets = split_targets(dataset, source)
+        targets = split_targets(dataset, source.split)
     elif isinstance(source, CatalogTargets):
         targets = catalog_targets(dataset)
     else:
@@ -75,6 +75,9 @@ def episode_targets(
     spec: EvalSpec, dataset: Dataset, settings: Settings | None = None
 ) -> list[EpisodeTarget]:
     """The spec's episodes: a seeded subset of ``spec.episodes`` targets (all when unset)."""
-    targets = all_targets(spec, dataset, settings)
-    chosen = seeded_subset(len(targets), spec.episodes, spec.seed)
-    return [EpisodeTarget(index, targets[index]) for index in chosen]
+    return episode_jobs(all_targets(spec, dataset, settings), spec.episodes, spec.seed)
+
+
+def episode_jobs(targets: list[Target], limit: int | None, seed: int) -> list[EpisodeTarget]:
+    """A seeded subset of ``limit`` of ``targets`` (all when unset), each keyed by its position."""
+    return [EpisodeTarget(index, targets[index]) for index in seeded_subset(len(targets), limit, seed)]

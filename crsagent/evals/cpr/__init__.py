@@ -2,11 +2,6 @@
 
 The rule user and a knowledge-graph policy exchange structured turns (``crsagent.evals.structured``);
 the core's runner, episode log, metrics and report do the rest. ``run_cpr(CprRunConfig(dataset=
-"crs-lastfm"))`` plays every episode of the test split; the CLI is ``crsagent eval cpr``. The
-protocol is DESIGN.md's "The CPR benchmark protocol".
+"crs-lastfm"))`` (``crsagent.evals.cpr.evaluate``) plays every episode of the test split; the CLI is
+``crsagent eval cpr``. The protocol is DESIGN.md's "The CPR benchmark protocol".
 """
-
-from crsagent.evals.cpr.config import CprRunConfig
-from crsagent.evals.cpr.evaluate import CprRun, PreparedCpr, prepare, run_cpr
-
-__all__ = ["CprRun", "CprRunConfig", "PreparedCpr", "prepare", "run_cpr"]

@@ -27,7 +27,7 @@ from crsagent.evals.report import write_results
 from crsagent.evals.run import play_jobs
 from crsagent.evals.store import RunFolder
 from crsagent.evals.structured import StructuredWorld
-from crsagent.evals.targets import EpisodeTarget, seeded_subset
+from crsagent.evals.targets import EpisodeTarget, episode_jobs, split_targets
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
 from crsagent.knowledge_graph.estimator_cache import estimator_key, load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
@@ -49,7 +49,7 @@ from crsagent.knowledge_graph.policies.learned_store import (
     switch_path,
 )
 from crsagent.registry import POLICIES, TRAINED_POLICY
-from crsagent.simulators.base import Episode, Target
+from crsagent.simulators.base import Episode
 
 logger = logging.getLogger(__name__)
 
@@ -239,13 +239,8 @@ def run_cpr(
     policy = build_policy(prepared, config, settings)
     policy_seconds = time.perf_counter() - policy_started
     dataset = prepared.dataset
-    pairs = dataset.split(config.split).pairs()
-    catalog = dataset.catalog
     # The target's user is the dataset's user index: the policy's collaborative prior reads it.
-    jobs = [
-        EpisodeTarget(i, Target.model_construct(item_id=catalog.at(pairs[i][1]).id, user=pairs[i][0]))
-        for i in seeded_subset(len(pairs), config.limit, config.seed)
-    ]
+    jobs = episode_jobs(split_targets(dataset, config.split), config.limit, config.seed)
     workers = config.workers or default_workers()
     world = StructuredWorld(prepared.kg, policy, config.protocol, config.negative_answers, config.seed)
 

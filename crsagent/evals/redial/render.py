@@ -12,7 +12,6 @@ from crsagent.data.loaders.redial import RedialDialogue, RedialMessage
 from crsagent.data.text import move_trailing_article, split_title_year
 
 Rendering = Literal["canonical", "casual"]
-RENDERINGS: tuple[Rendering, ...] = ("canonical", "casual")
 PLACEHOLDER = re.compile(r"@([0-9]+)")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 

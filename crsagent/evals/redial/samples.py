@@ -9,7 +9,7 @@ targets are counted and skipped). One target = one sample, as in CRSLab.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from crsagent.agent.conversation import ChatMessage
 from crsagent.data.loaders.redial import RedialDialogue
@@ -39,7 +39,6 @@ class PointCounts:
     targets_total: int = 0
     targets_unmapped: int = 0
     points_without_user_message: int = 0
-    unmapped_examples: list[str] = field(default_factory=list)
 
 
 def recommendation_points(
