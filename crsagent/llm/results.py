@@ -19,10 +19,6 @@ class Usage(BaseModel):
     prompt_tokens: int = Field(default=0, ge=0, description="Tokens read (the prompt).")
     completion_tokens: int = Field(default=0, ge=0, description="Tokens generated.")
 
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,

@@ -58,11 +58,6 @@ def _make_strict(node: Any) -> None:
             _make_strict(value)
 
 
-def schema_name(output: type[BaseModel]) -> str:
-    """A name the OpenAI API accepts for the schema (letters, digits, '_' and '-', at most 64)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", output.__name__)[:64] or "output"
-
-
 def extract_json(text: str) -> str:
     """The JSON object in an answer: the whole text, a fenced block, or the first balanced object.
 

