@@ -22,11 +22,11 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Annotated, Any
 
 import pooch
 import requests
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from crsagent.errors import DownloadError
 
@@ -35,7 +35,6 @@ __all__ = [
     "SOURCES",
     "DatasetSource",
     "download_dataset",
-    "download_source",
     "get_source",
     "sha256_file",
     "verify_dataset_folder",
@@ -45,11 +44,17 @@ _USER_AGENT = "crsagent-downloader/0.2 (+pooch)"
 _URL_SCHEMES = ("http://", "https://", "file://")
 
 
-def _check_relative(path: str, what: str) -> str:
+def _check_relative(path: str) -> str:
     parts = PurePosixPath(path).parts
     if not path or "\\" in path or path.startswith("/") or any(part in ("..", ".") for part in parts):
-        raise ValueError(f"{what} {path!r} must be a relative path without '.', '..' or backslashes")
+        raise ValueError(f"{path!r} must be a relative path without '.', '..' or backslashes")
     return path
+
+
+_RelativePath = Annotated[str, AfterValidator(_check_relative)]
+_Sha256 = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^\s*[0-9a-fA-F]{64}\s*$")
+]
 
 
 class DatasetSource(BaseModel):
@@ -57,7 +62,10 @@ class DatasetSource(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(description="Dataset folder name under the data / cache dir, e.g. 'ml-latest-small'.")
+    name: str = Field(
+        pattern=r"^[^/\\.][^/\\]*$",
+        description="Dataset folder name under the data / cache dir, e.g. 'ml-latest-small'.",
+    )
     url: str = Field(description="Official archive (zip) URL.")
     description: str = Field(description="One line: what the dataset is.")
     licence: str = Field(default="", description="One line: the terms it comes under.")
@@ -65,44 +73,23 @@ class DatasetSource(BaseModel):
         default="",
         description="Folder inside the archive that holds the files ('' when they sit at its root).",
     )
-    files: dict[str, str] = Field(
-        description="Relative path in the final dataset folder -> expected sha256 (hex) of its content."
+    files: dict[_RelativePath, _Sha256] = Field(
+        min_length=1,
+        description="Relative path in the final dataset folder -> expected sha256 (hex) of its content.",
     )
-    archive_sha256: str | None = Field(
+    archive_sha256: _Sha256 | None = Field(
         default=None,
-        pattern=r"^[0-9a-f]{64}$",
         description="sha256 of the archive itself, when known (pooch checks it before unzipping).",
     )
-
-    @field_validator("name")
-    @classmethod
-    def _simple_name(cls, value: str) -> str:
-        if not value or "/" in value or "\\" in value or value.startswith(".") or value in ("..", "."):
-            raise ValueError(f"dataset name {value!r} must be a plain folder name")
-        return value
 
     @field_validator("member_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         if value:
-            _check_relative(value.rstrip("/"), "member_prefix")
+            _check_relative(value.rstrip("/"))
             if not value.endswith("/"):
                 value += "/"
         return value
-
-    @field_validator("files")
-    @classmethod
-    def _files(cls, value: dict[str, str]) -> dict[str, str]:
-        if not value:
-            raise ValueError("a dataset source must list at least one file")
-        checked: dict[str, str] = {}
-        for relative, digest in value.items():
-            _check_relative(relative, "file path")
-            digest = digest.strip().lower()
-            if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
-                raise ValueError(f"sha256 of {relative!r} must be 64 hex digits, got {digest!r}")
-            checked[relative] = digest
-        return checked
 
     def member_name(self, relative: str) -> str:
         """The archive member that becomes ``relative`` in the dataset folder."""
@@ -199,7 +186,7 @@ def verify_dataset_folder(folder: Path, source: DatasetSource) -> list[str]:
 
 
 def download_dataset(
-    name: str,
+    dataset: str | DatasetSource,
     dest_root: Path,
     *,
     url: str | None = None,
@@ -207,27 +194,14 @@ def download_dataset(
     force: bool = False,
     progressbar: bool = False,
 ) -> Path:
-    """Download dataset ``name`` (see ``SOURCES``) into ``dest_root / name`` and return that folder.
+    """Download ``dataset`` (a name in ``SOURCES``, or a ``DatasetSource``) into ``dest_root / name``
+    and return that folder.
 
     An existing folder whose files all verify is returned as is unless ``force``. ``url`` replaces
     the official URL (a mirror, a local copy as ``file://...``). Every failure raises
     ``DownloadError``; it leaves no temporary files and leaves an existing folder untouched.
     """
-    return download_source(
-        get_source(name), dest_root, url=url, timeout_s=timeout_s, force=force, progressbar=progressbar
-    )
-
-
-def download_source(
-    source: DatasetSource,
-    dest_root: Path,
-    *,
-    url: str | None = None,
-    timeout_s: float = 60,
-    force: bool = False,
-    progressbar: bool = False,
-) -> Path:
-    """``download_dataset`` for an explicit ``DatasetSource`` (one not in ``SOURCES``, e.g. in tests)."""
+    source = get_source(dataset) if isinstance(dataset, str) else dataset
     dest_root = Path(dest_root)
     target = dest_root / source.name
     if not force and target.is_dir() and not verify_dataset_folder(target, source):

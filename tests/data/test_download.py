@@ -18,7 +18,6 @@ from crsagent.data.download import (
     SOURCES,
     DatasetSource,
     download_dataset,
-    download_source,
     get_source,
     verify_dataset_folder,
 )
@@ -117,7 +116,7 @@ def test_download_extracts_and_verifies(
     archive = toy_archive()
     server.serve(ServerReply.file(archive))
 
-    folder = download_source(source, tmp_path, progressbar=True)
+    folder = download_dataset(source, tmp_path, progressbar=True)
 
     assert folder == tmp_path / "toy"
     assert entries(tmp_path) == ["toy"]  # no .part, no temp folder
@@ -130,10 +129,10 @@ def test_download_extracts_and_verifies(
 
 def test_second_call_does_not_download_again(server: Server, source: DatasetSource, tmp_path: Path) -> None:
     server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
-    first = download_source(source, tmp_path)
+    first = download_dataset(source, tmp_path)
     before = snapshot(first)
 
-    second = download_source(source, tmp_path)
+    second = download_dataset(source, tmp_path)
 
     assert second == first
     assert len(server.requests) == 1
@@ -142,10 +141,10 @@ def test_second_call_does_not_download_again(server: Server, source: DatasetSour
 
 def test_force_downloads_again(server: Server, source: DatasetSource, tmp_path: Path) -> None:
     server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
-    folder = download_source(source, tmp_path)
+    folder = download_dataset(source, tmp_path)
     (folder / "stray.txt").write_text("left by the user")
 
-    download_source(source, tmp_path, force=True)
+    download_dataset(source, tmp_path, force=True)
 
     assert len(server.requests) == 2
     assert entries(tmp_path) == ["toy"]  # the old folder moved aside was removed
@@ -155,11 +154,11 @@ def test_force_downloads_again(server: Server, source: DatasetSource, tmp_path: 
 
 def test_a_damaged_folder_is_replaced(server: Server, source: DatasetSource, tmp_path: Path) -> None:
     server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
-    folder = download_source(source, tmp_path)
+    folder = download_dataset(source, tmp_path)
     (folder / "movies.csv").write_bytes(b"edited by hand\n")
     assert any("movies.csv" in problem for problem in verify_dataset_folder(folder, source))
 
-    download_source(source, tmp_path)
+    download_dataset(source, tmp_path)
 
     assert len(server.requests) == 2
     assert (folder / "movies.csv").read_bytes() == FILES["movies.csv"]
@@ -175,7 +174,7 @@ def test_url_override_points_at_a_mirror(server: Server, tmp_path: Path) -> None
         member_prefix=PREFIX,
         files={name: sha(data) for name, data in FILES.items()},
     )
-    download_source(offline, tmp_path, url=f"{server.base_url}/mirror/toy.zip")
+    download_dataset(offline, tmp_path, url=f"{server.base_url}/mirror/toy.zip")
     assert server.requests == ["/mirror/toy.zip"]
 
 
@@ -184,7 +183,7 @@ def test_file_url_works_as_a_mirror(source: DatasetSource, tmp_path: Path) -> No
     archive.parent.mkdir()
     archive.write_bytes(toy_archive())
     dest = tmp_path / "cache"
-    folder = download_source(source, dest, url=archive.as_uri())
+    folder = download_dataset(source, dest, url=archive.as_uri())
     assert verify_dataset_folder(folder, source) == []
     assert entries(dest) == ["toy"]
 
@@ -205,10 +204,10 @@ def _check_failure(
     before: dict[str, tuple[bytes, int]] | None = None
     if installed:
         server.serve(ServerReply.file(toy_archive()))
-        before = snapshot(download_source(source, root))
+        before = snapshot(download_dataset(source, root))
     server.serve(bad)
     with pytest.raises(DownloadError) as caught:
-        download_source(source, root, force=installed, timeout_s=timeout_s)
+        download_dataset(source, root, force=installed, timeout_s=timeout_s)
     if installed:
         assert entries(root) == ["toy"]
         assert snapshot(root / "toy") == before
@@ -295,14 +294,14 @@ def test_connection_refused_names_the_url(source: DatasetSource, tmp_path: Path)
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/toy.zip"
     with pytest.raises(DownloadError, match="refused") as caught:
-        download_source(source, tmp_path, url=url, timeout_s=2)
+        download_dataset(source, tmp_path, url=url, timeout_s=2)
     assert url in str(caught.value)
     assert entries(tmp_path) == []
 
 
 def test_unsupported_url_scheme(source: DatasetSource, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="ftp://"):
-        download_source(source, tmp_path, url="ftp://example.invalid/toy.zip")
+        download_dataset(source, tmp_path, url="ftp://example.invalid/toy.zip")
 
 
 # -- path traversal ----------------------------------------------------------------------------------
@@ -321,7 +320,7 @@ def test_traversal_members_are_never_written(server: Server, source: DatasetSour
     server.serve(ServerReply.file(make_zip(members)))
     dest = tmp_path / "a" / "cache"
 
-    folder = download_source(source, dest)
+    folder = download_dataset(source, dest)
 
     assert verify_dataset_folder(folder, source) == []
     assert entries(dest) == ["toy"]
