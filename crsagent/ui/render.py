@@ -70,14 +70,6 @@ def item_card_html(item: ReplyItem, rank: int) -> str:
     )
 
 
-def item_cards_html(items: list[ReplyItem]) -> str:
-    """Cards of a whole list, best first ('' when there is none)."""
-    if not items:
-        return ""
-    cards = "".join(item_card_html(item, rank) for rank, item in enumerate(items, start=1))
-    return f'<div class="crs-cards">{cards}</div>'
-
-
 def quick_replies(question: Question | None) -> list[str]:
     """The answers offered as buttons for the question just asked (none without a question)."""
     return question.quick_replies() if question is not None else []

@@ -7,9 +7,9 @@ import asyncio
 from mcp import Client
 
 from crsagent.agent import Agent
-from crsagent.serve.background import background_server
 from crsagent.serve.mcp_server import build_mcp_server
 from crsagent.serve.settings import ServeLimits
+from tests.serve.background import background_server
 
 
 def test_recommend_and_search_over_streamable_http() -> None:

@@ -14,9 +14,9 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import SecretStr
 
 from crsagent.agent import Agent
-from crsagent.serve.background import background_server
 from crsagent.serve.openai_api import create_app
 from crsagent.serve.settings import ServeLimits
+from tests.serve.background import background_server
 
 KEY = "test-key-0123456789"
 

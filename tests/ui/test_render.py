@@ -93,12 +93,6 @@ def test_item_card_does_not_repeat_a_year_the_title_already_has() -> None:
     assert "crs-year" in render.item_card_html(_item(title="Alien (1986)"), 1)
 
 
-def test_item_cards_number_the_list_and_empty_list_renders_nothing() -> None:
-    cards = render.item_cards_html([_item(id="a", title="A"), _item(id="b", title="B")])
-    assert cards.count('class="crs-card"') == 2 and "2.</span> B" in cards
-    assert render.item_cards_html([]) == ""
-
-
 def _trace(**overrides: object) -> Trace:
     fields: dict[str, object] = {"mode": "offline", "turn": 3, "decision": "ask"}
     return Trace.model_validate(fields | overrides)
