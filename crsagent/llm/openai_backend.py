@@ -13,10 +13,11 @@ cut off at the budget and an oversized answer at ``max_response_bytes``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx2
 import openai
@@ -42,8 +43,6 @@ from crsagent.llm.openai_wire import (
 )
 from crsagent.llm.protocol import ChatModel, ChatRequest
 from crsagent.llm.results import Completion, TextDelta
-
-R = TypeVar("R")
 
 # A local server (vLLM without --api-key) accepts any key, but the SDK insists on one.
 _NO_KEY = "EMPTY"
@@ -160,19 +159,13 @@ class OpenAICompatibleChatModel(ChatModel):
         budget_s = request.options.timeout_s
         return Deadline.after(min(budget_s, self.config.deadline_s) if budget_s else self.config.deadline_s)
 
-    def _call(self, call: Callable[[], R], deadline: Deadline) -> R:
-        """``call`` (the SDK, retrying by itself) under ``deadline``, its errors made ours."""
+    @contextlib.contextmanager
+    def _sdk_call(self, deadline: Deadline | None = None) -> Iterator[None]:
+        """The block's SDK calls (retrying by themselves) under ``deadline``, their errors made ours."""
         try:
-            with budget(deadline):
-                return call()
+            with budget(deadline) if deadline is not None else contextlib.nullcontext():
+                yield
         except (openai.OpenAIError, json.JSONDecodeError) as error:  # a 200 that is not JSON, too
-            raise self._fail(error) from error
-
-    async def _acall(self, call: Callable[[], Awaitable[R]], deadline: Deadline) -> R:
-        try:
-            with budget(deadline):
-                return await call()
-        except (openai.OpenAIError, json.JSONDecodeError) as error:
             raise self._fail(error) from error
 
     def _parse(self, body: bytes) -> ChatCompletion:
@@ -205,13 +198,16 @@ class OpenAICompatibleChatModel(ChatModel):
         kwargs = request_kwargs(self.config.wire, request)
         self.client()
         deadline = self._deadline(request)
-        return to_completion(self._call(lambda: self._post(kwargs, deadline), deadline), self.server)
+        with self._sdk_call(deadline):
+            response = self._post(kwargs, deadline)
+        return to_completion(response, self.server)
 
     async def _acomplete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
         self.async_client()
         deadline = self._deadline(request)
-        response = await self._acall(lambda: self._apost(kwargs, deadline), deadline)
+        with self._sdk_call(deadline):
+            response = await self._apost(kwargs, deadline)
         return to_completion(response, self.server)
 
     def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
@@ -219,32 +215,29 @@ class OpenAICompatibleChatModel(ChatModel):
         self.client()
         deadline = self._deadline(request)
         # The SDK retries opening the stream; once text has been shown a failure is final.
-        stream = self._call(lambda: self.client().chat.completions.create(**kwargs), deadline)
+        with self._sdk_call(deadline):
+            stream = self.client().chat.completions.create(**kwargs)
         assembler = StreamAssembler()
-        try:
-            with stream:
-                for chunk in stream:
-                    text = assembler.feed(chunk)
-                    self._check_stream(assembler, deadline)
-                    if text:
-                        yield TextDelta(text=text)
-        except (openai.OpenAIError, json.JSONDecodeError) as error:
-            raise self._fail(error) from error
+        with self._sdk_call(), stream:
+            for chunk in stream:
+                text = assembler.feed(chunk)
+                self._check_stream(assembler, deadline)
+                if text:
+                    yield TextDelta(text=text)
         yield assembler.completion()
 
     async def _astream(self, request: ChatRequest) -> AsyncIterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
         self.async_client()
         deadline = self._deadline(request)
-        stream = await self._acall(lambda: self.async_client().chat.completions.create(**kwargs), deadline)
+        with self._sdk_call(deadline):
+            stream = await self.async_client().chat.completions.create(**kwargs)
         assembler = StreamAssembler()
-        try:
+        with self._sdk_call():
             async with stream:
                 async for chunk in stream:
                     text = assembler.feed(chunk)
                     self._check_stream(assembler, deadline)
                     if text:
                         yield TextDelta(text=text)
-        except (openai.OpenAIError, json.JSONDecodeError) as error:
-            raise self._fail(error) from error
         yield assembler.completion()
