@@ -98,3 +98,49 @@ def test_data_info_counts_match_sources(
     assert code == 0
     for line in expected:
         assert any(row.startswith(line) for row in out.splitlines()), line
+
+
+@pytest.mark.parametrize("command", ["chat", "repl"])
+def test_an_unknown_cf_model_is_an_argparse_error_listing_the_registry(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--cf-model", "nope"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--cf-model: invalid choice: 'nope'" in err
+    assert all(name in err for name in ("ease", "itemknn", "none"))
+
+
+@pytest.mark.parametrize(("name", "fitted"), [("none", None), ("itemknn", "ItemKNN")])
+def test_repl_builds_the_agent_with_the_chosen_cf_model(
+    name: str, fitted: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[object] = []
+    monkeypatch.setattr(
+        "crsagent.commands.repl.run_repl", lambda agent, *_: built.append(agent.runtime.cf) or 0
+    )
+    folder = write_scpr_folder(tmp_path / "bench")  # the demo has no train split to fit a model on
+    argv = [
+        "repl",
+        "--dataset",
+        str(folder),
+        "--llm",
+        "offline",
+        "--cf-model",
+        name,
+        "--cache-dir",
+        str(tmp_path),
+    ]
+    assert main(argv) == 0
+    assert (type(built[0]).__name__ if built[0] is not None else None) == fitted
+
+
+def test_chat_options_carry_the_cf_model(tmp_path: Path) -> None:
+    from crsagent.cli import build_parser
+    from crsagent.commands.chat import options_from_args
+    from crsagent.config import Settings
+
+    settings = Settings.model_validate({"data_dir": tmp_path, "cache_dir": tmp_path})
+    for argv, expected in ((["chat"], "ease"), (["chat", "--cf-model", "none"], None)):
+        assert options_from_args(build_parser().parse_args(argv), settings).cf_model == expected

@@ -33,12 +33,11 @@ from crsagent.agent.conversation import (
     split_last_user,
 )
 from crsagent.agent.graph import compile_graph
-from crsagent.agent.memory import Memory
 from crsagent.agent.ranking import rank_memory
 from crsagent.agent.reply import Reply
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.session_locks import SessionLocks
-from crsagent.agent.state import MAX_INPUT_CHARS, ReplayInput, TurnInput
+from crsagent.agent.state import MAX_INPUT_CHARS, ReplayInput, TurnInput, state_serde, stored
 from crsagent.agent.turn_rollback import rollback_on_failure
 from crsagent.agent.turns import Intent, UserTurn
 from crsagent.config import Settings
@@ -83,7 +82,7 @@ class Agent:
         self.runtime = runtime
         # The graph's nodes take this agent's own runtime from the context (nothing is rebuilt).
         self.context = AgentContext.holding(runtime)
-        self.checkpointer = checkpointer or InMemorySaver()
+        self.checkpointer = checkpointer or InMemorySaver(serde=state_serde())
         self.graph = compile_graph(self.checkpointer)
         # Turns of one session run one at a time (two at once would both read the same checkpoint).
         self._session_locks = SessionLocks()
@@ -121,7 +120,7 @@ class Agent:
         if checkpoint_path is not None:
             path = Path(checkpoint_path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            checkpointer = SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+            checkpointer = SqliteSaver(sqlite3.connect(path, check_same_thread=False), serde=state_serde())
         return cls(runtime, checkpointer)
 
     @property
@@ -152,7 +151,7 @@ class Agent:
         # The graph cuts long text and starts the turn's work record (it does so for every caller).
         state: TurnInput = {
             "text": text,
-            "given_turn": turn.model_dump(mode="json") if turn is not None else None,
+            "given_turn": turn,
             "user": user,
         }
         return state, {"configurable": {"thread_id": session_id}}
@@ -165,7 +164,7 @@ class Agent:
         state, config = self._run(text, session_id, turn, user)
         with self._session_locks.hold(session_id), rollback_on_failure(self.checkpointer, session_id):
             result = self.graph.invoke(state, config, context=self.context)
-        return Reply.model_validate(result["reply"])
+        return result["reply"]
 
     async def achat(
         self, text: str, session_id: str = "default", *, turn: UserTurn | None = None, user: int | None = None
@@ -189,7 +188,7 @@ class Agent:
                     final = chunk
             if final is None or final.get("reply") is None:
                 raise CrsAgentError("the agent's graph ended without a reply")
-        yield Reply.model_validate(final["reply"])
+        yield final["reply"]
 
     def respond(
         self, messages: Sequence[ChatMessage | Mapping[str, Any]], *, user: int | None = None
@@ -208,15 +207,15 @@ class Agent:
         memory.user = user
         state: ReplayInput = {
             **turn_input,
-            "memory": memory.model_dump(mode="json"),
+            "memory": memory,
             "transcript": transcript,
         }
         result = self.stateless_graph.invoke(state, config, context=self.context)
-        reply = Reply.model_validate(result["reply"])
+        reply: Reply = result["reply"]
         ids, scores = reply.trace.ranked_ids, reply.trace.ranked_scores
         catalog = self.catalog
         if not ids:
-            ranked = rank_memory(self.runtime, Memory.model_validate(result["memory"]), STATELESS_SESSION)
+            ranked = rank_memory(self.runtime, result["memory"], STATELESS_SESSION)
             ids, scores = ranked.ids(catalog), ranked.to_lists()[1] or []
         ranking = [
             RankedItem(id=item_id, title=reading_title(catalog.get(item_id).title), score=score)
@@ -256,5 +255,4 @@ class Agent:
 
     def last_reply(self, session_id: str) -> Reply | None:
         """The session's latest reply, if any."""
-        reply = self._values(session_id).get("reply")
-        return Reply.model_validate(reply) if reply else None
+        return stored(Reply, self._values(session_id).get("reply"))

@@ -28,7 +28,7 @@ from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, set_aside_for_examples, tool_shift
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
 from crsagent.agent.runtime import AgentRuntime
-from crsagent.agent.state import AgentState, TurnWork, start_turn
+from crsagent.agent.state import AgentState, TurnWork, start_turn, stored
 from crsagent.agent.templates import (
     card,
     display_title,
@@ -59,11 +59,11 @@ def _context(runtime: Runtime[GraphContext]) -> AgentRuntime:
 
 
 def _work(state: AgentState) -> TurnWork:
-    return TurnWork.model_validate(_required(state, "work"))
+    return _required(state, "work")
 
 
 def _memory(state: AgentState) -> Memory:
-    return Memory.model_validate(state.get("memory") or {})
+    return _required(state, "memory")
 
 
 def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -72,13 +72,12 @@ def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, A
     thread = str(get_config().get("configurable", {}).get("thread_id", "default"))
     checked, work = start_turn(state, thread)
     rt = _context(runtime)
-    memory = _memory(state)
+    # The one read of a key an earlier turn (or a replaying caller) wrote: ``stored`` takes old dicts.
+    memory = stored(Memory, state.get("memory")) or Memory()
     if checked.user is not None:
-        memory.user = checked.user
-    text, given = checked.text, checked.given_turn
-    if given is not None:
-        turn = UserTurn.model_validate(given)
-    elif rt.chat_model is not None:
+        memory = memory.model_copy(update={"user": checked.user})
+    text, turn = checked.text, checked.given_turn
+    if turn is None and rt.chat_model is not None:
         try:
             turn = llm_turn.plan_turn(rt, memory, state.get("transcript", []), text, work)
             work.mode = "llm"
@@ -86,20 +85,14 @@ def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, A
             if not rt.config.llm_fallback:
                 raise
             work.notices.append(f"LLM unavailable for understanding ({error}); answered offline")
-            turn = rt.nlu.understand(text, memory.context())
-    else:
+    if turn is None:
         turn = rt.nlu.understand(text, memory.context())
     updated, notes = apply_turn(memory, turn, rt.kg)
     work.notices.extend(notes)
     if turn.intent == Intent.REQUEST and not turn.replace:
         examples = [item_id for item_id in turn.liked_items if item_id not in memory.liked_items]
         updated, work.set_aside = set_aside_for_examples(updated, rt.dataset.catalog, examples)
-    return {
-        "text": text,
-        "memory": updated.model_dump(mode="json"),
-        "understood": turn.model_dump(mode="json"),
-        "work": work.model_dump(mode="json"),
-    }
+    return {"text": text, "memory": updated, "understood": turn, "work": work}
 
 
 def _small_talk(text: str) -> bool:
@@ -127,7 +120,7 @@ def _needs_search(turn: UserTurn, memory: Memory, work: TurnWork) -> bool:
 
 def decide(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal["tools", "respond"]]:
     del runtime
-    turn = UserTurn.model_validate(_required(state, "understood"))
+    turn: UserTurn = _required(state, "understood")
     memory, work = _memory(state), _work(state)
     if turn.intent == Intent.RESTART:
         outcome = Outcome(decision="restart", reason="the user asked to start over")
@@ -148,7 +141,7 @@ def decide(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal
         outcome = Outcome(decision="greet", reason="nothing usable yet: ask an open question")
     else:
         return Command(goto="tools")
-    return Command(goto="respond", update={"outcome": outcome.model_dump(mode="json")})
+    return Command(goto="respond", update={"outcome": outcome})
 
 
 def tools(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -174,17 +167,13 @@ def tools(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         bus = toolbox.context.bus.state()
         bus.log = []
     work.tool_calls.extend(records)
-    return {
-        "bus": bus.model_dump(mode="json"),
-        "work": work.model_dump(mode="json"),
-        "tool_log": [record.model_dump(mode="json") for record in records],
-    }
+    return {"bus": bus, "work": work, "tool_log": records}
 
 
 def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal["tools", "respond"]]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
-    bus = BusState.model_validate(_required(state, "bus"))
+    bus: BusState = _required(state, "bus")
     listed = bus.candidates if bus.candidates is not None else np.arange(rt.kg.n_items)
     final = np.asarray(listed, dtype=np.int64)
     if work.plan:  # planned tools may have replaced the graph filter's list: keep what it allows
@@ -196,13 +185,10 @@ def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Litera
         if retry is not None:
             return retry
         outcome = Outcome(decision="no_match", reason="nothing matches, even after relaxing", candidates=0)
-        return Command(
-            goto="respond",
-            update={"outcome": outcome.model_dump(mode="json"), "work": work.model_dump(mode="json")},
-        )
+        return Command(goto="respond", update={"outcome": outcome, "work": work})
     extra = tool_shift(rt, bus, work)
     understood = state.get("understood")
-    show_now = bool(understood and UserTurn.model_validate(understood).show_now)
+    show_now = bool(understood and understood.show_now)
     policy = decide_over(
         rt,
         memory,
@@ -234,10 +220,7 @@ def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Litera
             scores=policy.scores,
             candidates=int(final.size),
         )
-    return Command(
-        goto="respond",
-        update={"outcome": outcome.model_dump(mode="json"), "work": work.model_dump(mode="json")},
-    )
+    return Command(goto="respond", update={"outcome": outcome, "work": work})
 
 
 def _retry(
@@ -251,11 +234,11 @@ def _retry(
         except LLMError as error:
             work.notices.append(f"LLM re-plan failed ({error}); dropped the plan")
             work.plan = []
-        return Command(goto="tools", update={"work": work.model_dump(mode="json")})
+        return Command(goto="tools", update={"work": work})
     if work.plan:
         work.plan = []
         work.relaxations.append("the tool results, which matched nothing else you asked for")
-        return Command(goto="tools", update={"work": work.model_dump(mode="json")})
+        return Command(goto="tools", update={"work": work})
     if len(work.relaxations) >= rt.config.max_relaxations:
         return None
     relaxed = relax_once(memory)
@@ -263,15 +246,13 @@ def _retry(
         return None
     memory, description = relaxed
     work.relaxations.append(description)
-    return Command(
-        goto="tools", update={"work": work.model_dump(mode="json"), "memory": memory.model_dump(mode="json")}
-    )
+    return Command(goto="tools", update={"work": work, "memory": memory})
 
 
 def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     rt = _context(runtime)
     work, memory = _work(state), _memory(state)
-    outcome = Outcome.model_validate(_required(state, "outcome"))
+    outcome: Outcome = _required(state, "outcome")
     catalog, kg = rt.dataset.catalog, rt.kg
     items: list[ReplyItem] = []
     question: Question | None = None
@@ -318,11 +299,7 @@ def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     for piece in _pieces(text):
         writer(piece)
     exchange = {"user": state.get("text", ""), "agent": text}
-    return {
-        "reply": reply.model_dump(mode="json"),
-        "memory": memory.model_dump(mode="json"),
-        "transcript": [exchange],
-    }
+    return {"reply": reply, "memory": memory, "transcript": [exchange]}
 
 
 def _why(rt: AgentRuntime, memory: Memory, item_id: str | None) -> str:
@@ -339,10 +316,9 @@ def _why(rt: AgentRuntime, memory: Memory, item_id: str | None) -> str:
 
 def _kept_from_before(state: AgentState, memory: Memory) -> list[str]:
     """Hard wishes of earlier turns that still filter a new request (said, so none applies silently)."""
-    understood = state.get("understood")
-    if not understood:
+    turn = state.get("understood")
+    if not turn:
         return []
-    turn = UserTurn.model_validate(understood)
     new_request = turn.intent == Intent.REQUEST and bool(
         turn.accepted or turn.soft or turn.liked_items or turn.recency or turn.year_min or turn.year_max
     )
@@ -366,10 +342,9 @@ def _and(parts: list[str]) -> str:
 
 def _understood_nothing(state: AgentState) -> bool:
     """The user wrote something and nothing of it was understood (offline NLU or LLM alike)."""
-    understood = state.get("understood")
-    if not understood or not state.get("text", "").strip():
+    turn = state.get("understood")
+    if not turn or not state.get("text", "").strip():
         return False
-    turn = UserTurn.model_validate(understood)
     useful = turn.model_dump(exclude={"intent", "wishes", "unplaced_titles"}, exclude_defaults=True)
     return not useful and turn.intent in (Intent.OTHER, Intent.REQUEST)
 
@@ -386,11 +361,10 @@ def _remember(memory: Memory, outcome: Outcome, question: Question | None) -> Me
 
 
 def _trace(state: AgentState, work: TurnWork, outcome: Outcome, memory: Memory, rt: AgentRuntime) -> Trace:
-    understood = state.get("understood")
     return Trace(
         mode=work.mode,
         turn=memory.turns,
-        understood=UserTurn.model_validate(understood) if understood else None,
+        understood=state.get("understood"),
         decision=outcome.decision,
         decision_reason=outcome.reason,
         policy=rt.config.policy,

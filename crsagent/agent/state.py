@@ -1,8 +1,9 @@
 """The LangGraph state of one session: memory (ids and values), the bus, logs, this turn's work.
 
-Everything here is plain JSON data (pydantic models are dumped), so the SQLite checkpointer can
-store it and a restarted process continues the conversation. The two logs grow through bounded
-reducers; every other key is replaced by the node that writes it.
+The keys hold the pydantic models themselves. LangGraph's serializer stores a model as its class
+name and fields and rebuilds it on load (``state_serde`` lists the classes it may rebuild), so the
+SQLite checkpointer keeps them and a restarted process continues the conversation. The two logs grow
+through bounded reducers; every other key is replaced by the node that writes it.
 
 ``TurnInput`` is what a caller sends for one turn (the graph's input schema) and ``TurnOutput`` what
 it gets back. No key of it outlives its turn (``channels.py``), and ``start_turn`` checks it, so a
@@ -12,16 +13,19 @@ LangGraph client gets an error naming the bad key.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, NotRequired, Required
+from typing import Annotated, Any, NotRequired, Required, TypeVar
 
 from langgraph.channels.ephemeral_value import EphemeralValue
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 from typing_extensions import TypedDict  # pydantic writes the graph's JSON schemas: not typing's on 3.11
 
 from crsagent.agent.channels import TurnValue
-from crsagent.agent.reply import Mode
-from crsagent.agent.turns import UserTurn
-from crsagent.tools.bus import ToolCallRecord
+from crsagent.agent.memory import Memory
+from crsagent.agent.outcome import Outcome
+from crsagent.agent.reply import Mode, Reply
+from crsagent.agent.turns import Intent, UserTurn
+from crsagent.tools.bus import BusState, ToolCallRecord
 
 # The tool log keeps the latest calls only: a long session must not grow its checkpoint forever.
 MAX_TOOL_LOG = 200
@@ -37,7 +41,7 @@ def add_exchanges(old: list[dict[str, str]], new: list[dict[str, str]]) -> list[
     return [*old, *new][-MAX_TRANSCRIPT:]
 
 
-def add_tool_records(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def add_tool_records(old: list[ToolCallRecord], new: list[ToolCallRecord]) -> list[ToolCallRecord]:
     """Reducer of the tool log: append, keep the newest ``MAX_TOOL_LOG``."""
     return [*old, *new][-MAX_TOOL_LOG:]
 
@@ -81,8 +85,8 @@ class TurnInput(TypedDict):
 
     text: Required[Annotated[str, TurnValue]]
     """The user's message (cut to MAX_INPUT_CHARS)."""
-    given_turn: NotRequired[Annotated[dict[str, Any] | None, EphemeralValue]]
-    """The message already understood (a UserTurn's fields): skips understanding."""
+    given_turn: NotRequired[Annotated[UserTurn | None, EphemeralValue]]
+    """The message already understood (a UserTurn or its fields): skips understanding."""
     user: NotRequired[Annotated[int | None, EphemeralValue]]
     """The dataset user index (>= 0) to personalise for."""
 
@@ -104,13 +108,13 @@ class _CheckedInput(BaseModel):
 class TurnOutput(TypedDict):
     """What a turn returns: the reply (text, items, question, trace)."""
 
-    reply: dict[str, Any] | None
+    reply: Reply | None
 
 
 class ReplayInput(TurnInput, total=False):
     """A turn after a replayed conversation (the stateless entry point): its memory and transcript."""
 
-    memory: dict[str, Any]
+    memory: Memory
     transcript: Annotated[list[dict[str, str]], add_exchanges]
 
 
@@ -118,16 +122,36 @@ class AgentState(TypedDict, total=False):
     """One session's graph state."""
 
     text: Annotated[str, TurnValue]
-    given_turn: Annotated[dict[str, Any] | None, EphemeralValue]
+    given_turn: Annotated[UserTurn | None, EphemeralValue]
     user: Annotated[int | None, EphemeralValue]
-    memory: dict[str, Any]
+    memory: Memory
     transcript: Annotated[list[dict[str, str]], add_exchanges]
-    tool_log: Annotated[list[dict[str, Any]], add_tool_records]
-    work: dict[str, Any]
-    understood: dict[str, Any] | None
-    bus: dict[str, Any]
-    outcome: dict[str, Any] | None
-    reply: dict[str, Any] | None
+    tool_log: Annotated[list[ToolCallRecord], add_tool_records]
+    work: TurnWork
+    understood: UserTurn | None
+    bus: BusState
+    outcome: Outcome | None
+    reply: Reply | None
+
+
+# The classes the state's keys hold: the serializer rebuilds only listed classes without a warning
+# (LangGraph's strict mode refuses others, and future versions will by default).
+STATE_TYPES = (Memory, TurnWork, UserTurn, Intent, BusState, Outcome, Reply, ToolCallRecord)
+
+
+def state_serde() -> JsonPlusSerializer:
+    """The checkpointers' serializer: it rebuilds the state's models."""
+    return JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def stored(model: type[Model], value: Model | dict[str, Any] | None) -> Model | None:
+    """A model read back from a checkpoint. Checkpoints written before the state held models (and
+    serializers that rebuild no unlisted class, like a LangGraph server's) hold its fields as a dict:
+    they are validated here, the one place state written by another process is read."""
+    return None if value is None else model.model_validate(value)
 
 
 def start_turn(state: AgentState, session_id: str) -> tuple[_CheckedInput, TurnWork]:

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from crsagent.commands.common import (
+    cf_model_from_args,
     port_number,
     settings_from_args,
-    with_agent_policy_option,
+    with_agent_options,
     with_data_options,
 )
 from crsagent.config import Settings
 from crsagent.errors import CrsAgentError
-from crsagent.registry import DEFAULT_AGENT_POLICY
+from crsagent.registry import DEFAULT_AGENT_POLICY, DEFAULT_AGENT_RECOMMENDER
 from crsagent.ui.settings import UISettings
 
 if TYPE_CHECKING:  # gradio and the agent load when the command runs, not at CLI start
@@ -44,6 +45,9 @@ class ChatOptions(BaseModel):
     list_size: int = Field(default=5, ge=1, le=10)
     policy: str = Field(
         default=DEFAULT_AGENT_POLICY, description="Ask / recommend policy (AgentConfig checks the name)."
+    )
+    cf_model: str | None = Field(
+        default=DEFAULT_AGENT_RECOMMENDER, description="Collaborative model (AgentConfig checks the name)."
     )
 
 
@@ -90,6 +94,7 @@ def options_from_args(args: argparse.Namespace, settings: Settings) -> ChatOptio
         sessions=args.sessions,
         list_size=args.list_size,
         policy=args.policy,
+        cf_model=cf_model_from_args(args),
     )
 
 
@@ -115,7 +120,7 @@ def serve(options: ChatOptions, settings: Settings) -> tuple[gr.Blocks, str]:
     from crsagent.ui.pool import AgentPool
     from crsagent.ui.sessions import agent_factory, available_datasets
 
-    config = AgentConfig(list_size=options.list_size, policy=options.policy)
+    config = AgentConfig(list_size=options.list_size, policy=options.policy, cf_model=options.cf_model)
     factory = agent_factory(settings, config=config, checkpoint_path=options.sessions)
     pool = AgentPool(factory, max_agents=options.ui.max_agents)
     pool.get(options.dataset, options.llm)  # fail here, with a clear error, rather than in the page
@@ -191,14 +196,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     parser.add_argument(
         "--sessions", type=Path, default=None, help="SQLite file of the sessions (default: in the cache dir)"
     )
-    parser.add_argument(
-        "--list-size",
-        type=int,
-        default=5,
-        choices=range(1, 11),
-        metavar="1-10",
-        help="items per recommendation",
-    )
-    with_agent_policy_option(parser)
+    with_agent_options(parser)
     with_data_options(parser)
     parser.set_defaults(handler=_chat)

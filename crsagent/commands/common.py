@@ -6,7 +6,16 @@ import argparse
 from pathlib import Path
 
 from crsagent.config import Settings
-from crsagent.registry import AGENT_POLICY, DEFAULT_AGENT_POLICY, POLICIES
+from crsagent.registry import (
+    AGENT_POLICY,
+    DEFAULT_AGENT_POLICY,
+    DEFAULT_AGENT_RECOMMENDER,
+    POLICIES,
+    RECOMMENDERS,
+)
+
+# ``--cf-model`` for no collaborative model.
+NO_CF_MODEL = "none"
 
 
 def with_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -16,15 +25,36 @@ def with_data_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
     return parser
 
 
-def with_agent_policy_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``--policy``: the agent's ask / recommend policy (a trained one loads its stored weights)."""
+def with_agent_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--list-size``, ``--policy`` (a trained one loads its stored weights) and ``--cf-model``, with
+    the registry's names as the choices."""
+    parser.add_argument(
+        "--list-size",
+        type=int,
+        default=5,
+        choices=range(1, 11),
+        metavar="1-10",
+        help="items per recommendation",
+    )
     parser.add_argument(
         "--policy",
         default=DEFAULT_AGENT_POLICY,
         choices=POLICIES.names(AGENT_POLICY),
         help=f"ask / recommend policy (default: {DEFAULT_AGENT_POLICY})",
     )
+    parser.add_argument(
+        "--cf-model",
+        default=DEFAULT_AGENT_RECOMMENDER,
+        choices=[*RECOMMENDERS.names(), NO_CF_MODEL],
+        help="collaborative model fitted on the train split that scores items like the ones the user "
+        f"named (default: {DEFAULT_AGENT_RECOMMENDER}; {NO_CF_MODEL}: graph proximity alone)",
+    )
     return parser
+
+
+def cf_model_from_args(args: argparse.Namespace) -> str | None:
+    """``--cf-model`` as ``AgentConfig.cf_model`` takes it."""
+    return None if args.cf_model == NO_CF_MODEL else args.cf_model
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -6,7 +6,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from crsagent.commands.common import settings_from_args, with_agent_policy_option, with_data_options
+from crsagent.commands.common import (
+    cf_model_from_args,
+    settings_from_args,
+    with_agent_options,
+    with_data_options,
+)
 
 if TYPE_CHECKING:  # the agent loads LangGraph: imported when the command runs, not at CLI start
     from crsagent.agent.facade import Agent
@@ -61,7 +66,7 @@ def _repl(args: argparse.Namespace) -> int:
     from crsagent.agent.facade import Agent
 
     settings = settings_from_args(args)
-    config = AgentConfig(list_size=args.list_size, policy=args.policy)
+    config = AgentConfig(list_size=args.list_size, policy=args.policy, cf_model=cf_model_from_args(args))
     agent = Agent.from_dataset(
         args.dataset, llm=args.llm, config=config, settings=settings, checkpoint_path=args.sessions
     )
@@ -80,7 +85,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--session", default="repl", help="session id (with --sessions, resumes it)")
     parser.add_argument("--sessions", default=None, help="SQLite file that keeps sessions across runs")
-    parser.add_argument("--list-size", type=int, default=5, help="items per recommendation")
-    with_agent_policy_option(parser)
+    with_agent_options(parser)
     with_data_options(parser)
     parser.set_defaults(handler=_repl)

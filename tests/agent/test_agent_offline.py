@@ -60,7 +60,7 @@ def test_yes_no_answers_narrow_the_candidates(movielens, real_settings, session)
 
 def _memory_accepted(agent: Agent, session_id: str) -> list[str]:
     values = agent.graph.get_state({"configurable": {"thread_id": session_id}}).values
-    return values["memory"]["accepted"]
+    return values["memory"].accepted
 
 
 def test_choosing_among_offered_values(ml_agent: Agent, session: Callable[[], str]) -> None:
@@ -132,7 +132,7 @@ def test_start_over_forgets_preferences(ml_agent: Agent, session: Callable[[], s
     assert reply.trace.decision == "restart"
     assert _memory_accepted(ml_agent, sid) == []
     values = ml_agent.graph.get_state({"configurable": {"thread_id": sid}}).values
-    assert values["memory"]["year_min"] is None
+    assert values["memory"].year_min is None
 
 
 def test_every_item_is_grounded_with_a_reason(ml_agent: Agent, session: Callable[[], str]) -> None:

@@ -40,9 +40,9 @@ def test_each_run_starts_a_fresh_turn() -> None:
     first = graph.invoke({"text": long}, CONFIG)["reply"]
     second = graph.invoke({"text": "a horror film from the 1950s"}, CONFIG)["reply"]
     third = graph.invoke({"text": "a drama from the 1990s"}, CONFIG)["reply"]
-    assert first["trace"]["notices"] == [f"message cut from {len(long)} to {MAX_INPUT_CHARS} characters"]
-    assert second["trace"]["notices"] == [] and second["trace"]["relaxations"]
-    assert third["trace"]["relaxations"] == [] and not third["text"].startswith("Nothing matched")
+    assert first.trace.notices == [f"message cut from {len(long)} to {MAX_INPUT_CHARS} characters"]
+    assert second.trace.notices == [] and second.trace.relaxations
+    assert third.trace.relaxations == [] and not third.text.startswith("Nothing matched")
     values = graph.get_state(CONFIG).values
     assert "text" not in values  # the message is gone with its turn
     assert [e["user"] for e in values["transcript"]] == [
@@ -56,14 +56,10 @@ def test_each_run_starts_a_fresh_turn() -> None:
 
 def test_a_given_turn_and_user_hold_for_their_run_only() -> None:
     graph = compile_graph(InMemorySaver())
-    assert (
-        graph.invoke({"text": "over", "given_turn": {"intent": "restart"}}, CONFIG)["reply"]["trace"][
-            "decision"
-        ]
-        == "restart"
-    )
+    restart = graph.invoke({"text": "over", "given_turn": {"intent": "restart"}}, CONFIG)["reply"]
+    assert restart.trace.decision == "restart"
     after = graph.invoke({"text": "a western"}, CONFIG)["reply"]
-    assert after["trace"]["understood"]["intent"] == "request"
+    assert after.trace.understood.intent == "request"
     with pytest.raises(TurnInputError, match="user: Input should be greater than or equal to 0"):
         graph.invoke({"text": "a comedy", "user": -1}, CONFIG)
 
@@ -98,5 +94,5 @@ def test_the_facade_context_carries_its_own_runtime() -> None:
     demo_runtime = Agent.from_dataset("demo", llm="offline").runtime
     graph = compile_graph(InMemorySaver())
     reply = graph.invoke({"text": "a comedy"}, CONFIG, context=AgentContext.holding(demo_runtime))["reply"]
-    assert reply["trace"]["candidates_before"] == len(demo_runtime.dataset.catalog)
+    assert reply.trace.candidates_before == len(demo_runtime.dataset.catalog)
     assert len(RUNTIMES) == 0  # nothing built from settings
