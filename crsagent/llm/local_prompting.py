@@ -39,30 +39,19 @@ def template_supports_tools(chat_template: str | None) -> bool:
 
 
 def _template_message(message: Message) -> dict[str, Any]:
-    rendered: dict[str, Any] = {"role": message.role, "content": message.content}
-    if message.tool_calls:
-        # HF templates expect arguments as a mapping (they serialise it themselves).
-        rendered["tool_calls"] = [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": _arguments(call)},
-            }
-            for call in message.tool_calls
-        ]
-    if message.role == "tool":
-        rendered["tool_call_id"] = message.tool_call_id
-        if message.name:
-            rendered["name"] = message.name
+    rendered = message.to_openai()
+    # HF templates expect arguments as a mapping (they serialise it themselves).
+    for call in rendered.get("tool_calls", ()):
+        call["function"]["arguments"] = _arguments(call["function"]["arguments"])
     return rendered
 
 
-def _arguments(call: ToolCall) -> dict[str, Any] | str:
+def _arguments(text: str) -> dict[str, Any] | str:
     try:
-        value = json.loads(call.arguments)
+        value = json.loads(text)
     except json.JSONDecodeError:
-        return call.arguments  # shown to the model as it wrote it
-    return value if isinstance(value, dict) else call.arguments
+        return text  # shown to the model as it wrote it
+    return value if isinstance(value, dict) else text
 
 
 def _tools_instruction(request: ChatRequest) -> str:
