@@ -75,7 +75,8 @@ def _ranked_for(
     k: int,
     keep: int | None = None,
 ) -> ToolOutput:
-    """Rank the bus by ``scores`` (aligned with it), leaving out the seed items themselves."""
+    """Rank the bus by ``scores`` (aligned with it), leaving out the seed items themselves: the liked
+    items are not recommendations."""
     bus = context.bus
     is_seed = np.isin(bus.candidates, seeds)
     bus.replace(Candidates.ranked(bus.candidates[~is_seed], scores[~is_seed], top=keep))
@@ -103,20 +104,8 @@ def rank_candidates_tool(context: ToolContext) -> Tool[RankInput]:
 
     def run(request: RankInput) -> ToolOutput:
         history, unplaced = context.ids_for(request.liked_item_ids, request.liked_titles)
-        bus = context.bus
-        scores = recommender.score(np.asarray(history, dtype=np.int64), bus.candidates)
-        liked = np.isin(bus.candidates, history)
-        # The liked items themselves are not recommendations.
-        bus.replace(Candidates.ranked(bus.candidates[~liked], scores[~liked]))
-        output = _shown(
-            context,
-            "rank_candidates",
-            f"{len(bus)} candidates ranked for {len(history)} liked items:",
-            request.k,
-        )
-        if unplaced:
-            output.notices.append(f"not in catalog: {', '.join(unplaced)}")
-        return output
+        scores = recommender.score(np.asarray(history, dtype=np.int64), context.bus.candidates)
+        return _ranked_for(context, "rank_candidates", history, unplaced, scores, request.k)
 
     return Tool(
         name="rank_candidates",
