@@ -113,32 +113,29 @@ class SessionView(BaseModel):
         return self.model_dump(mode="json")
 
 
-def default_dataset(settings: Settings) -> str:
-    """The dataset the UI opens on: ``settings.default_dataset`` when it is there, else the demo."""
+def _found(name: str, settings: Settings) -> bool:
+    """Whether dataset ``name``'s folder is there (the demo needs none)."""
     from crsagent.data.registry import resolve_folder
 
-    name = settings.default_dataset
     if name == "demo":
-        return name
+        return True
     try:
         resolve_folder(name, settings)
     except CrsAgentError:
-        return "demo"
-    return name
+        return False
+    return True
+
+
+def default_dataset(settings: Settings) -> str:
+    """The dataset the UI opens on: ``settings.default_dataset`` when it is there, else the demo."""
+    return settings.default_dataset if _found(settings.default_dataset, settings) else "demo"
 
 
 def available_datasets(settings: Settings, *, current: str | None = None) -> list[str]:
     """Known datasets whose folder is found (the demo always), plus ``current`` (a folder path...)."""
-    from crsagent.data.registry import KNOWN_DATASETS, resolve_folder
+    from crsagent.data.registry import KNOWN_DATASETS
 
-    names: list[str] = []
-    for name in KNOWN_DATASETS:
-        if name != "demo":
-            try:
-                resolve_folder(name, settings)
-            except CrsAgentError:
-                continue
-        names.append(name)
+    names = [name for name in KNOWN_DATASETS if _found(name, settings)]
     if current and current not in names:
         names.insert(0, current)
     return names
