@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crsagent.agent import Agent
 from crsagent.agent.config import AgentConfig
-from crsagent.commands.common import with_agent_policy_option
+from crsagent.commands.common import with_agent_options
 from crsagent.knowledge_graph.belief_model import BeliefModel
-from crsagent.knowledge_graph.policies import ScprConfig, make_policy
+from crsagent.knowledge_graph.policies import make_policy
+from crsagent.knowledge_graph.policies.scpr import ScprConfig
 from crsagent.knowledge_graph.state import Action, DialogueState, Recommend
 from crsagent.registry import (
     AGENT_POLICY,
@@ -167,7 +168,7 @@ def always_recommend() -> Iterator[str]:
 
 def test_a_registered_policy_is_accepted_everywhere_names_are_read(always_recommend: str) -> None:
     assert AgentConfig(policy=always_recommend).policy == always_recommend
-    parser = with_agent_policy_option(argparse.ArgumentParser())
+    parser = with_agent_options(argparse.ArgumentParser())
     assert parser.parse_args(["--policy", always_recommend]).policy == always_recommend
     policy = make_policy(always_recommend, estimator=None, settings={"size": 3})  # type: ignore[arg-type]
     assert isinstance(policy, _AlwaysRecommend) and policy.config.size == 3
@@ -181,7 +182,7 @@ def test_a_registered_policy_is_accepted_everywhere_names_are_read(always_recomm
 
 
 def test_the_cli_offers_exactly_the_agents_policies(capsys: pytest.CaptureFixture[str]) -> None:
-    parser = with_agent_policy_option(argparse.ArgumentParser(prog="crsagent chat"))
+    parser = with_agent_options(argparse.ArgumentParser(prog="crsagent chat"))
     assert parser.parse_args([]).policy == DEFAULT_AGENT_POLICY
     assert parser.parse_args(["--policy", "learned"]).policy == "learned"
     with pytest.raises(SystemExit):

@@ -4,7 +4,7 @@
     crsagent eval run evals/cpr-agent.toml --ray auto       # the cluster this machine belongs to
     crsagent eval run evals/cpr-agent.toml --ray ray://head:10001
 
-Each Ray task plays a chunk of episodes and returns them as JSON lines; the calling process logs
+Each Ray task plays a chunk of episodes and returns them (Ray pickles them); the calling process logs
 every episode as its chunk comes back, so a run resumes exactly as a local one (the same log, the
 same folder). A Ray worker process builds the agent and the simulator factory once (``build_world``)
 and keeps them for every later task of the same spec, as a local worker process does. Episodes

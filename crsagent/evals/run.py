@@ -144,13 +144,7 @@ def run_eval(
     dispatch: Dispatch = partial(play_episodes, spec, dataset, settings)
     if ray is not None:
         dispatch = partial(play_on_ray, spec, settings, ray_settings=ray)
-    played = play_jobs(
-        jobs,
-        dispatch,
-        folder=folder,
-        progress=progress,
-        desc=spec.name,
-    )
+    played = play_jobs(jobs, dispatch, folder=folder, progress=progress, desc=spec.name)
     episodes = played.episodes
     failed = [e for e in episodes if e.error is not None]
     if len(failed) == len(episodes):

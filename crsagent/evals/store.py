@@ -42,11 +42,6 @@ class RunFolderError(CrsAgentError):
     """A run folder that cannot be (re)used as asked."""
 
 
-def _changed_fields(old: dict[str, object], new: dict[str, object], resumable: frozenset[str]) -> list[str]:
-    keys = sorted((set(old) | set(new)) - resumable)
-    return [key for key in keys if old.get(key) != new.get(key)]
-
-
 class RunFolder:
     """One evaluation's folder."""
 
@@ -73,7 +68,9 @@ class RunFolder:
         new = spec.model_dump(mode="json")
         if saved.is_file() and self._has_episodes():
             old = json.loads(saved.read_text(encoding="utf-8"))
-            changed = _changed_fields(old, new, resumable)
+            changed = [
+                key for key in sorted((set(old) | set(new)) - resumable) if old.get(key) != new.get(key)
+            ]
             if changed:
                 raise RunFolderError(
                     f"run folder {self.path} holds a run of a different spec (fields that differ: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ConfigDict
 
 from crsagent.evals.spec import (
     EvalSpec,
@@ -14,7 +15,8 @@ from crsagent.evals.spec import (
     load_spec,
     parse_spec,
 )
-from crsagent.simulators import TemplateConfig
+from crsagent.registry import OFFLINE_SIMULATOR, SIMULATORS
+from crsagent.simulators import RuleUser, TemplateConfig
 from tests.evals.eval_helpers import write_spec
 
 BASE = {"name": "x", "dataset": "demo", "targets": {"from": "catalog"}, "simulator": {"kind": "rule"}}
@@ -108,3 +110,22 @@ def test_the_simulator_table_is_the_registered_kinds_settings() -> None:
     assert EvalSpec.model_validate(BASE).model_dump(mode="json")["simulator"] == {"kind": "rule"}
     dumped = template.model_dump(mode="json")["simulator"]
     assert list(dumped) == ["kind", "config"] and dumped["config"]["typo_rate"] == 0.1
+
+
+def test_a_simulator_registered_at_run_time_is_a_spec_kind() -> None:
+    class Settings(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        patience: int = 3
+
+    SIMULATORS.register(
+        "patient", summary="test", factory=RuleUser, config=Settings, tags={OFFLINE_SIMULATOR}
+    )
+    try:
+        spec = parse_spec({**BASE, "simulator": {"kind": "patient", "config": {"patience": 5}}}, source="s")
+        assert spec.simulator.config == Settings(patience=5) and spec.simulator.llm is None
+        with pytest.raises(SpecError, match=r"field `simulator.config`: .*patience"):
+            parse_spec({**BASE, "simulator": {"kind": "patient", "config": {"patience": "x"}}}, source="s")
+    finally:
+        SIMULATORS.unregister("patient")
+    with pytest.raises(SpecError, match="unknown simulator 'patient'"):
+        parse_spec({**BASE, "simulator": {"kind": "patient"}}, source="s")

@@ -116,6 +116,9 @@ class _Tally:
     found: int = 0
     correct: int = 0
 
+    def add(self, gold: int, found: int, correct: int) -> None:
+        self.gold, self.found, self.correct = self.gold + gold, self.found + found, self.correct + correct
+
     def rates(self, name: str) -> dict[str, float | int]:
         return {
             f"{name}_recall": self.correct / self.gold if self.gold else 0.0,
@@ -148,15 +151,11 @@ def movie_mention_accuracy(
         turn = rt.nlu.understand(seeker.text, seeker.memory.context())
         found = understood_items(turn)
         hits = set(found) & set(gold)
-        tally.gold += len(gold)
-        tally.found += len(found)
-        tally.correct += len(hits)
+        tally.add(len(gold), len(found), len(hits))
         # "that one", "the second", "seen it": items the recommender had just named, which the seeker
         # points back to without naming. ReDial marks only names, so these are reported apart.
         references = {i for i in found if i not in gold and i in seeker.memory.shown}
-        named.gold += len(gold)
-        named.found += len(found) - len(references)
-        named.correct += len(hits)
+        named.add(len(gold), len(found) - len(references), len(hits))
         for item_id in hits:
             answer = seeker.dialogue.seeker_feedback.get(gold[item_id])
             if answer is not None:
@@ -203,19 +202,16 @@ def attribute_accuracy(
         found = understood_attributes(turn)
         gold = {(a.type, a.value, a.negated) for a in label.attributes}
         for kind in {k for k, _, _ in gold | found}:
-            tally = by_type.setdefault(kind, _Tally())
-            tally.gold += sum(1 for g in gold if g[0] == kind)
-            tally.found += sum(1 for f in found if f[0] == kind)
-            tally.correct += len({g for g in gold if g[0] == kind} & found)
+            wanted_here = {g for g in gold if g[0] == kind}
+            found_here = sum(1 for f in found if f[0] == kind)
+            by_type.setdefault(kind, _Tally()).add(len(wanted_here), found_here, len(wanted_here & found))
         if gold != found:
             misreadings.append({"text": seeker.text, "expected": sorted(gold), "understood": sorted(found)})
     metrics: dict[str, Any] = {"attribute_messages": seen, "attribute_messages_labelled": len(labels)}
     overall = _Tally()
     for kind, tally in sorted(by_type.items()):
         metrics.update(tally.rates(f"attribute_{kind}"))
-        overall.gold += tally.gold
-        overall.found += tally.found
-        overall.correct += tally.correct
+        overall.add(tally.gold, tally.found, tally.correct)
     metrics.update(overall.rates("attribute"))
     return UnderstandingResult(metrics, misreadings)
 
