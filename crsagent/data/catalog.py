@@ -197,8 +197,7 @@ class Catalog:
                 yield item
 
         self.columns = ItemColumns(given if given is not None else keep(items))
-        self._materialised = len(self.columns) <= materialise_up_to
-        if self._materialised:
+        if len(self.columns) <= materialise_up_to:
             self.items: Sequence[Item] = tuple(given if given is not None else kept or ())
         else:
             self.items = LazyItems(self.columns)
@@ -215,8 +214,8 @@ class Catalog:
     def __getstate__(self) -> dict[str, Any]:
         # A large catalog travels as columns, with its content hash (every cache key reads it,
         # and it is a pass over every item); a small one as before, with its items.
-        state = {"name": self.name, "is_demo": self.is_demo, "materialised": self._materialised}
-        if self._materialised:
+        state = {"name": self.name, "is_demo": self.is_demo}
+        if isinstance(self.items, tuple):
             return state | {"items": tuple(self.items)}
         return state | {"columns": self.columns, "content_hash": self.content_hash}
 
@@ -225,13 +224,11 @@ class Catalog:
         self.is_demo = state["is_demo"]
         if "columns" in state:
             self.columns = state["columns"]
-            self._materialised = False
             self.items = LazyItems(self.columns)
             self.__dict__["content_hash"] = state["content_hash"]
         else:  # a small catalog, or one pickled before catalogs had columns
             self.items = tuple(state["items"])
             self.columns = ItemColumns(self.items)
-            self._materialised = True
         self._index = self._build_index()
 
     def __len__(self) -> int:

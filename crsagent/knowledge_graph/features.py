@@ -15,7 +15,6 @@ from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -222,10 +221,8 @@ class ValueAffinity:
         self.kg = kg
         weights = popularity + 1.0
         self._item_weight = weights
-        # Not kept: rows are computed from the items carrying a value (a million-item catalog's
-        # weighted incidence is hundreds of MB in memory and in every stored estimator).
-        weighted = sp.csr_matrix(sp.diags(weights) @ kg.incidence)
-        self._value_weight = np.asarray(weighted.sum(axis=0), dtype=np.float64).ravel()
+        # Per value, its items' weights summed in ascending item order (no weighted incidence).
+        self._value_weight = kg.value_mass(np.arange(kg.n_items), weights)
         self._total = float(weights.sum())
         self._rows = BoundedRows(kg.n_values, AFFINITY_CACHE_BYTES)
         # Summed rows of answer sets: the same openings recur across conversations.

@@ -78,7 +78,11 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
         self._indptr = np.zeros(1, dtype=np.int64)
         self._ids = np.zeros(0, dtype=np.int32)
         self._sims = np.zeros(0, dtype=np.float32)
-        self._matrix = sp.csr_matrix((0, 0), dtype=np.float32)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models pickled before kept a CSR copy of the same rows; the batched path builds it now.
+        state.pop("_matrix", None)
+        vars(self).update(state)
 
     def neighbours(self, item: int) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
         """An item's neighbours (most similar first) and their similarities; only non-zero ones."""
@@ -110,17 +114,8 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
             lengths[rows] = block_rows[2]
         indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
         empty_ids, empty_sims = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        self._set_state(indptr, np.concatenate([empty_ids, *ids]), np.concatenate([empty_sims, *sims]))
-
-    def _set_state(
-        self, indptr: NDArray[np.int64], ids: NDArray[np.int32], sims: NDArray[np.float32]
-    ) -> None:
-        self._indptr, self._ids, self._sims = indptr, ids, sims
-        n_items = indptr.size - 1
-        # The same numbers as a sparse item x item matrix, for the batched path.
-        rows = np.repeat(np.arange(n_items), np.diff(indptr))
-        self._matrix = sp.csr_matrix((sims, (rows, ids)), shape=(n_items, n_items), dtype=np.float32)
-        self._matrix.eliminate_zeros()
+        self._indptr = indptr
+        self._ids, self._sims = np.concatenate([empty_ids, *ids]), np.concatenate([empty_sims, *sims])
 
     def _score_history(self, history: NDArray[np.int64]) -> NDArray[np.float32]:
         rows = np.unique(history)  # the user vector is binary, as in fitting
@@ -140,7 +135,10 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
             (np.ones(len(columns), dtype=np.float32), columns, pointers),
             shape=(len(histories), self._n_items),
         )
-        return np.asarray(sp.csr_matrix(user_vectors @ self._matrix).toarray(), dtype=np.float32)
+        # The rows as an item x item matrix, only while scoring (not kept: it would double the model).
+        # A cell's sum runs over the user's items in ascending order whatever the order within rows.
+        similarities = sp.csr_matrix((self._sims, self._ids, self._indptr), shape=(self._n_items,) * 2)
+        return np.asarray(sp.csr_matrix(user_vectors @ similarities).toarray(), dtype=np.float32)
 
     def _arrays(self) -> dict[str, NDArray[Any]]:
         return {"indptr": self._indptr, "neighbours": self._ids, "similarities": self._sims}
@@ -153,13 +151,14 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
             if neighbours.shape[0] != n_items:
                 raise SavedModelError(f"{folder}: neighbour rows {neighbours.shape[0]} != n_items {n_items}")
             keep = similarities > 0
-            indptr = np.r_[0, np.cumsum(keep.sum(axis=1))].astype(np.int64)
-            self._set_state(indptr, neighbours[keep].astype(np.int32), similarities[keep].astype(np.float32))
-            return
-        indptr = arrays.get("indptr")
-        if indptr is None or indptr.shape != (n_items + 1,) or int(indptr[-1]) != neighbours.size:
-            raise SavedModelError(f"{folder}: item-kNN's 'indptr' does not fit {n_items} items")
-        self._set_state(indptr.astype(np.int64), neighbours.astype(np.int32), similarities.astype(np.float32))
+            indptr = np.r_[0, np.cumsum(keep.sum(axis=1))]
+            neighbours, similarities = neighbours[keep], similarities[keep]
+        else:
+            indptr = arrays.get("indptr")
+            if indptr is None or indptr.shape != (n_items + 1,) or int(indptr[-1]) != neighbours.size:
+                raise SavedModelError(f"{folder}: item-kNN's 'indptr' does not fit {n_items} items")
+        self._indptr = indptr.astype(np.int64)
+        self._ids, self._sims = neighbours.astype(np.int32), similarities.astype(np.float32)
 
 
 def _dense_rows(block: Block, k: int) -> Rows:
