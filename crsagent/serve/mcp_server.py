@@ -8,6 +8,7 @@ every result carries its ``session_id`` and catalog ids, as structured output, f
 # No `from __future__ import annotations`: the SDK reads the tools' annotations at registration,
 # and they name the limits of the server being built.
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,6 +26,7 @@ from crsagent.tools.catalog_tools import search_catalog_tool
 
 if TYPE_CHECKING:
     from crsagent.agent import Agent
+    from crsagent.agent.reply import Reply
 
 INSTRUCTIONS = (
     "A conversational recommender over one catalog. Start with `recommend` (what the person wants, "
@@ -78,9 +80,9 @@ def build_mcp_server(agent: "Agent", limits: ServeLimits | None = None) -> MCPSe
     server = MCPServer("crsagent", instructions=INSTRUCTIONS, log_level="WARNING")
     catalog = agent.catalog
 
-    async def turn(text: str, session_id: str) -> SessionReply:
+    async def turn(session_id: str, work: Callable[[], "Reply"]) -> SessionReply:
         try:
-            reply = await gate.run(lambda: agent.chat(text, session_id), session=session_id)
+            reply = await gate.run(work, session=session_id)
         except CrsAgentError as error:
             raise ToolError(str(error)) from error
         return SessionReply(session_id=session_id, **ReplyView.of(reply).model_dump())
@@ -106,7 +108,8 @@ def build_mcp_server(agent: "Agent", limits: ServeLimits | None = None) -> MCPSe
         ] = None,
     ) -> SessionReply:
         """Recommend catalog items for a free-text request, or ask one question that narrows it down."""
-        return await turn(request, session_id or uuid.uuid4().hex)
+        session = session_id or uuid.uuid4().hex
+        return await turn(session, lambda: agent.chat(request, session))
 
     @server.tool()
     async def answer_question(
@@ -121,7 +124,7 @@ def build_mcp_server(agent: "Agent", limits: ServeLimits | None = None) -> MCPSe
         ],
     ) -> SessionReply:
         """Answer the question the agent asked in this session."""
-        return await turn(answer, known_session(session_id))
+        return await turn(known_session(session_id), lambda: agent.chat(answer, session_id))
 
     @server.tool()
     async def give_feedback(
@@ -133,11 +136,7 @@ def build_mcp_server(agent: "Agent", limits: ServeLimits | None = None) -> MCPSe
         known_session(session_id)
         if item_id not in catalog:
             raise ToolError(f"item_id {item_id!r} is not in catalog {catalog.name!r}")
-        try:
-            reply = await gate.run(lambda: agent.feedback(session_id, item_id, liked), session=session_id)
-        except CrsAgentError as error:
-            raise ToolError(str(error)) from error
-        return SessionReply(session_id=session_id, **ReplyView.of(reply).model_dump())
+        return await turn(session_id, lambda: agent.feedback(session_id, item_id, liked))
 
     @server.tool()
     async def search_catalog(query: ItemQuery) -> SearchResult:
