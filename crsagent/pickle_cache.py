@@ -62,17 +62,22 @@ def read_cached(path: Path, expected: type[T], *, shared: Sequence[object] = ())
     return value
 
 
-def write_cached(path: Path, value: object, *, shared: Sequence[object] = ()) -> None:
-    """Pickle ``value`` to a temporary file, then rename: readers never see a half-written file."""
+def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """``write`` into a temporary file, then rename it to ``path``: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     temporary = Path(temporary_name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            _SharingPickler(handle, shared).dump(value)
+            write(handle)
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_cached(path: Path, value: object, *, shared: Sequence[object] = ()) -> None:
+    """Pickle ``value`` to ``path`` atomically."""
+    write_atomically(path, lambda handle: _SharingPickler(handle, shared).dump(value))
 
 
 def code_digest(modules: Sequence[ModuleType], packages: Sequence[str] = ()) -> str:

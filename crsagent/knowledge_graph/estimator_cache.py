@@ -20,19 +20,26 @@ from crsagent.pickle_cache import read_cached, write_cached
 ESTIMATOR_CACHE_VERSION = "1"
 
 
-def estimator_key(
-    kg: KnowledgeGraph, train: Interactions, valid: Interactions, config: EstimatorConfig
+def data_digest(
+    kg: KnowledgeGraph, train: Interactions, valid: Interactions, *, prefix: str = "", suffix: str = ""
 ) -> str:
-    """Changes whenever the catalog, the train or valid pairs, or the config change."""
-    digest = hashlib.sha256(ESTIMATOR_CACHE_VERSION.encode())
-    digest.update(kg.catalog.content_hash.encode())
+    """Changes whenever the catalog or the train or valid pairs (what a fit reads) change, or the
+    ``prefix`` / ``suffix`` hashed around them."""
+    digest = hashlib.sha256((prefix + kg.catalog.content_hash).encode())
     for split in (train, valid):
         digest.update(split.users.tobytes())
         digest.update(b"|")
         digest.update(split.items.tobytes())
         digest.update(b"#")
-    digest.update(config.model_dump_json().encode())
+    digest.update(suffix.encode())
     return digest.hexdigest()[:32]
+
+
+def estimator_key(
+    kg: KnowledgeGraph, train: Interactions, valid: Interactions, config: EstimatorConfig
+) -> str:
+    """Changes whenever the catalog, the train or valid pairs, or the config change."""
+    return data_digest(kg, train, valid, prefix=ESTIMATOR_CACHE_VERSION, suffix=config.model_dump_json())
 
 
 def load_or_fit(

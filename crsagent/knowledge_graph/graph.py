@@ -246,13 +246,3 @@ class KnowledgeGraph:
     def shared_values(self, first: int, second: int) -> list[int]:
         """Value ids two items have in common, ascending."""
         return np.intersect1d(self.item_values(first), self.item_values(second)).tolist()
-
-    def related_items(self, index: int, limit: int = 10) -> list[tuple[int, int]]:
-        """Items sharing the most values with ``index``: (item, shared count), most shared first."""
-        # Only items that share a value are candidates: the values' item lists, not the catalog.
-        carriers = np.concatenate([self.items_with(v) for v in self.item_values(index).tolist()] or [[]])
-        items, shared = np.unique(carriers.astype(np.int64), return_counts=True)
-        keep = items != index
-        items, shared = items[keep], shared[keep]
-        order = np.lexsort((items, -shared))[:limit]
-        return [(int(items[i]), int(shared[i])) for i in order]

@@ -1,4 +1,4 @@
-"""Personalized PageRank over the item-value graph (the G-CRS idea) as a retrieval function.
+"""Personalized PageRank over the item-value graph (the G-CRS idea): per-item and per-value scores.
 
 A walk restarts at the liked items and values; items that many short paths reach from them score
 high. On a graph of up to ``EXACT_MAX_ENTRIES`` item-value edges the walk is iterated to its
@@ -18,42 +18,9 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.graph import KnowledgeGraph
-
-
-class PageRankQuery(BaseModel):
-    """What to start the walk from, and how many items to return (a tool's input model)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    liked_item_ids: list[str] = Field(
-        default_factory=list, description="Catalog ids of items the user liked."
-    )
-    liked_values: list[str] = Field(
-        default_factory=list,
-        description="Attribute values the user wants, as 'type:value' (e.g. 'genre:Comedy').",
-    )
-    k: int = Field(default=10, ge=1, le=1000, description="How many items to return.")
-    damping: float = Field(
-        default=0.85, gt=0.0, lt=1.0, description="Probability of following an edge rather than restarting."
-    )
-    exclude_liked: bool = Field(
-        default=True, description="Leave the liked items themselves out of the result."
-    )
-
-
-class ScoredItem(BaseModel):
-    """One retrieved item."""
-
-    model_config = ConfigDict(frozen=True)
-
-    item_id: str = Field(description="Catalog id.")
-    title: str = Field(description="Display title.")
-    score: float = Field(description="Stationary probability of the walk at this item.")
-
 
 # Item-value edges up to which the exact power iteration runs (the local push beyond).
 EXACT_MAX_ENTRIES = 2_000_000
@@ -155,20 +122,3 @@ def _forward_push(
         if values.size:
             residual[:n_items] += np.asarray(kg.incidence_csc[:, values] @ value_share).ravel()
     return scores[:n_items], scores[n_items:]
-
-
-def retrieve_by_pagerank(kg: KnowledgeGraph, query: PageRankQuery) -> list[ScoredItem]:
-    """The ``query.k`` items a walk from the liked items and values reaches most often."""
-    catalog = kg.catalog
-    liked = [catalog.index_of(item_id) for item_id in query.liked_item_ids]
-    values = [kg.value_id(key) for key in query.liked_values]
-    scores, _ = personalized_pagerank(kg, liked, values, damping=query.damping)
-    if query.exclude_liked and liked:
-        scores = scores.copy()
-        scores[liked] = -np.inf
-    order = np.lexsort((np.arange(len(scores)), -scores))[: query.k]
-    return [
-        ScoredItem(item_id=catalog.at(int(i)).id, title=catalog.at(int(i)).title, score=float(scores[i]))
-        for i in order
-        if np.isfinite(scores[i]) and scores[i] > 0
-    ]

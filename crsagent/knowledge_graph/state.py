@@ -118,15 +118,21 @@ class DialogueState:
         """A list the user turned down leaves the candidates."""
         self.rejected_items.extend(items)
         self.failed_lists += 1
-        shown = np.asarray(items, dtype=np.int64)
-        rows = np.searchsorted(self.candidates, shown)
-        inside = rows < self.candidates.size
-        inside[inside] = self.candidates[rows[inside]] == shown[inside]
+        rows, inside = self._positions(items)
         if ascending(self.candidates):
             # A binary search per shown item instead of a membership test over every candidate.
             self.candidates = np.delete(self.candidates, rows[inside])
         else:
-            self.candidates = self.candidates[~np.isin(self.candidates, shown)]
+            self.candidates = self.candidates[~np.isin(self.candidates, np.asarray(items, dtype=np.int64))]
+
+    def _positions(self, items: tuple[int, ...]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Where each item would sit in the (ascending) candidates, and whether it is there: a
+        binary search per item, not a set difference of thousands."""
+        shown = np.asarray(items, dtype=np.int64)
+        rows = np.searchsorted(self.candidates, shown)
+        inside = rows < self.candidates.size
+        inside[inside] = self.candidates[rows[inside]] == shown[inside]
+        return rows, inside
 
     def check(self, kg: KnowledgeGraph, action: Action) -> None:
         """Raise ``InvalidActionError`` unless the protocol allows ``action`` now."""
@@ -143,11 +149,7 @@ class DialogueState:
             raise InvalidActionError(f"a list holds at most {self.list_size} items, got {len(items)}")
         if len(set(items)) != len(items):
             raise InvalidActionError("a recommended list repeats an item")
-        shown = np.asarray(items, dtype=np.int64)
-        # Candidates are ascending: a binary search per item, not a set difference of thousands.
-        rows = np.searchsorted(self.candidates, shown)
-        inside = rows < self.candidates.size
-        inside[inside] = self.candidates[rows[inside]] == shown[inside]
-        outside = np.setdiff1d(shown, self.candidates) if not inside.all() else shown[:0]
-        if outside.size:
-            raise InvalidActionError(f"recommended items {outside[:5].tolist()} are not candidates")
+        inside = self._positions(items)[1].all()
+        outside = [] if inside else np.setdiff1d(np.asarray(items, dtype=np.int64), self.candidates).tolist()
+        if outside:
+            raise InvalidActionError(f"recommended items {outside[:5]} are not candidates")

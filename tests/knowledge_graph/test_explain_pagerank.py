@@ -3,13 +3,11 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
-from crsagent.data.catalog import UnknownItemError
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.explain import connecting_path, explain
 from crsagent.knowledge_graph.graph import KnowledgeGraph, item_node, value_node
-from crsagent.knowledge_graph.pagerank import PageRankQuery, personalized_pagerank, retrieve_by_pagerank
+from crsagent.knowledge_graph.pagerank import personalized_pagerank
 from tests.knowledge_graph.test_graph import movies
 from tests.knowledge_graph.tiny_data import tiny_dataset
 
@@ -55,24 +53,16 @@ def test_personalized_pagerank_equals_networkx() -> None:
     assert items.sum() + values.sum() == pytest.approx(1.0)
 
 
-def test_retrieval_prefers_items_near_the_liked_ones() -> None:
+def test_the_walk_scores_items_near_the_liked_ones_higher() -> None:
     kg = movies()
-    found = retrieve_by_pagerank(kg, PageRankQuery(liked_item_ids=["m1"], k=3))
+    scores, _ = personalized_pagerank(kg, [0])
     # You've Got Mail shares two values with the liked film, Notting Hill one; Heat and the
     # untitled item are unreachable.
-    assert [f.item_id for f in found] == ["m2", "m5"]
-    by_value = retrieve_by_pagerank(kg, PageRankQuery(liked_values=["director:Michael Mann"], k=2))
-    assert by_value[0].item_id == "m3"
-
-
-def test_retrieval_rejects_bad_input() -> None:
-    kg = movies()
+    assert scores[1] > scores[4] > 0 and scores[2] == scores[3] == 0
+    by_value, _ = personalized_pagerank(kg, [], [kg.value_id("director:Michael Mann")])
+    assert int(np.argmax(by_value)) == 2
     with pytest.raises(CrsAgentError, match="at least one liked item or value"):
-        retrieve_by_pagerank(kg, PageRankQuery())
-    with pytest.raises(UnknownItemError, match="'nope' is not in catalog"):
-        retrieve_by_pagerank(kg, PageRankQuery(liked_item_ids=["nope"]))
-    with pytest.raises(ValidationError):
-        PageRankQuery(liked_item_ids=["m1"], damping=1.5)
+        personalized_pagerank(kg, [])
 
 
 def test_the_local_push_approximates_the_stationary_vector() -> None:

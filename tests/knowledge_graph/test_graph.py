@@ -86,9 +86,8 @@ def test_networkx_view_has_typed_relations() -> None:
     assert graph.degree(item_node(3)) == 0
 
 
-def test_related_items_share_the_most_values() -> None:
+def test_shared_values_are_the_common_ones() -> None:
     kg = movies()
-    assert kg.related_items(0) == [(1, 2), (4, 1)]
     assert kg.shared_values(0, 1) == sorted(
         [kg.value_id("director:Nora Ephron"), kg.value_id("genre:Romance")]
     )

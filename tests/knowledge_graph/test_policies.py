@@ -6,19 +6,13 @@ import pytest
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief import binary_entropy
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
-from crsagent.knowledge_graph.policies import (
-    POLICY_NAMES,
-    InfoGainConfig,
-    InfoGainPolicy,
-    MaxEntropyPolicy,
-    Policy,
-    ScprConfig,
-    ScprPolicy,
-    UnknownPolicyError,
-    make_policy,
-)
+from crsagent.knowledge_graph.policies import Policy, make_policy
+from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
 from crsagent.knowledge_graph.policies.learned import STATE_FEATURES, LearnedPolicy
+from crsagent.knowledge_graph.policies.max_entropy import MaxEntropyPolicy
+from crsagent.knowledge_graph.policies.scpr import ScprConfig, ScprPolicy
 from crsagent.knowledge_graph.state import Ask, DialogueState, Recommend
+from crsagent.registry import POLICIES, UnknownPluginError
 from tests.knowledge_graph.test_estimator import fit
 from tests.knowledge_graph.tiny_data import tiny_dataset
 
@@ -111,8 +105,8 @@ def test_learned_policy_follows_its_weights(estimator: PreferenceEstimator) -> N
 
 
 def test_policy_names_and_settings_are_checked(estimator: PreferenceEstimator) -> None:
-    assert set(POLICY_NAMES) == {"max-entropy", "scpr", "info-gain", "learned"}
-    with pytest.raises(UnknownPolicyError, match="unknown policy 'greedy'; known policies: max-entropy"):
+    assert set(POLICIES.names()) == {"max-entropy", "scpr", "info-gain", "learned"}
+    with pytest.raises(UnknownPluginError, match="unknown policy 'greedy'; known policies: max-entropy"):
         make_policy("greedy", estimator)
     with pytest.raises(CrsAgentError, match="invalid settings for policy 'info-gain'"):
         make_policy("info-gain", estimator, {"top_mass": 2.0})

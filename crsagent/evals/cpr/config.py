@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crsagent.evals.structured import CprProtocol
 from crsagent.knowledge_graph.estimator import EstimatorConfig
-from crsagent.knowledge_graph.policies import DEFAULT_POLICY, check_policy_name
 from crsagent.knowledge_graph.state import NegativeAnswers
+from crsagent.registry import DEFAULT_EVAL_POLICY, POLICIES
 
 
 class CprRunConfig(BaseModel):
@@ -21,7 +21,7 @@ class CprRunConfig(BaseModel):
     split: Literal["valid", "test"] = Field(
         default="test", description="Episodes: the pairs of this split (train pairs fitted the models)."
     )
-    policy: str = Field(default=DEFAULT_POLICY, description="Policy name.")
+    policy: str = Field(default=DEFAULT_EVAL_POLICY, description="Policy name.")
     policy_settings: dict[str, Any] = Field(
         default_factory=dict,
         description="Overrides of the policy's typed config (the tuned defaults otherwise).",
@@ -49,7 +49,7 @@ class CprRunConfig(BaseModel):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        return check_policy_name(value)
+        return POLICIES.check(value)
 
 
 # Fields a resumed run may change: they do not change what an episode is.

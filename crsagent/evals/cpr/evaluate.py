@@ -3,8 +3,6 @@ structured episodes (rule user, policy turns), resumably when given a run folder
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import time
@@ -29,24 +27,18 @@ from crsagent.evals.store import RunFolder
 from crsagent.evals.structured import StructuredWorld
 from crsagent.evals.targets import EpisodeTarget, episode_jobs, split_targets
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
-from crsagent.knowledge_graph.estimator_cache import estimator_key, load_or_fit
+from crsagent.knowledge_graph.estimator_cache import load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies import Policy, make_policy
-from crsagent.knowledge_graph.policies.learned import (
-    LEARNED_POLICY_VERSION,
-    LearnedPolicy,
-    LearnedPolicyConfig,
-)
+from crsagent.knowledge_graph.policies.learned import LearnedPolicy, LearnedPolicyConfig
 from crsagent.knowledge_graph.policies.learned_store import (
-    StoredSwitch,
+    MissingSwitchError,
     StoredSwitchError,
     TrainingProtocol,
     dataset_fingerprint,
-    mismatch,
+    load_switch,
     new_switch,
-    read_switch,
     save_switch,
-    switch_path,
 )
 from crsagent.registry import POLICIES, TRAINED_POLICY
 from crsagent.simulators.base import Episode
@@ -125,10 +117,21 @@ def _trained_policy(prepared: PreparedCpr, config: CprRunConfig, settings: Setti
     fingerprint = dataset_fingerprint(prepared.kg, train, valid)
     cache_dir = (settings or Settings()).cache_dir if config.cache_estimator else None
     if cache_dir is not None:
-        stored = _stored_switch(cache_dir, data.name, fingerprint, config, protocol, learned_config)
-        if stored is None:
-            stored = _legacy_switch(prepared, config, cache_dir, fingerprint, protocol, learned_config)
-        if stored is not None:
+        try:  # only a switch trained on exactly these inputs and settings; else train (replacing it)
+            stored = load_switch(
+                cache_dir,
+                dataset=data.name,
+                fingerprint=fingerprint,
+                estimator=config.estimator,
+                negative_answers=config.negative_answers,
+                protocol=protocol,
+                training=learned_config,
+            )
+        except MissingSwitchError:
+            pass
+        except StoredSwitchError as error:
+            logger.warning("%s\n(training it again)", error)
+        else:
             return make_policy(config.policy, prepared.estimator, trained=stored)
     policy = train_learned_policy(
         prepared.estimator,
@@ -149,74 +152,6 @@ def _trained_policy(prepared: PreparedCpr, config: CprRunConfig, settings: Setti
         )
         logger.info("trained switch stored in %s", save_switch(cache_dir, switch))
     return policy
-
-
-def _stored_switch(
-    cache_dir: Path,
-    dataset: str,
-    fingerprint: str,
-    config: CprRunConfig,
-    protocol: TrainingProtocol,
-    training: LearnedPolicyConfig,
-) -> StoredSwitch | None:
-    """The stored switch when it was trained on exactly these inputs and settings; None (train
-    again, replacing it) when there is none, it is damaged, or anything differs."""
-    path = switch_path(cache_dir, dataset, config.negative_answers)
-    if not path.is_file():
-        return None
-    try:
-        switch = read_switch(path)
-    except StoredSwitchError as error:
-        logger.warning("%s; training it again", error)
-        return None
-    problem = mismatch(
-        switch, fingerprint=fingerprint, estimator=config.estimator, negative_answers=config.negative_answers
-    )
-    if problem is None and (switch.protocol != protocol or switch.training != training):
-        problem = "it was trained under another protocol or with other training settings"
-    if problem is not None:
-        logger.info("the stored switch %s is not reused (%s): training again", path, problem)
-        return None
-    return switch
-
-
-def _legacy_switch(
-    prepared: PreparedCpr,
-    config: CprRunConfig,
-    cache_dir: Path,
-    fingerprint: str,
-    protocol: TrainingProtocol,
-    training: LearnedPolicyConfig,
-) -> StoredSwitch | None:
-    """Weights cached by earlier versions (a bare list, keyed on the same inputs), moved into the
-    store so that an upgrade does not retrain (the weights are the ones training would give)."""
-    data = prepared.dataset
-    key_parts = [
-        estimator_key(prepared.kg, data.split("train"), data.split("valid"), config.estimator),
-        training.model_dump_json(),
-        config.protocol.model_dump_json(),
-        config.negative_answers,
-        LEARNED_POLICY_VERSION,
-    ]
-    key = hashlib.sha256("|".join(key_parts).encode()).hexdigest()[:32]
-    path = cache_dir / "policies" / f"{data.name}-{LearnedPolicy.name}-{key}.json"
-    if not path.is_file():
-        return None
-    try:
-        weights = [float(w) for w in json.loads(path.read_text(encoding="utf-8"))["weights"]]
-        switch = new_switch(
-            weights,
-            dataset=data.name,
-            fingerprint=fingerprint,
-            estimator=config.estimator,
-            protocol=protocol,
-            training=training,
-        )
-    except (OSError, ValueError, KeyError, TypeError) as error:  # unreadable: train instead
-        logger.warning("old cached weights %s are unreadable (%s); training again", path, error)
-        return None
-    logger.info("old cached weights %s moved into the store: %s", path, save_switch(cache_dir, switch))
-    return switch
 
 
 def run_cpr(

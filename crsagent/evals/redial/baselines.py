@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from crsagent.data.candidates import Candidates
 from crsagent.data.catalog import Catalog
 from crsagent.evals.redial.ranking_metrics import DEPTH
 from crsagent.recommenders.base import Recommender
@@ -24,8 +25,7 @@ class PopularityBaseline:
 
     def __init__(self, catalog: Catalog) -> None:
         popularity = np.asarray([item.popularity for item in catalog], dtype=np.float64)
-        order = np.lexsort((np.arange(len(catalog)), -popularity))[:DEPTH]
-        self.ranking = [catalog.at(int(i)).id for i in order]
+        self.ranking = Candidates.ranked(np.arange(len(catalog)), popularity, top=DEPTH).ids(catalog)
 
     def rank(self, named: Sequence[str]) -> list[str]:
         del named
@@ -59,5 +59,4 @@ class MentionsCFBaseline:
             return self.fallback.ranking
         scores = np.asarray(self.model.score(np.asarray(history, dtype=np.int64)), dtype=np.float64)
         scores[history] = -np.inf
-        order = np.lexsort((np.arange(scores.size), -scores))[:DEPTH]
-        return [self.catalog.at(int(i)).id for i in order]
+        return Candidates.ranked(np.arange(scores.size), scores, top=DEPTH).ids(self.catalog)

@@ -8,22 +8,9 @@ import numpy as np
 
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief_model import BeliefModel
-from crsagent.knowledge_graph.policies.base import EstimatorPolicy, Policy
-from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
+from crsagent.knowledge_graph.policies.base import Policy
 from crsagent.knowledge_graph.policies.learned_store import StoredSwitch
-from crsagent.knowledge_graph.policies.max_entropy import MaxEntropyPolicy
-from crsagent.knowledge_graph.policies.scpr import ScprConfig, ScprPolicy
-from crsagent.registry import DEFAULT_EVAL_POLICY, POLICIES, TRAINED_POLICY, UnknownPluginError
-
-DEFAULT_POLICY = DEFAULT_EVAL_POLICY
-POLICY_NAMES: tuple[str, ...] = POLICIES.names()
-# Kept for callers that catch it by this name: the registry's error for an unknown name.
-UnknownPolicyError = UnknownPluginError
-
-
-def check_policy_name(name: str) -> str:
-    """``name`` if it is a known policy, else an error listing the known ones."""
-    return POLICIES.check(name)
+from crsagent.registry import POLICIES, TRAINED_POLICY
 
 
 def make_policy(
@@ -52,19 +39,3 @@ def make_policy(
         return trained_policy
     policy: Policy = factory(estimator) if config is None else factory(estimator, config)
     return policy
-
-
-__all__ = [
-    "DEFAULT_POLICY",
-    "POLICY_NAMES",
-    "EstimatorPolicy",
-    "InfoGainConfig",
-    "InfoGainPolicy",
-    "MaxEntropyPolicy",
-    "Policy",
-    "ScprConfig",
-    "ScprPolicy",
-    "UnknownPolicyError",
-    "check_policy_name",
-    "make_policy",
-]

@@ -11,10 +11,7 @@ weights applied to the wrong inputs.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from crsagent.data.dataset import Dataset
 from crsagent.data.interactions import Interactions
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.estimator import EstimatorConfig
+from crsagent.knowledge_graph.estimator_cache import data_digest
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies.learned import (
     LEARNED_POLICY_VERSION,
@@ -32,6 +30,7 @@ from crsagent.knowledge_graph.policies.learned import (
     LearnedPolicyConfig,
 )
 from crsagent.knowledge_graph.state import NegativeAnswers
+from crsagent.pickle_cache import write_atomically
 from crsagent.registry import AGENT_POLICY, POLICIES, TRAINED_POLICY
 
 STORE_FOLDER = "policies"
@@ -88,13 +87,7 @@ class StoredSwitch(BaseModel):
 
 def dataset_fingerprint(kg: KnowledgeGraph, train: Interactions, valid: Interactions) -> str:
     """Changes whenever the catalog or the train or valid pairs change (what training reads)."""
-    digest = hashlib.sha256(kg.catalog.content_hash.encode())
-    for split in (train, valid):
-        digest.update(split.users.tobytes())
-        digest.update(b"|")
-        digest.update(split.items.tobytes())
-        digest.update(b"#")
-    return digest.hexdigest()[:32]
+    return data_digest(kg, train, valid)
 
 
 def train_command(dataset: str, negative_answers: NegativeAnswers) -> str:
@@ -133,17 +126,9 @@ def new_switch(
 
 
 def save_switch(cache_dir: Path, switch: StoredSwitch) -> Path:
-    """Write ``switch`` to its path (a temporary file renamed: readers never see half a file)."""
+    """Write ``switch`` to its path atomically."""
     path = switch_path(cache_dir, switch.dataset, switch.protocol.negative_answers)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    temporary = Path(temporary_name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(switch.model_dump_json(indent=1))
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomically(path, lambda handle: handle.write(switch.model_dump_json(indent=1).encode()))
     return path
 
 
@@ -160,9 +145,16 @@ def read_switch(path: Path) -> StoredSwitch:
 
 
 def mismatch(
-    switch: StoredSwitch, *, fingerprint: str, estimator: EstimatorConfig, negative_answers: NegativeAnswers
+    switch: StoredSwitch,
+    *,
+    fingerprint: str,
+    estimator: EstimatorConfig,
+    negative_answers: NegativeAnswers,
+    protocol: TrainingProtocol | None = None,
+    training: LearnedPolicyConfig | None = None,
 ) -> str | None:
-    """Why ``switch`` does not fit these inputs (None: it fits)."""
+    """Why ``switch`` does not fit these inputs (None: it fits); ``protocol`` and ``training``, when
+    given, must match too (what retraining would use)."""
     if switch.policy != LearnedPolicy.name:
         return f"it holds weights of policy {switch.policy!r}"
     if switch.version != LEARNED_POLICY_VERSION or switch.features != STATE_FEATURES:
@@ -179,6 +171,10 @@ def mismatch(
         return "it was trained over an estimator with other settings"
     if switch.protocol.negative_answers != negative_answers:
         return f"it was trained with negative answers '{switch.protocol.negative_answers}'"
+    if (protocol is not None and switch.protocol != protocol) or (
+        training is not None and switch.training != training
+    ):
+        return "it was trained under another protocol or with other training settings"
     return None
 
 
@@ -189,8 +185,10 @@ def load_switch(
     fingerprint: str,
     estimator: EstimatorConfig,
     negative_answers: NegativeAnswers,
+    protocol: TrainingProtocol | None = None,
+    training: LearnedPolicyConfig | None = None,
 ) -> StoredSwitch:
-    """The stored switch for ``dataset``, checked against these inputs.
+    """The stored switch for ``dataset``, checked against these inputs (``mismatch``).
 
     Raises ``MissingSwitchError`` (naming the command that trains one) when none is stored, and
     ``StoredSwitchError`` for a damaged file or one trained on other data, features or settings.
@@ -207,7 +205,12 @@ def load_switch(
     except StoredSwitchError as error:
         raise StoredSwitchError(f"{error}\nTrain it again with: {command}") from error
     problem = mismatch(
-        switch, fingerprint=fingerprint, estimator=estimator, negative_answers=negative_answers
+        switch,
+        fingerprint=fingerprint,
+        estimator=estimator,
+        negative_answers=negative_answers,
+        protocol=protocol,
+        training=training,
     )
     if problem is not None:
         raise StoredSwitchError(
@@ -240,20 +243,3 @@ def switch_for_dataset(
         estimator=estimator,
         negative_answers=negative_answers,
     )
-
-
-__all__ = [
-    "MissingSwitchError",
-    "StoredSwitch",
-    "StoredSwitchError",
-    "TrainingProtocol",
-    "dataset_fingerprint",
-    "load_switch",
-    "mismatch",
-    "new_switch",
-    "read_switch",
-    "save_switch",
-    "switch_for_dataset",
-    "switch_path",
-    "train_command",
-]
