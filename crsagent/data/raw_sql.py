@@ -27,8 +27,6 @@ RAW_SQL_TABLES: tuple[str, ...] = (ITEMS_TABLE, ATTRIBUTES_TABLE)
 
 DEFAULT_MAX_ROWS = 200
 DEFAULT_TIME_LIMIT_S = 2.0
-DEFAULT_MAX_RESULT_BYTES = 1_000_000
-DEFAULT_MAX_VALUE_BYTES = 1_000_000
 
 
 class RawSqlLimits(BaseModel):
@@ -39,12 +37,12 @@ class RawSqlLimits(BaseModel):
     max_rows: int = Field(default=DEFAULT_MAX_ROWS, ge=1, description="Rows that come back at most.")
     time_limit_s: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0, description="Wall time of one query.")
     max_result_bytes: int = Field(
-        default=DEFAULT_MAX_RESULT_BYTES,
+        default=1_000_000,
         ge=1,
         description="Size of the whole answer (text as UTF-8, blobs as hex); fetching stops once over.",
     )
     max_value_bytes: int = Field(
-        default=DEFAULT_MAX_VALUE_BYTES,
+        default=1_000_000,
         ge=1,
         description="Largest string or blob SQLite may build (SQLITE_LIMIT_LENGTH): zeroblob(1e9) fails at once.",
     )
@@ -243,8 +241,6 @@ def run_raw_sql(
     db_path: Path | str,
     sql: str,
     *,
-    max_rows: int | None = None,
-    time_limit_s: float | None = None,
     limits: RawSqlLimits | None = None,
     allowed_tables: tuple[str, ...] = RAW_SQL_TABLES,
 ) -> SqlResult:
@@ -252,22 +248,10 @@ def run_raw_sql(
 
     Raises ``QueryError`` naming what was refused (anything but SELECT on ``allowed_tables``, more
     than one statement) or the SQLite error (syntax, unknown column), and ``QueryTimeoutError`` when
-    the query runs past its time limit. At most ``max_rows`` rows and ``max_result_bytes`` bytes come
-    back (``limits``; ``max_rows`` / ``time_limit_s`` override it), ``truncated`` says if there were
-    more. The database is never changed.
+    the query runs past its time limit. At most ``limits.max_rows`` rows and ``max_result_bytes``
+    bytes come back, ``truncated`` says if there were more. The database is never changed.
     """
     limits = limits or RawSqlLimits()
-    if max_rows is not None or time_limit_s is not None:
-        if max_rows is not None and max_rows < 1:
-            raise ValueError(f"max_rows must be at least 1, got {max_rows}")
-        if time_limit_s is not None and not time_limit_s > 0:
-            raise ValueError(f"time_limit_s must be positive, got {time_limit_s}")
-        limits = limits.model_copy(
-            update={
-                "max_rows": max_rows if max_rows is not None else limits.max_rows,
-                "time_limit_s": time_limit_s if time_limit_s is not None else limits.time_limit_s,
-            }
-        )
     sql = sql.strip().rstrip("; \t\r\n")  # "SELECT ...;;" is still one statement
     if not sql:
         raise QueryError("raw SQL is empty: write one SELECT statement")

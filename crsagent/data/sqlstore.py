@@ -31,6 +31,7 @@ from crsagent.data.raw_sql import (
     DEFAULT_MAX_ROWS,
     DEFAULT_TIME_LIMIT_S,
     RAW_SQL_TABLES,
+    RawSqlLimits,
     SqlResult,
     run_raw_sql,
 )
@@ -120,7 +121,8 @@ class CatalogStore:
         time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     ) -> SqlResult:
         """Run one read-only SELECT over ``items`` / ``item_attributes`` (see ``run_raw_sql``)."""
-        return run_raw_sql(self.build(), sql, max_rows=max_rows, time_limit_s=time_limit_s)
+        limits = RawSqlLimits(max_rows=max_rows, time_limit_s=time_limit_s)
+        return run_raw_sql(self.build(), sql, limits=limits)
 
     def _rows(self, query: ItemQuery) -> list[tuple[str, int]]:
         compiled = compile_query(query)

@@ -87,7 +87,7 @@ def test_value_limit_is_a_setting(db: Path) -> None:
 )
 def test_printf_that_loops_inside_one_call_is_refused(db: Path, sql: str) -> None:
     with pytest.raises(QueryError, match=r"raw SQL refused: .*function (printf|format)\(\)"):
-        run_raw_sql(db, sql, time_limit_s=0.5)
+        run_raw_sql(db, sql, limits=RawSqlLimits(time_limit_s=0.5))
 
 
 def test_rows_cap_and_limits_validate() -> None:
