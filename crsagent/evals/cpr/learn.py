@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from crsagent.data.interactions import Interactions
-from crsagent.evals.structured import CprProtocol, episode_rng, play_structured
+from crsagent.evals.structured import CprProtocol, StructuredWorld
+from crsagent.evals.targets import EpisodeTarget
 from crsagent.knowledge_graph.belief import binary_entropy
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
 from crsagent.knowledge_graph.policies.info_gain import InfoGainConfig, InfoGainPolicy
@@ -33,7 +34,6 @@ from crsagent.knowledge_graph.policies.learned import (
 )
 from crsagent.knowledge_graph.state import Action, DialogueState, NegativeAnswers, Recommend
 from crsagent.simulators.base import Target
-from crsagent.simulators.decisions import RuleTruth
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +83,10 @@ class _Rollouts:
 
     def play(self, policy: LearnedPolicy, position: int, seed: int) -> tuple[bool, int]:
         kg = self.estimator.kg
-        user, target = self.pairs[position]
-        result = play_structured(
-            kg,
-            policy,
-            RuleTruth(kg, target),
-            Target.model_construct(item_id=kg.catalog.at(target).id, user=user),
-            index=position,
-            protocol=self.protocol,
-            negative_answers=self.negative_answers,
-            rng=episode_rng(seed, position),
+        user, item = self.pairs[position]
+        world = StructuredWorld(kg, policy, self.protocol, self.negative_answers, seed)
+        result = world.play(
+            EpisodeTarget(position, Target.model_construct(item_id=kg.catalog.at(item).id, user=user))
         )
         return result.success, result.success_turn or self.protocol.max_turns
 
