@@ -139,13 +139,8 @@ class LLMUser:
                 draft = draft.model_copy(update={"text": self._detector.mask(draft.text)})
         # Only the clean message joins the conversation: the warning exchange is not kept.
         self._messages.append(Message.assistant(draft.text))
-        claimed = None
-        if (
-            draft.signal == "accept"
-            and draft.accepted_position is not None
-            and draft.accepted_position <= len(shown)
-        ):
-            claimed = shown[draft.accepted_position - 1]
+        position = draft.accepted_position if draft.signal == "accept" else None
+        claimed = shown[position - 1] if position is not None and position <= len(shown) else None
         return SimulatorTurn(
             text=draft.text,
             leaked=leaked,
