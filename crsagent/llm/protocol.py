@@ -196,14 +196,7 @@ class ChatModel(ABC):
         options: ChatOptions | None = None,
     ) -> ChatResult[T]:
         """One answer. With ``output``: ``parsed`` is a validated instance, or StructuredOutputError."""
-        exchange = _Exchange(self._request(messages, tools, output, options), output)
-        while True:
-            start = time.perf_counter()
-            completion = self._complete(exchange.budgeted(self.name))
-            latency = time.perf_counter() - start
-            result = exchange.accept(completion, latency)
-            if result is not None:
-                return result
+        return self.chat_batch([messages], tools=tools, output=output, options=options)[0]
 
     async def achat(
         self,
@@ -230,6 +223,7 @@ class ChatModel(ABC):
         output: type[T] | None = None,
         options: ChatOptions | None = None,
     ) -> list[ChatResult[Any]]:
+        """One answer per conversation, in order; re-asks of failed outputs go out as one batch."""
         exchanges = [_Exchange(self._request(c, tools, output, options), output) for c in conversations]
         results: list[ChatResult[Any] | None] = [None] * len(exchanges)
         pending = list(range(len(exchanges)))
