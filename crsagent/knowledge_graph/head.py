@@ -47,11 +47,6 @@ class LogitGroups:
         )
         return cls(np.concatenate(features).astype(np.float32), stacked_offsets, starts, starts + rows)
 
-    @property
-    def n_groups(self) -> int:
-        """Training groups."""
-        return len(self.starts)
-
     def loss_and_gradient(self, weights: NDArray[np.float64], l2: float) -> tuple[float, NDArray[np.float64]]:
         """Mean negative log-likelihood + l2 * |w|^2, and its gradient.
 
@@ -68,7 +63,7 @@ class LogitGroups:
         loss = float(np.mean(log_z - scores[self.targets]) + l2 * weights @ weights)
         expected = (self.features.T @ probabilities.astype(np.float32)).astype(np.float64)
         observed = self.features[self.targets].sum(axis=0, dtype=np.float64)
-        gradient = (expected - observed) / self.n_groups + 2.0 * l2 * weights
+        gradient = (expected - observed) / len(self.starts) + 2.0 * l2 * weights
         return loss, np.asarray(gradient, dtype=np.float64)
 
 

@@ -50,15 +50,15 @@ class EstimatorPolicy:
         """No reflection by default: the rejected list just leaves the candidates."""
         del state, rejected
 
-    def most_informative(self, state: DialogueState, belief: Belief, *, weighted: bool) -> Ask | None:
-        """The askable value whose answer is least predictable, or None when no value splits the candidates.
+    def most_informative(self, state: DialogueState, belief: Belief, *, weighted: bool) -> Action:
+        """Ask the value whose answer is least predictable; recommend when no value splits the candidates.
 
         ``weighted``: entropy of P(yes) under the belief (each candidate weighs its probability);
         otherwise under a uniform count of the candidates (the published MaxEntropy baseline).
         """
         askable = belief.askable(state.asked)
         if not askable.any():
-            return None
+            return self.recommend(state, belief)
         p_yes = belief.value_probability if weighted else belief.value_counts / max(belief.candidates.size, 1)
         entropy = np.where(askable, binary_entropy(p_yes), -1.0)
         return Ask(int(np.argmax(entropy)))

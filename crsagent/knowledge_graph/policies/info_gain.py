@@ -92,8 +92,7 @@ class InfoGainPolicy(EstimatorPolicy):
             if not askable.any():
                 return self.recommend(state, belief)
             return Ask(int(np.argmax(expected_top_mass(belief, askable, size))))
-        question = self.most_informative(state, belief, weighted=True)
-        return question if question is not None else self.recommend(state, belief)
+        return self.most_informative(state, belief, weighted=True)
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...]) -> None:
         self.estimator.reflect(state, rejected, self.config.reflection_step)

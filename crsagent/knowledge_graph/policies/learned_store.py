@@ -195,13 +195,13 @@ def load_switch(
     """
     path = switch_path(cache_dir, dataset, negative_answers)
     command = train_command(dataset, negative_answers)
-    if not path.is_file():
+    try:
+        switch = read_switch(path)
+    except MissingSwitchError as error:
         raise MissingSwitchError(
             f"the {LearnedPolicy.name} policy has no trained weights for {dataset} (looked for {path}); "
             f"train them on the valid split with: {command}"
-        )
-    try:
-        switch = read_switch(path)
+        ) from error
     except StoredSwitchError as error:
         raise StoredSwitchError(f"{error}\nTrain it again with: {command}") from error
     problem = mismatch(

@@ -23,5 +23,4 @@ class MaxEntropyPolicy(EstimatorPolicy):
         size = max(belief.candidates.size, 1)
         if state.rng.random() < state.list_size / size:
             return self.recommend(state, belief)
-        question = self.most_informative(state, belief, weighted=False)
-        return question if question is not None else self.recommend(state, belief)
+        return self.most_informative(state, belief, weighted=False)

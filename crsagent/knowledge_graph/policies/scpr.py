@@ -46,5 +46,4 @@ class ScprPolicy(EstimatorPolicy):
             return self.recommend(state, belief)
         # Askable values are exactly the graph-adjacent ones: carried by some candidate (an item
         # reachable from the accepted values), not by all of them, and not asked yet.
-        question = self.most_informative(state, belief, weighted=True)
-        return question if question is not None else self.recommend(state, belief)
+        return self.most_informative(state, belief, weighted=True)
