@@ -75,12 +75,9 @@ def request_kwargs(wire: WireSettings, request: ChatRequest, *, stream: bool = F
             extra_body["structured_outputs"] = {"json": request.output_schema}
         else:
             extra_body["guided_json"] = request.output_schema
-    if options.temperature is not None:
-        kwargs["temperature"] = options.temperature
-    if options.max_tokens is not None:
-        kwargs["max_tokens"] = options.max_tokens
-    if options.seed is not None:
-        kwargs["seed"] = options.seed
+    for name in ("temperature", "max_tokens", "seed"):
+        if getattr(options, name) is not None:
+            kwargs[name] = getattr(options, name)
     if options.stop:
         kwargs["stop"] = list(options.stop)
     if stream:

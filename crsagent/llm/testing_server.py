@@ -145,11 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/").endswith("/v1/models"):
             self._send_json(200, {"object": "list", "data": [{"id": owner.model, "object": "model"}]})
             return
-        reply = owner.next_reply({}, self._headers(), self.path)
-        try:
-            self._answer(owner, {}, reply)
-        except (BrokenPipeError, ConnectionResetError):
-            return
+        self._answer(owner, {})
 
     def do_POST(self) -> None:
         owner = self.owner
@@ -164,13 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
                 400, {"error": {"message": f"request is not JSON: {error}", "type": "invalid_request"}}
             )
             return
-        reply = owner.next_reply(body, self._headers(), self.path)
-        try:
-            self._answer(owner, body, reply)
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the client gave up (a timeout test); nothing left to answer
+        self._answer(owner, body)
 
-    def _answer(self, owner: OpenAITestServer, body: dict[str, Any], reply: ServerReply) -> None:
+    def _answer(self, owner: OpenAITestServer, body: dict[str, Any]) -> None:
+        """The next scripted reply to this request; a client that gave up (a timeout test) is left."""
+        try:
+            self._send_reply(owner, body, owner.next_reply(body, self._headers(), self.path))
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _send_reply(self, owner: OpenAITestServer, body: dict[str, Any], reply: ServerReply) -> None:
         if reply.delay_s and owner.stopping.wait(reply.delay_s):
             return
         if reply.status != 200:
