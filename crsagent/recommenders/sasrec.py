@@ -142,13 +142,6 @@ class SASRec(BaseRecommender[SASRecConfig]):
         """Where the network lives and scores."""
         return self._device
 
-    def to(self, device: str) -> Self:
-        """Move the fitted network to another device ('cpu', 'cuda', 'cuda:N', 'auto')."""
-        self._device = resolve_device(device)
-        if self._network is not None:
-            self._network.to(self._device)
-        return self
-
     def _new_network(self, n_items: int) -> SASRecNetwork:
         c = self.config
         return SASRecNetwork(n_items, c.max_len, c.hidden_size, c.n_layers, c.n_heads, c.dropout)
@@ -273,16 +266,14 @@ class SASRec(BaseRecommender[SASRecConfig]):
             network.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         except RuntimeError as error:  # shape or key mismatch between the weights and the config
             raise SavedModelError(f"{path}: weights do not fit the saved config: {error}") from error
-        network.eval()
-        self._network = network
         try:
-            self.to(self.config.device)
+            self._device = resolve_device(self.config.device)
         except ValueError:
             # Weights are device-agnostic: a model trained on a GPU still serves where there is none.
             logger.warning(
                 "SASRec saved for device %r; CUDA is absent, so it runs on the CPU", self.config.device
             )
-            self.to("cpu")
+        self._network = network.to(self._device).eval()
 
 
 def _validation_set(
