@@ -88,13 +88,13 @@ class Plugin(Generic[T]):
         ``PluginSettingsError`` naming the plug-in and the field.
         """
         model = self.config_model()
+        if model is not None and isinstance(values, model):
+            return values
         raw = values.model_dump() if isinstance(values, BaseModel) else dict(values or {})
         if model is None:
             if raw:
                 raise PluginSettingsError(f"{self.kind} {self.name!r} takes no settings, got {sorted(raw)}")
             return None
-        if isinstance(values, model):
-            return values
         try:
             return model.model_validate(raw)
         except ValidationError as error:
