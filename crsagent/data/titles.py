@@ -20,58 +20,23 @@ _NUMBER_WORDS = {
     word: str(number)
     for number, word in enumerate(
         [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+            "nineteen", "twenty",
         ]
     )
-}
+}  # fmt: skip
 # "i" is left alone: it is far more often the pronoun ("I, Robot") than the numeral.
 _ROMAN = {
     numeral: str(number)
     for number, numeral in enumerate(
         [
-            "ii",
-            "iii",
-            "iv",
-            "v",
-            "vi",
-            "vii",
-            "viii",
-            "ix",
-            "x",
-            "xi",
-            "xii",
-            "xiii",
-            "xiv",
-            "xv",
-            "xvi",
-            "xvii",
-            "xviii",
-            "xix",
-            "xx",
+            "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
+            "xvi", "xvii", "xviii", "xix", "xx",
         ],
         start=2,
     )
-}
+}  # fmt: skip
 _ABBREVIATIONS = {"dr": "doctor", "mr": "mister", "st": "saint", "vs": "versus", "pt": "part", "jr": "junior"}
 _DROPPED = frozenset({"vol", "volume"})
 _LEADING_ARTICLES = frozenset({"the", "a", "an"})
