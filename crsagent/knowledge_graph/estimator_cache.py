@@ -35,13 +35,6 @@ def data_digest(
     return digest.hexdigest()[:32]
 
 
-def estimator_key(
-    kg: KnowledgeGraph, train: Interactions, valid: Interactions, config: EstimatorConfig
-) -> str:
-    """Changes whenever the catalog, the train or valid pairs, or the config change."""
-    return data_digest(kg, train, valid, prefix=ESTIMATOR_CACHE_VERSION, suffix=config.model_dump_json())
-
-
 def load_or_fit(
     kg: KnowledgeGraph,
     train: Interactions,
@@ -52,7 +45,8 @@ def load_or_fit(
     """The cached estimator for these inputs, or a fresh fit (then cached) when there is none."""
     if cache_dir is None:
         return PreferenceEstimator.fit(kg, train, valid, config)
-    path = cache_dir / "estimators" / f"{kg.catalog.name}-{estimator_key(kg, train, valid, config)}.pickle"
+    key = data_digest(kg, train, valid, prefix=ESTIMATOR_CACHE_VERSION, suffix=config.model_dump_json())
+    path = cache_dir / "estimators" / f"{kg.catalog.name}-{key}.pickle"
     cached = read_cached(path, PreferenceEstimator)
     if cached is not None:
         cached.kg = kg  # the same catalog (the key says so); share the caller's graph

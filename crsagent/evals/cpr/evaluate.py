@@ -27,7 +27,7 @@ from crsagent.evals.store import RunFolder
 from crsagent.evals.structured import StructuredWorld
 from crsagent.evals.targets import EpisodeTarget, episode_jobs, split_targets
 from crsagent.knowledge_graph.estimator import PreferenceEstimator
-from crsagent.knowledge_graph.estimator_cache import load_or_fit
+from crsagent.knowledge_graph.estimator_cache import data_digest, load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies import Policy, make_policy
 from crsagent.knowledge_graph.policies.learned import LearnedPolicy, LearnedPolicyConfig
@@ -35,7 +35,6 @@ from crsagent.knowledge_graph.policies.learned_store import (
     MissingSwitchError,
     StoredSwitchError,
     TrainingProtocol,
-    dataset_fingerprint,
     load_switch,
     new_switch,
     save_switch,
@@ -114,7 +113,7 @@ def _trained_policy(prepared: PreparedCpr, config: CprRunConfig, settings: Setti
         list_size=config.protocol.list_size,
         negative_answers=config.negative_answers,
     )
-    fingerprint = dataset_fingerprint(prepared.kg, train, valid)
+    fingerprint = data_digest(prepared.kg, train, valid)
     cache_dir = (settings or Settings()).cache_dir if config.cache_estimator else None
     if cache_dir is not None:
         try:  # only a switch trained on exactly these inputs and settings; else train (replacing it)

@@ -18,7 +18,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from crsagent.data.dataset import Dataset
-from crsagent.data.interactions import Interactions
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.estimator import EstimatorConfig
 from crsagent.knowledge_graph.estimator_cache import data_digest
@@ -67,7 +66,7 @@ class StoredSwitch(BaseModel):
     weights: tuple[float, ...] = Field(min_length=1)
     dataset: str = Field(min_length=1)
     dataset_fingerprint: str = Field(
-        min_length=8, description="Digest of the catalog and the train and valid pairs (dataset_fingerprint)."
+        min_length=8, description="Digest of the catalog and the train and valid pairs (data_digest)."
     )
     estimator: EstimatorConfig = Field(
         description="Settings of the estimator whose beliefs it was trained on."
@@ -83,11 +82,6 @@ class StoredSwitch(BaseModel):
         if not all(math.isfinite(w) for w in self.weights):
             raise ValueError("the weights are not all finite numbers")
         return self
-
-
-def dataset_fingerprint(kg: KnowledgeGraph, train: Interactions, valid: Interactions) -> str:
-    """Changes whenever the catalog or the train or valid pairs change (what training reads)."""
-    return data_digest(kg, train, valid)
 
 
 def train_command(dataset: str, negative_answers: NegativeAnswers) -> str:
@@ -239,7 +233,7 @@ def switch_for_dataset(
     return load_switch(
         cache_dir,
         dataset=dataset.name,
-        fingerprint=dataset_fingerprint(kg, train, valid),
+        fingerprint=data_digest(kg, train, valid),
         estimator=estimator,
         negative_answers=negative_answers,
     )
