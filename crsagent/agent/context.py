@@ -25,6 +25,7 @@ from crsagent.config import Settings
 from crsagent.data.registry import load_dataset
 from crsagent.errors import CrsAgentError
 from crsagent.llm.model_string import chat_model_from_settings, load_chat_model
+from crsagent.llm.protocol import ChatModel
 
 DEFAULT = "default"
 OFFLINE = "offline"
@@ -144,13 +145,19 @@ def _build(key: tuple[str, str | None], settings: Settings, offer: GraphSettings
             f"context.llm {llm!r:.80} is not offered here; pick one of {sorted(llms)} "
             "(the operator offers more through CRSAGENT_GRAPH_LLMS)"
         )
-    if llm is None:
-        chat_model = chat_model_from_settings(settings)
-    else:
-        chat_model = None if llm == OFFLINE else load_chat_model(llm, settings)
     return AgentRuntime.build(
         load_dataset(dataset, settings=settings),
         settings=settings,
         config=AgentConfig(),
-        chat_model=chat_model,
+        chat_model=chat_model_for(llm, settings),
     )
+
+
+def chat_model_for(llm: ChatModel | str | None, settings: Settings) -> ChatModel | None:
+    """``llm`` as a model: a model string is loaded, 'offline' (or 'none', '') is none, and None is
+    what ``settings`` configure (``CRSAGENT_LLM_MODEL``; offline when unset)."""
+    if llm is None:
+        return chat_model_from_settings(settings)
+    if isinstance(llm, str):
+        return None if llm in (OFFLINE, "none", "") else load_chat_model(llm, settings)
+    return llm

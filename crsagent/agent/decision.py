@@ -23,6 +23,7 @@ from crsagent.knowledge_graph.pagerank import personalized_pagerank
 from crsagent.knowledge_graph.policies import make_policy
 from crsagent.knowledge_graph.policies.learned_store import StoredSwitch
 from crsagent.knowledge_graph.state import Ask, DialogueState, Recommend
+from crsagent.understanding.surfaces import PERSON_TYPES
 
 
 @dataclass
@@ -74,9 +75,6 @@ def constraints_of(memory: Memory, kg: KnowledgeGraph) -> Constraints:
     )
 
 
-PERSON_TYPES = frozenset({"director", "cast", "writer", "artist"})
-
-
 def _groups(memory: Memory, kg: KnowledgeGraph) -> list[list[int]]:
     """Alternatives: values of one type from one turn ("action or comedy"), and the roles of one
     person ("something Nolan": directed or written by him)."""
@@ -86,11 +84,6 @@ def _groups(memory: Memory, kg: KnowledgeGraph) -> list[list[int]]:
         group = f"person:{value}" if kind in PERSON_TYPES else kind
         groups.setdefault((group, memory.since.get(key, 0)), []).append(kg.value_id(key))
     return list(groups.values())
-
-
-def item_years(kg: KnowledgeGraph) -> NDArray[np.float64]:
-    """Release year per item (NaN when unknown)."""
-    return kg.catalog.years  # from the catalog's columns: no Item is built (1M-item catalogs)
 
 
 def filter_candidates(

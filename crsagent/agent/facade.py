@@ -22,7 +22,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from crsagent.agent.config import AgentConfig
-from crsagent.agent.context import AgentContext
+from crsagent.agent.context import AgentContext, chat_model_for
 from crsagent.agent.conversation import (
     MAX_MESSAGES,
     ChatMessage,
@@ -47,7 +47,6 @@ from crsagent.data.registry import load_dataset
 from crsagent.data.titles import reading_title
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.graph import KnowledgeGraph
-from crsagent.llm.model_string import chat_model_from_settings, load_chat_model
 from crsagent.llm.protocol import ChatModel
 
 __all__ = ["MAX_INPUT_CHARS", "Agent", "AgentInputError"]  # the graph cuts longer messages
@@ -107,12 +106,7 @@ class Agent:
         """
         settings = settings or Settings()
         loaded = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, settings=settings)
-        if isinstance(llm, str):
-            chat_model = None if llm in ("offline", "none", "") else load_chat_model(llm, settings)
-        elif llm is None:
-            chat_model = chat_model_from_settings(settings)
-        else:
-            chat_model = llm
+        chat_model = chat_model_for(llm, settings)
         runtime = AgentRuntime.build(
             loaded, settings=settings, config=config or AgentConfig(), chat_model=chat_model
         )
@@ -149,11 +143,7 @@ class Agent:
         if user is not None and not (isinstance(user, int) and user >= 0):
             raise AgentInputError(f"user must be a non-negative dataset user index, got {user!r}")
         # The graph cuts long text and starts the turn's work record (it does so for every caller).
-        state: TurnInput = {
-            "text": text,
-            "given_turn": turn,
-            "user": user,
-        }
+        state: TurnInput = {"text": text, "given_turn": turn, "user": user}
         return state, {"configurable": {"thread_id": session_id}}
 
     def chat(
@@ -205,11 +195,7 @@ class Agent:
         # A very long history keeps its newest messages only (the limit bounds the replay's cost).
         memory, transcript = replay(self.runtime, history[-MAX_MESSAGES:])
         memory.user = user
-        state: ReplayInput = {
-            **turn_input,
-            "memory": memory,
-            "transcript": transcript,
-        }
+        state: ReplayInput = {**turn_input, "memory": memory, "transcript": transcript}
         result = self.stateless_graph.invoke(state, config, context=self.context)
         reply: Reply = result["reply"]
         ids, scores = reply.trace.ranked_ids, reply.trace.ranked_scores
@@ -222,12 +208,6 @@ class Agent:
             for item_id, score in zip(ids, scores, strict=True)
         ]
         return ConversationReply(reply=reply, ranking=ranking)
-
-    async def arespond(
-        self, messages: Sequence[ChatMessage | Mapping[str, Any]], *, user: int | None = None
-    ) -> ConversationReply:
-        """``respond`` in a worker thread."""
-        return await asyncio.to_thread(self.respond, messages, user=user)
 
     def feedback(self, session_id: str, item_id: str, liked: bool) -> Reply:
         """A like / dislike on a shown item (UI buttons): the same as saying it, without the NLU."""

@@ -131,22 +131,17 @@ def planned_calls(steps: list[PlanStep]) -> tuple[list[PlannedCall], list[str]]:
     for step in steps:
         try:
             arguments = json_safe(json.loads(step.arguments or "{}"))
+            if isinstance(arguments, dict):
+                calls.append(PlannedCall(tool=step.tool, arguments=arguments))
+                continue
+            problem = f"its arguments must be a JSON object, not {type(arguments).__name__}"
         except json.JSONDecodeError as error:
-            notes.append(f"LLM tool call {step.tool!r} left out: its arguments are not JSON ({error.msg})")
-            continue
+            problem = f"its arguments are not JSON ({error.msg})"
         except ValueError as error:  # a number longer than Python's int parsing allows
-            notes.append(f"LLM tool call {step.tool!r} left out: {error}")
-            continue
+            problem = str(error)
         except RecursionError:
-            notes.append(f"LLM tool call {step.tool!r} left out: its arguments are nested too deeply")
-            continue
-        if not isinstance(arguments, dict):
-            notes.append(
-                f"LLM tool call {step.tool!r} left out: its arguments must be a JSON object, "
-                f"not {type(arguments).__name__}"
-            )
-            continue
-        calls.append(PlannedCall(tool=step.tool, arguments=arguments))
+            problem = "its arguments are nested too deeply"
+        notes.append(f"LLM tool call {step.tool!r} left out: {problem}")
     return calls, notes
 
 

@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from crsagent.agent.llm_plan import MAX_PLANNED_CALLS, Plan, json_safe, planned_calls, to_user_turn
 from crsagent.agent.memory import Memory
-from crsagent.agent.outcome import Outcome
 from crsagent.agent.reply import Question, ReplyItem
 from crsagent.agent.reply_grounding import ungrounded_names
-from crsagent.agent.state import TurnWork
+from crsagent.agent.state import Outcome, TurnWork
 from crsagent.agent.templates import display_title
 from crsagent.agent.turns import UserTurn
 from crsagent.data.text import normalize_title, split_title_year

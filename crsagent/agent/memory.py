@@ -57,13 +57,6 @@ class Memory(BaseModel):
             shown_items=list(self.shown),
         )
 
-    @property
-    def has_preferences(self) -> bool:
-        """True once the user said anything the policy can use."""
-        return bool(
-            self.accepted or self.rejected or self.liked_items or self.year_min or self.year_max
-        ) or bool(self.rejected_items)
-
 
 def _move(key: str, into: list[str], out_of: list[str]) -> None:
     if key in out_of:

@@ -23,12 +23,11 @@ from crsagent.agent import llm_turn
 from crsagent.agent.context import GraphContext, runtime_for
 from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
-from crsagent.agent.outcome import Outcome
 from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, set_aside_for_examples, tool_shift
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
 from crsagent.agent.runtime import AgentRuntime
-from crsagent.agent.state import AgentState, TurnWork, start_turn, stored
+from crsagent.agent.state import AgentState, Outcome, TurnWork, start_turn, stored
 from crsagent.agent.templates import (
     card,
     display_title,
@@ -54,10 +53,6 @@ def _required(state: AgentState, key: str) -> Any:
     return value
 
 
-def _context(runtime: Runtime[GraphContext]) -> AgentRuntime:
-    return runtime_for(runtime.context)
-
-
 def _work(state: AgentState) -> TurnWork:
     return _required(state, "work")
 
@@ -71,7 +66,7 @@ def understand(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, A
     # is checked before a runtime is built for the context.
     thread = str(get_config().get("configurable", {}).get("thread_id", "default"))
     checked, work = start_turn(state, thread)
-    rt = _context(runtime)
+    rt = runtime_for(runtime.context)
     # The one read of a key an earlier turn (or a replaying caller) wrote: ``stored`` takes old dicts.
     memory = stored(Memory, state.get("memory")) or Memory()
     if checked.user is not None:
@@ -145,7 +140,7 @@ def decide(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal
 
 
 def tools(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    rt = _context(runtime)
+    rt = runtime_for(runtime.context)
     work, memory = _work(state), _memory(state)
     start = time.perf_counter()
     candidates = memory_candidates(rt, memory)
@@ -171,7 +166,7 @@ def tools(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
 
 
 def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Literal["tools", "respond"]]:
-    rt = _context(runtime)
+    rt = runtime_for(runtime.context)
     work, memory = _work(state), _memory(state)
     bus: BusState = _required(state, "bus")
     listed = bus.candidates if bus.candidates is not None else np.arange(rt.kg.n_items)
@@ -189,37 +184,25 @@ def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Litera
     extra = tool_shift(rt, bus, work)
     understood = state.get("understood")
     show_now = bool(understood and understood.show_now)
+    extra_shift = extra if extra.any() else None
     policy = decide_over(
-        rt,
-        memory,
-        final,
-        session_id=work.session_id,
-        extra_shift=extra if extra.any() else None,
-        show_now=show_now,
+        rt, memory, final, session_id=work.session_id, extra_shift=extra_shift, show_now=show_now
     )
     catalog = rt.dataset.catalog
     ranked = [catalog.at(i).id for i in policy.ranked]
+    outcome = Outcome(
+        decision="recommend",
+        reason=policy.reason,
+        ranked=ranked,
+        scores=policy.scores,
+        candidates=int(final.size),
+    )
     if isinstance(policy.action, Ask):
         values = [rt.kg.values[v] for v in policy.offered]
-        outcome = Outcome(
-            decision="ask",
-            reason=policy.reason,
-            attribute=values[0].type,
-            offered=[v.value for v in values],
-            ranked=ranked,
-            scores=policy.scores,
-            candidates=int(final.size),
-        )
+        outcome.decision, outcome.attribute = "ask", values[0].type
+        outcome.offered = [v.value for v in values]
     else:
-        items = [catalog.at(i).id for i in policy.action.items]
-        outcome = Outcome(
-            decision="recommend",
-            reason=policy.reason,
-            items=items,
-            ranked=ranked,
-            scores=policy.scores,
-            candidates=int(final.size),
-        )
+        outcome.items = [catalog.at(i).id for i in policy.action.items]
     return Command(goto="respond", update={"outcome": outcome, "work": work})
 
 
@@ -250,21 +233,19 @@ def _retry(
 
 
 def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
-    rt = _context(runtime)
+    rt = runtime_for(runtime.context)
     work, memory = _work(state), _memory(state)
     outcome: Outcome = _required(state, "outcome")
-    catalog, kg = rt.dataset.catalog, rt.kg
+    catalog = rt.dataset.catalog
     items: list[ReplyItem] = []
     question: Question | None = None
     if outcome.decision == "ask" and outcome.attribute is not None:
         question = question_for(outcome.attribute, outcome.offered, rt.noun)
         body = question.text
     elif outcome.decision == "recommend":
-        liked = [catalog.index_of(i) for i in memory.liked_items]
-        accepted = [kg.value_id(key) for key in memory.accepted]
         for item_id in outcome.items:
             index = catalog.index_of(item_id)
-            items.append(card(catalog.at(index), reasons_for(kg, index, liked, accepted)))
+            items.append(card(catalog.at(index), _reasons(rt, memory, index)))
         body = list_text(items, rt.noun)
     elif outcome.decision == "answer_item" and outcome.asked_attribute == "why":
         body = _why(rt, memory, outcome.asked_item)
@@ -306,32 +287,34 @@ def _why(rt: AgentRuntime, memory: Memory, item_id: str | None) -> str:
     """Why an item was suggested: its graph links to what the user said, or its own strengths."""
     if item_id is None:
         return f"I haven't suggested a {rt.noun} yet. Tell me what you're in the mood for and I will."
-    catalog, kg = rt.dataset.catalog, rt.kg
-    index = catalog.index_of(item_id)
-    liked = [catalog.index_of(i) for i in memory.liked_items]
-    accepted = [kg.value_id(key) for key in memory.accepted]
-    reasons = reasons_for(kg, index, liked, accepted)
-    return f"I suggested {display_title(catalog.at(index))} because it {_and(reasons)}."
+    index = rt.dataset.catalog.index_of(item_id)
+    reasons = _reasons(rt, memory, index)
+    return f"I suggested {display_title(rt.dataset.catalog.at(index))} because it {_and(reasons)}."
+
+
+def _reasons(rt: AgentRuntime, memory: Memory, index: int) -> list[str]:
+    """Why the item at ``index`` suits this user: its links to what they liked and asked for."""
+    liked = [rt.dataset.catalog.index_of(i) for i in memory.liked_items]
+    return reasons_for(rt.kg, index, liked, [rt.kg.value_id(key) for key in memory.accepted])
 
 
 def _kept_from_before(state: AgentState, memory: Memory) -> list[str]:
     """Hard wishes of earlier turns that still filter a new request (said, so none applies silently)."""
     turn = state.get("understood")
-    if not turn:
+    if not turn or not (
+        turn.intent == Intent.REQUEST
+        and (turn.accepted or turn.soft or turn.liked_items or turn.recency or turn.year_min or turn.year_max)
+    ):
         return []
-    new_request = turn.intent == Intent.REQUEST and bool(
-        turn.accepted or turn.soft or turn.liked_items or turn.recency or turn.year_min or turn.year_max
-    )
-    if not new_request:
-        return []
-    earlier = [key for key in memory.accepted if memory.since.get(key, 0) < memory.turns]
-    kept = [f"'{key.split(':', 1)[1]}'" for key in earlier]
-    kept += [
-        f"'no {key.split(':', 1)[1]}'" for key in memory.rejected if memory.since.get(key, 0) < memory.turns
-    ]
-    if memory.year_min is not None and memory.since.get("year_min", 0) < memory.turns:
+
+    def earlier(key: str) -> bool:
+        return memory.since.get(key, 0) < memory.turns
+
+    kept = [f"'{key.split(':', 1)[1]}'" for key in memory.accepted if earlier(key)]
+    kept += [f"'no {key.split(':', 1)[1]}'" for key in memory.rejected if earlier(key)]
+    if memory.year_min is not None and earlier("year_min"):
         kept.append(f"'from {memory.year_min}'")
-    if memory.year_max is not None and memory.since.get("year_max", 0) < memory.turns:
+    if memory.year_max is not None and earlier("year_max"):
         kept.append(f"'up to {memory.year_max}'")
     return kept
 

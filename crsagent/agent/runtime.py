@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crsagent.agent.config import AgentConfig
-from crsagent.agent.decision import item_years
 from crsagent.agent.offline_nlu import OfflineNLU
 from crsagent.agent.templates import item_noun
 from crsagent.config import Settings
@@ -132,7 +131,7 @@ class AgentRuntime:
             cf=cf,
             trained=trained,
             chat_model=chat_model,
-            years=item_years(kg),
+            years=kg.catalog.years,  # the catalog's columns: no Item is built (1M-item catalogs)
             never_ask=never_ask,
         )
 

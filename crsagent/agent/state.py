@@ -6,8 +6,12 @@ SQLite checkpointer keeps them and a restarted process continues the conversatio
 through bounded reducers; every other key is replaced by the node that writes it.
 
 ``TurnInput`` is what a caller sends for one turn (the graph's input schema) and ``TurnOutput`` what
-it gets back. No key of it outlives its turn (``channels.py``), and ``start_turn`` checks it, so a
-LangGraph client gets an error naming the bad key.
+it gets back. No key of it outlives its turn, and ``start_turn`` checks it, so a LangGraph client
+gets an error naming the bad key: LangGraph writes only the keys a caller's dict holds, so a plain
+key that a later turn omits would keep the earlier turn's value. ``text`` is a ``TurnValue``
+(forgotten when the run finishes); the keys only ``understand`` reads are ``EphemeralValue`` (gone
+after one step). Neither checks what is written: a write that raised would stay among the thread's
+pending writes and break every later read of its state, so ``understand`` checks the input instead.
 """
 
 from __future__ import annotations
@@ -15,15 +19,15 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, NotRequired, Required, TypeVar
 
+from langgraph._internal._typing import MISSING  # LastValue's "no value" marker
 from langgraph.channels.ephemeral_value import EphemeralValue
+from langgraph.channels.last_value import LastValue
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 from typing_extensions import TypedDict  # pydantic writes the graph's JSON schemas: not typing's on 3.11
 
-from crsagent.agent.channels import TurnValue
 from crsagent.agent.memory import Memory
-from crsagent.agent.outcome import Outcome
-from crsagent.agent.reply import Mode, Reply
+from crsagent.agent.reply import Decision, Mode, Reply
 from crsagent.agent.turns import Intent, UserTurn
 from crsagent.tools.bus import BusState, ToolCallRecord
 
@@ -34,6 +38,16 @@ MAX_TRANSCRIPT = 200
 # Longer messages are cut here (and the trace says so): no one types more, and a pasted book must
 # not reach an LLM prompt or the NLU whole.
 MAX_INPUT_CHARS = 4000
+
+
+class TurnValue(LastValue[Any]):
+    """A last value that the run forgets when it finishes."""
+
+    def finish(self) -> bool:
+        if self.value is MISSING:
+            return False
+        self.value = MISSING
+        return True
 
 
 def add_exchanges(old: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -53,6 +67,21 @@ class PlannedCall(BaseModel):
     arguments: dict[str, Any] = Field(
         default_factory=dict, description="Arguments, as the tool's schema says."
     )
+
+
+class Outcome(BaseModel):
+    """What a turn decided (the policy nodes) and what ``respond`` needs to render it."""
+
+    decision: Decision
+    reason: str = ""
+    items: list[str] = Field(default_factory=list, description="Ids to show, best first.")
+    attribute: str | None = Field(default=None, description="Attribute type asked about.")
+    offered: list[str] = Field(default_factory=list, description="Values offered (labels).")
+    ranked: list[str] = Field(default_factory=list, description="The ranked list the trace logs.")
+    scores: list[float] = Field(default_factory=list, description="Scores of ``ranked``, best first.")
+    candidates: int = 0
+    asked_item: str | None = None
+    asked_attribute: str | None = None
 
 
 class TurnWork(BaseModel):

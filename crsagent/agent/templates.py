@@ -95,19 +95,14 @@ def display_title(item: Item) -> str:
     return title
 
 
-def list_text(items: list[ReplyItem], noun: str, lead: str | None = None) -> str:
+def list_text(items: list[ReplyItem], noun: str) -> str:
     """A numbered list, one reason per line."""
-    head = (
-        lead
-        or f"Here {'is a' if len(items) == 1 else 'are some'} {noun}{'' if len(items) == 1 else 's'} you might like:"
-    )
-    lines = [head]
+    one = len(items) == 1
+    lines = [f"Here {'is a' if one else 'are some'} {noun}{'' if one else 's'} you might like:"]
     for number, item in enumerate(items, start=1):
-        title = (
-            item.title if item.year is None or str(item.year) in item.title else f"{item.title} ({item.year})"
-        )
+        year = "" if item.year is None or str(item.year) in item.title else f" ({item.year})"
         reason = f" — {item.reasons[0]}" if item.reasons else ""
-        lines.append(f"{number}. {title}{reason}")
+        lines.append(f"{number}. {item.title}{year}{reason}")
     return "\n".join(lines)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from crsagent.commands.common import (
+    bounded,
     cf_model_from_args,
     port_number,
     settings_from_args,
@@ -49,19 +49,6 @@ class ChatOptions(BaseModel):
     cf_model: str | None = Field(
         default=DEFAULT_AGENT_RECOMMENDER, description="Collaborative model (AgentConfig checks the name)."
     )
-
-
-def _bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
-        return value
-
-    return parse
 
 
 def options_from_args(args: argparse.Namespace, settings: Settings) -> ChatOptions:
@@ -174,13 +161,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     )
     parser.add_argument(
         "--max-agents",
-        type=_bounded(1, 64),
+        type=bounded(1, 64),
         default=None,
         help="agents kept built, one per dataset and LLM, least recently used dropped (default: 3)",
     )
     parser.add_argument(
         "--concurrency",
-        type=_bounded(1, 64),
+        type=bounded(1, 64),
         default=None,
         help="turns served at once over all sessions; one at a time per session (default: 8)",
     )

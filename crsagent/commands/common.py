@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from crsagent.config import Settings
@@ -67,12 +68,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.model_validate(overrides)
 
 
-def port_number(text: str) -> int:
-    """An argparse type: a TCP port, 0 for a free one."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
-    return port
+def bounded(low: int, high: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (``what`` names it in errors)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {what or 'whole'} number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what + ' ' if what else ''}{value} is outside {low}-{high}")
+        return value
+
+    return parse
+
+
+# A TCP port, 0 for a free one.
+port_number = bounded(0, 65535, "port")

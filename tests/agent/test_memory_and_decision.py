@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from crsagent.agent.config import AgentConfig
-from crsagent.agent.decision import constraints_of, filter_candidates, item_years, run_policy
+from crsagent.agent.decision import constraints_of, filter_candidates, run_policy
 from crsagent.agent.memory import Memory, apply_turn
 from crsagent.agent.relax import relax_once
 from crsagent.agent.reply import Question
@@ -76,7 +76,7 @@ def test_restart_keeps_only_the_user() -> None:
 
 def test_filter_applies_values_years_and_exclusions() -> None:
     kg = _kg()
-    years = item_years(kg)
+    years = kg.catalog.years
     memory = Memory(accepted=["genre:Comedy"], year_min=2000)
     kept = filter_candidates(kg, years, constraints_of(memory, kg), prune_rejected=True)
     assert [kg.catalog.at(i).id for i in kept] == ["b"]
