@@ -15,12 +15,7 @@ from crsagent.recommenders.ease import EASE, EASEConfig
 from crsagent.recommenders.itemknn import ItemKNN, ItemKNNConfig
 from crsagent.recommenders.metrics import evaluate_model, evaluate_scores
 from crsagent.recommenders.popularity import Popularity, PopularityConfig
-from crsagent.recommenders.registry import (
-    RECOMMENDER_NAMES,
-    load_recommender,
-    make_recommender,
-    recommender_class,
-)
+from crsagent.recommenders.registry import RECOMMENDER_NAMES, load_recommender, make_recommender
 from crsagent.recommenders.sequences import targets_by_user, user_sequences
 
 __all__ = [
@@ -41,7 +36,6 @@ __all__ = [
     "evaluate_scores",
     "load_recommender",
     "make_recommender",
-    "recommender_class",
     "targets_by_user",
     "user_sequences",
 ]
