@@ -30,15 +30,16 @@ def hdcg(turns: int, rank: int) -> float:
     return later + (1.0 / math.log2(turns + 1) - later) / math.log2(rank + 1)
 
 
+# Fields that ``record()`` flattens into SR@k / AT / hDCG / Recall@k keys, and the plots' lists.
+HEADLINE_FIELDS = ("sr", "at", "hdcg", "recall", "recall_first_turn")
+CURVE_FIELDS = ("sr_by_turn", "turns_success", "turns_failure")
+
+
 class EvalMetrics(BaseModel):
     """Aggregates of one run; ``record()`` flattens them into metrics.json's keys."""
 
     model_config = ConfigDict(frozen=True)
 
-    n_episodes: int = Field(
-        description="Episodes that ran to an end (a hit, the turn limit, or the user quitting)."
-    )
-    n_errors: int = Field(description="Episodes that failed to run; not in any rate.")
     sr: dict[int, float] = Field(description="k -> SR@k: success within k turns.")
     at: float = Field(description="Mean turns to success; a failure counts max_turns.")
     hdcg: float = Field(description="Mean hierarchical DCG; 0 for a failure.")
@@ -47,12 +48,13 @@ class EvalMetrics(BaseModel):
     sr_by_turn: list[float] = Field(description="sr_by_turn[k-1] = fraction succeeded within k turns.")
     turns_success: list[int] = Field(description="turns_success[k-1] = episodes that succeeded at turn k.")
     turns_failure: list[int] = Field(description="turns_failure[k-1] = failed episodes that lasted k turns.")
-    mean_turns: float = Field(description="Exchanges per episode, as played.")
-    mean_questions: float = Field(description="Questions the agent asked per episode.")
-    mean_lists: float = Field(description="Recommendation lists per episode.")
+    # The scalars below are the report's rows after the headline metrics, in this order (COST_KEYS).
     out_of_catalog_rate: float = Field(description="Titles grounding dropped / (dropped + items shown).")
     leak_rate: float = Field(description="Simulated-user turns whose draft named the target.")
     episodes_with_leak: float = Field(description="Fraction of episodes with at least one leaked turn.")
+    mean_turns: float = Field(description="Exchanges per episode, as played.")
+    mean_questions: float = Field(description="Questions the agent asked per episode.")
+    mean_lists: float = Field(description="Recommendation lists per episode.")
     user_ended: float = Field(description="Fraction of episodes the simulated user ended before a hit.")
     no_candidates: int = Field(description="Episodes that ended because the candidates ran out (structured).")
     accept_understood: float | None = Field(
@@ -68,6 +70,10 @@ class EvalMetrics(BaseModel):
     latency_ms_mean: float = Field(description="The agent's wall time per turn.")
     latency_ms_p50: float
     latency_ms_p95: float
+    n_episodes: int = Field(
+        description="Episodes that ran to an end (a hit, the turn limit, or the user quitting)."
+    )
+    n_errors: int = Field(description="Episodes that failed to run; not in any rate.")
 
     def record(self) -> dict[str, Any]:
         """Flat keys: SR@5 ..., AT, hDCG, Recall@1 ..., then the rest (the compare table reads them)."""
@@ -75,8 +81,7 @@ class EvalMetrics(BaseModel):
         flat |= {"AT": self.at, "hDCG": self.hdcg}
         flat |= {f"Recall@{k}": v for k, v in self.recall.items()}
         flat |= {f"Recall@{k} (first turn)": v for k, v in self.recall_first_turn.items()}
-        rest = self.model_dump(exclude={"sr", "at", "hdcg", "recall", "recall_first_turn"})
-        return flat | rest
+        return flat | self.model_dump(exclude=set(HEADLINE_FIELDS))
 
 
 def _mean(values: Sequence[float]) -> float:

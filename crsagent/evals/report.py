@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from crsagent.evals.metrics import EvalMetrics
+from crsagent.evals.metrics import CURVE_FIELDS, HEADLINE_FIELDS, EvalMetrics
 from crsagent.evals.plots import plot_sr_by_turn, plot_turns_histogram
 from crsagent.evals.spec import EvalSpec
 from crsagent.evals.store import METRICS_FILE, REPORT_FILE, SR_PLOT_FILE, TURNS_PLOT_FILE, RunFolder
@@ -14,27 +14,9 @@ from crsagent.simulators.base import Episode
 
 # Rows of the report's metric table (and of `eval compare`), in order; a key a run lacks is skipped.
 HEADLINE_PREFIXES = ("SR@", "AT", "hDCG", "Recall@")
+# The other rows: the metrics' scalar fields in their order, then the run's throughput.
 COST_KEYS = (
-    "out_of_catalog_rate",
-    "leak_rate",
-    "episodes_with_leak",
-    "mean_turns",
-    "mean_questions",
-    "mean_lists",
-    "user_ended",
-    "no_candidates",
-    "accept_understood",
-    "agent_llm_calls_per_turn",
-    "simulator_llm_calls_per_turn",
-    "prompt_tokens_per_turn",
-    "completion_tokens_per_turn",
-    "simulator_prompt_tokens_per_turn",
-    "simulator_completion_tokens_per_turn",
-    "latency_ms_mean",
-    "latency_ms_p50",
-    "latency_ms_p95",
-    "n_episodes",
-    "n_errors",
+    *(key for key in EvalMetrics.model_fields if key not in (*HEADLINE_FIELDS, *CURVE_FIELDS)),
     "dialogues_per_second",
 )
 
