@@ -43,6 +43,11 @@ class MovieMetadata(BaseModel):
         values = (self.name, self.genres, self.plot, self.directors, self.writers, self.cast, self.imdb_id)
         return sum(1 for value in values if value)
 
+    def people(self) -> dict[str, list[str]]:
+        """The director, writer and cast attributes it knows (empty ones left out)."""
+        people = (("director", self.directors), ("writer", self.writers), ("cast", self.cast))
+        return {attribute_type: list(names) for attribute_type, names in people if names}
+
 
 def format_imdb_id(digits: str) -> str:
     """``"114092"`` -> ``"tt0114092"``: MovieLens stores the number, IMDb pads it to 7 digits."""

@@ -186,14 +186,7 @@ def load_movielens(
         movies[movie]["attributes"]["tag"] = tags
     metadata = _metadata_by_movie(metadata_file, folder, index) if metadata_file is not None else {}
     for movie, meta in metadata.items():
-        attributes = movies[movie]["attributes"]
-        for attribute_type, values in (
-            ("director", meta.directors),
-            ("writer", meta.writers),
-            ("cast", meta.cast),
-        ):
-            if values:
-                attributes[attribute_type] = list(values)
+        movies[movie]["attributes"].update(meta.people())
         movies[movie]["text"] = meta.plot or ""
 
     interactions = _read_ratings(folder, index)

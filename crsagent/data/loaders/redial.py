@@ -286,14 +286,9 @@ def _item(movie_id: str, title: str, meta: MovieMetadata | None, popularity: flo
     _, year = split_title_year(title)
     attributes: dict[str, list[str]] = {}
     if meta is not None:
-        for attribute_type, values in (
-            ("genre", meta.genres),
-            ("director", meta.directors),
-            ("writer", meta.writers),
-            ("cast", meta.cast),
-        ):
-            if values:
-                attributes[attribute_type] = list(values)
+        if meta.genres:
+            attributes["genre"] = list(meta.genres)
+        attributes.update(meta.people())
     attributes.update(year_attributes(year))
     return Item(
         id=movie_id,
