@@ -20,6 +20,7 @@ negative answers a rejected value changes scores only through the learned conver
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,12 @@ from crsagent.data.interactions import Interactions
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief import Belief
 from crsagent.knowledge_graph.conversations import simulate_state
-from crsagent.knowledge_graph.features import PriorFeatureConfig, PriorFeatures, ValueAffinity
+from crsagent.knowledge_graph.features import (
+    LargeCatalogConfig,
+    PriorFeatureConfig,
+    PriorFeatures,
+    ValueAffinity,
+)
 from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
 from crsagent.knowledge_graph.head import LogitGroups, fit_conditional_logit, sample_candidates
 from crsagent.knowledge_graph.state import DialogueState
@@ -73,6 +79,11 @@ class EstimatorConfig(BaseModel):
     l2: float = Field(default=1e-3, ge=0, description="L2 penalty of the prior-block weights.")
     conversation_l2: float = Field(default=1e-2, ge=0, description="L2 penalty of the conversation weights.")
     seed: int = Field(default=0, description="Seed of the pair samples and the simulated states.")
+    large: LargeCatalogConfig = Field(
+        default_factory=LargeCatalogConfig,
+        exclude=True,  # read when scoring, not fitting: stored estimators keep their cache keys
+        description="How catalogs too large for the exact catalog-wide sums are scored.",
+    )
     rejected_features: bool = Field(
         default=True,
         description=(
@@ -99,6 +110,10 @@ class EstimatorWeights:
 
 class PreferenceEstimator:
     """Scores candidates for a user and a conversation state; see the module docstring."""
+
+    # Estimators stored before these existed: the default settings, nothing kept.
+    large = LargeCatalogConfig()
+    _cached_items: NDArray[np.int64] | None = None
 
     def __init__(
         self, kg: KnowledgeGraph, prior: PriorFeatures, affinity: ValueAffinity, weights: EstimatorWeights
@@ -136,7 +151,8 @@ class PreferenceEstimator:
         if len(valid) == 0:
             raise CrsAgentError("the estimator chooses its weights on the valid split, which is empty here")
         prior = PriorFeatures(config.features, kg, train)
-        affinity = ValueAffinity(kg, prior.popularity)
+        # Fitting reads exact PMI rows whatever the catalog: config.large is for scoring only.
+        affinity = ValueAffinity(kg, prior.popularity, LargeCatalogConfig(exact_items=sys.maxsize))
         rng = np.random.default_rng(config.seed)
         conversation = _fit_conversation_weights(kg, prior, affinity, train, config, rng)
         untuned = EstimatorWeights(prior.names, np.zeros(prior.n_features), conversation)
@@ -144,36 +160,42 @@ class PreferenceEstimator:
         prior_weights = estimator._calibrate(valid, config, rng)
         estimator.weights = EstimatorWeights(prior.names, prior_weights, conversation)
         estimator._theta = np.r_[prior_weights, conversation]
-        estimator._cached_matrix = None  # scores were cached with the untuned weights
-        estimator._cached_conversation = None
+        estimator.forget_user()  # scores were cached with the untuned weights
+        estimator.large = config.large
+        estimator.affinity = ValueAffinity(kg, prior.popularity, config.large)
         logger.info("estimator weights: %s", estimator.weights.as_dict())
         return estimator
 
-    def user_matrix(self, user: int | None) -> NDArray[np.float32]:
-        """The prior-block features of every item for ``user`` (the last user's are kept)."""
-        self._load_user(user)
-        assert self._cached_matrix is not None
-        return self._cached_matrix
-
-    def prior_scores(self, user: int | None) -> NDArray[np.float64]:
-        """The prior block's score of every item for ``user``."""
-        self._load_user(user)
-        assert self._cached_scores is not None
-        return self._cached_scores
+    def prior_scores(
+        self, user: int | None, items: NDArray[np.int64], entries: Entries | None = None
+    ) -> NDArray[np.float64]:
+        """The prior block's score of ``items`` for ``user`` (``entries``: theirs, when gathered)."""
+        rows = _rows_of(self._cached_items, items) if user == self._cached_user else None
+        if rows is None or self._cached_scores is None:
+            self._load_user(user, items, entries)
+            rows = _rows_of(self._cached_items, items)
+        assert self._cached_scores is not None and rows is not None
+        return self._cached_scores[rows]
 
     def forget_user(self) -> None:
         """Drop the kept per-user and per-answer scores (they are rebuilt on demand)."""
         self._cached_user = None
         self._cached_matrix = None
         self._cached_scores = None
+        self._cached_items = None
         self._cached_conversation = None
 
-    def _load_user(self, user: int | None) -> None:
-        # Episodes come grouped by user, so keeping one user's matrix is nearly a perfect cache.
-        if self._cached_matrix is None or user != self._cached_user:
+    def _load_user(self, user: int | None, items: NDArray[np.int64], entries: Entries | None) -> None:
+        # Episodes come grouped by user, so keeping one user's scores is nearly a perfect cache.
+        if self.kg.n_items <= self.large.exact_items:
             self._cached_matrix = self.prior.user_matrix(user)
             self._cached_scores = self._cached_matrix.astype(np.float64) @ self.weights.prior
-            self._cached_user = user
+            self._cached_items = None
+        else:  # only ``items``: a later turn's candidates are mostly among this turn's
+            self._cached_matrix = None
+            self._cached_scores = self.prior.user_scores(user, self.weights.prior, items, entries)
+            self._cached_items = items
+        self._cached_user = user
 
     def conversation_features(
         self, items: NDArray[np.int64] | None, accepted: list[int], rejected: list[int]
@@ -227,14 +249,16 @@ class PreferenceEstimator:
 
     def features(self, state: DialogueState) -> NDArray[np.float64]:
         """Candidates x all features for ``state``."""
-        prior = self.user_matrix(state.user)[state.candidates].astype(np.float64)
+        kept = self._cached_matrix if state.user == self._cached_user else None
+        rows = self.prior.user_rows(state.user, state.candidates) if kept is None else kept[state.candidates]
+        prior = rows.astype(np.float64)
         conversation = self.conversation_features(state.candidates, state.accepted, state.rejected)
         return np.hstack([prior, conversation])
 
     def log_scores(self, state: DialogueState, entries: Entries | None = None) -> NDArray[np.float64]:
         """Unnormalised log-probability of each candidate of ``state`` (``entries``: theirs)."""
         candidates = state.candidates
-        scores = self.prior_scores(state.user)[candidates]
+        scores = self.prior_scores(state.user, candidates, entries)
         scores = scores + self.conversation_scores(state.accepted, state.rejected, candidates, entries)
         if state.weight_shift is not None:
             scores = scores + self.features(state) @ state.weight_shift

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.data.interactions import Interactions
-from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
 from crsagent.recommenders import BaseRecommender, make_recommender
 from crsagent.registry import HistoryRecommenderName
 
@@ -68,6 +68,30 @@ class PriorFeatureConfig(BaseModel):
         default=1.0,
         gt=0,
         description="Pseudo-count added to a user's value counts before the log-ratio to the catalog rate.",
+    )
+
+
+class LargeCatalogConfig(BaseModel):
+    """How the estimator scores a catalog too large for its exact catalog-wide sums (not part of the fit)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    exact_items: int = Field(
+        default=200_000,
+        ge=0,
+        description=(
+            "Catalogs of up to this many items are scored exactly as every published figure was. Larger "
+            "ones: a user's prior column by column for the candidates only (equal up to float rounding), "
+            "and PMI rows of values carried by more than pmi_carriers items estimated from a sample."
+        ),
+    )
+    pmi_carriers: int = Field(
+        default=20_000,
+        ge=1,
+        description=(
+            "On a large catalog, the PMI row of a value carried by more items sums over this many of them, "
+            "evenly spaced, scaled to the value's weight (a third of a million-item catalog otherwise)."
+        ),
     )
 
 
@@ -127,11 +151,15 @@ class PriorFeatures:
         return self.histories.get(user, np.zeros(0, dtype=np.int64))
 
     def content_scores(
-        self, history: NDArray[np.int64], items: NDArray[np.int64] | None = None
+        self,
+        history: NDArray[np.int64],
+        items: NDArray[np.int64] | None = None,
+        entries: Entries | None = None,
     ) -> NDArray[np.float64]:
         """Mean over an item's values of log(user's smoothed value rate / catalog rate).
 
-        For ``items`` only when given (their sums equal those rows of the whole-catalog product).
+        For ``items`` only when given (their sums equal those rows of the whole-catalog product;
+        ``entries``: theirs, when gathered).
         """
         n = self.kg.n_items if items is None else items.size
         if history.size == 0:
@@ -141,7 +169,27 @@ class PriorFeatures:
         user_rate = (counts + a * np.exp(self._log_value_rate)) / (history.size + a)
         log_ratio = np.log(user_rate) - self._log_value_rate
         per_item = self._values_per_item if items is None else self._values_per_item[items]
-        return self.kg.item_sums(items, log_ratio) / per_item
+        return self.kg.item_sums(items, log_ratio, entries) / per_item
+
+    def user_scores(
+        self,
+        user: int | None,
+        weights: NDArray[np.float64],
+        items: NDArray[np.int64],
+        entries: Entries | None,
+    ) -> NDArray[np.float64]:
+        """``(user_matrix(user) @ weights)[items]`` up to float rounding, column by column: no items x
+        features matrix, the content match over ``items``' own ``entries`` (what a user's first turn
+        costs on a large catalog: its candidates, not the catalog's 26M entries)."""
+        history = self.history(user)
+        k, static = len(self.models), self._static.shape[1]
+        scores = self._static[items] @ weights[k : k + static]
+        for weight, model in zip(weights[:k], self.models, strict=True):
+            if history.size:  # a cold user's collaborative columns are 0 (see user_rows)
+                scores += weight * model.score(history)[items]
+        scores += weights[k + static] * self.content_scores(history, items, entries)
+        scores[np.isin(items, history)] += weights[k + static + 1]
+        return scores
 
     def user_matrix(self, user: int | None) -> NDArray[np.float32]:
         """Items x features for one user (a user without train history gets zero collaborative columns)."""
@@ -217,8 +265,13 @@ class ValueAffinity:
     large vocabulary (MovieLens cast and writers) cheap.
     """
 
-    def __init__(self, kg: KnowledgeGraph, popularity: NDArray[np.float64]) -> None:
+    large = LargeCatalogConfig()  # estimators stored before the setting: its default
+
+    def __init__(
+        self, kg: KnowledgeGraph, popularity: NDArray[np.float64], large: LargeCatalogConfig | None = None
+    ) -> None:
         self.kg = kg
+        self.large = large or LargeCatalogConfig()
         weights = popularity + 1.0
         self._item_weight = weights
         # Per value, its items' weights summed in ascending item order (no weighted incidence).
@@ -252,7 +305,12 @@ class ValueAffinity:
         # The weighted co-occurrence of ``value`` with every value, from the items carrying it only
         # (the same ascending-item sums as the sparse product of the whole incidence).
         carriers = self.kg.items_with(value)
+        sampled = self.kg.n_items > self.large.exact_items and carriers.size > self.large.pmi_carriers
+        if sampled:
+            carriers = carriers[:: -(-carriers.size // self.large.pmi_carriers)]  # evenly spaced
         joint = self.kg.value_mass(carriers, self._item_weight[carriers])
+        if sampled:  # scaled to the value's whole weight
+            joint *= self._value_weight[value] / joint[value]
         expected = self._value_weight[value] * self._value_weight / self._total
         row = np.zeros(self.kg.n_values)
         positive = (joint > 0) & (expected > 0)

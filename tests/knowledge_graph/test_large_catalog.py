@@ -1,0 +1,55 @@
+"""The estimator's large-catalog scoring (LargeCatalogConfig), forced on a tiny catalog."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crsagent.knowledge_graph.estimator import EstimatorConfig, PreferenceEstimator
+from crsagent.knowledge_graph.features import LargeCatalogConfig
+from crsagent.knowledge_graph.graph import KnowledgeGraph
+from crsagent.knowledge_graph.state import DialogueState
+from tests.knowledge_graph.tiny_data import tiny_dataset
+
+
+def fit(large: LargeCatalogConfig) -> PreferenceEstimator:
+    dataset = tiny_dataset()
+    kg = KnowledgeGraph(dataset.catalog)
+    return PreferenceEstimator.fit(
+        kg, dataset.split("train"), dataset.split("valid"), EstimatorConfig(large=large)
+    )
+
+
+def test_candidate_prior_scores_match_the_matrix_path() -> None:
+    exact, large = fit(LargeCatalogConfig()), fit(LargeCatalogConfig(exact_items=0))
+    kg = exact.kg
+    rock = kg.value_id("tag:rock")
+    for user in (0, 3, None):
+        state = DialogueState.open(kg, user, [rock])
+        assert np.allclose(large.log_scores(state), exact.log_scores(state), rtol=0, atol=1e-5)
+        kept = large.prior_scores(user, state.candidates)
+        subset = state.candidates[::2]  # a later turn's candidates: read from what was kept
+        assert np.array_equal(large.prior_scores(user, subset), kept[::2])
+
+
+def test_pmi_rows_of_values_with_many_carriers_are_sampled_only_on_large_catalogs() -> None:
+    exact = fit(LargeCatalogConfig(pmi_carriers=2))
+    sampled = fit(LargeCatalogConfig(exact_items=0, pmi_carriers=2))
+    kg = exact.kg
+    rock = kg.value_id("tag:rock")
+    assert kg.items_with(rock).size > 2
+    unsampled = fit(LargeCatalogConfig()).affinity.row(rock)
+    assert np.array_equal(exact.affinity.row(rock), unsampled)
+    assert not np.array_equal(sampled.affinity.row(rock), unsampled)
+    assert sampled.affinity.row(rock)[rock] == 0.0
+
+
+def test_the_setting_is_not_part_of_the_cache_key() -> None:
+    assert EstimatorConfig(large=LargeCatalogConfig(exact_items=0)).model_dump_json() == (
+        EstimatorConfig().model_dump_json()
+    )
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="pmi_carriers"):
+        LargeCatalogConfig(pmi_carriers=0)
