@@ -252,10 +252,7 @@ class ChatModel(ABC):
         request = self._request(messages, tools, None, options)
         start = time.perf_counter()
         for event in self._stream(request):
-            if isinstance(event, TextDelta):
-                yield event
-            else:
-                yield self._stream_end(event, time.perf_counter() - start)
+            yield self._event(event, start)
 
     async def astream(
         self,
@@ -267,19 +264,19 @@ class ChatModel(ABC):
         request = self._request(messages, tools, None, options)
         start = time.perf_counter()
         async for event in self._astream(request):
-            if isinstance(event, TextDelta):
-                yield event
-            else:
-                yield self._stream_end(event, time.perf_counter() - start)
+            yield self._event(event, start)
 
-    def _stream_end(self, completion: Completion, latency_s: float) -> StreamEnd:
+    def _event(self, event: TextDelta | Completion, start: float) -> StreamEvent:
+        """A delta as it is; the completion as the stream's end, timed from ``start``."""
+        if isinstance(event, TextDelta):
+            return event
         return StreamEnd(
             result=ChatResult(
-                text=completion.text,
-                tool_calls=completion.tool_calls,
-                usage=completion.usage,
-                latency_s=latency_s,
-                model=completion.model,
-                finish_reason=completion.finish_reason,
+                text=event.text,
+                tool_calls=event.tool_calls,
+                usage=event.usage,
+                latency_s=time.perf_counter() - start,
+                model=event.model,
+                finish_reason=event.finish_reason,
             )
         )
