@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,14 +47,14 @@ class TransformersConfig(BaseModel):
         return path
 
 
+@dataclass(frozen=True)
 class _Loaded:
     """The tokenizer, model and device once loaded."""
 
-    def __init__(self, tokenizer: Any, model: Any, device: Any, tools_in_template: bool) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
-        self.device = device
-        self.tools_in_template = tools_in_template
+    tokenizer: Any
+    model: Any
+    device: Any
+    tools_in_template: bool
 
 
 class TransformersChatModel(ChatModel):
