@@ -35,7 +35,5 @@ def make_policy(
                 f"the {name} policy needs weights trained on the valid split with the simulator: "
                 f"crsagent eval cpr --dataset NAME --policy {name} trains and stores them"
             )
-        trained_policy: Policy = factory(estimator, np.asarray(trained.weights, dtype=np.float64))
-        return trained_policy
-    policy: Policy = factory(estimator) if config is None else factory(estimator, config)
-    return policy
+        return factory(estimator, np.asarray(trained.weights, dtype=np.float64))
+    return factory(estimator) if config is None else factory(estimator, config)

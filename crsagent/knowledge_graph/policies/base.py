@@ -39,9 +39,6 @@ class EstimatorPolicy:
         self.estimator = estimator
         self.kg = estimator.kg
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
     def recommend(self, state: DialogueState, belief: Belief) -> Recommend:
         """The ``list_size`` most probable candidates."""
         return Recommend(belief.top_items(state.list_size))
