@@ -260,13 +260,12 @@ class Grounder:
 
     def features(self, text: str) -> CandidateFeatures:
         """Step one for one name (the benchmark re-scores these under other configs)."""
-        _query_keys(text)  # validate before paying for an embedding
-        return self._features(text, self._query_vectors([text])[0])
+        return self.features_many([text])[0]
 
     def features_many(self, texts: Sequence[str]) -> list[CandidateFeatures]:
         """Step one for several names, with one embedding batch."""
         for text in texts:
-            _query_keys(text)
+            _query_keys(text)  # validate before paying for an embedding
         vectors = self._query_vectors(texts)
         return [self._features(text, vector) for text, vector in zip(texts, vectors, strict=True)]
 
@@ -296,7 +295,7 @@ class Grounder:
 
     def ground(self, text: str, k: int = 5) -> GroundingResult:
         """The ``k`` best catalog matches of a name, and whether it is in the catalog."""
-        return self.rank(self.features(text), k)
+        return self.ground_many([text], k)[0]
 
     def ground_many(self, texts: Sequence[str], k: int = 5) -> list[GroundingResult]:
         """``ground`` for several names, embedding them in one batch."""
