@@ -39,7 +39,7 @@ Emit = Callable[[Updates], None]
 
 
 def _user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": render.user_message(text)}
+    return {"role": "user", "content": render.md_text(text)}
 
 
 def _agent(markdown: str) -> dict[str, str]:
@@ -48,6 +48,12 @@ def _agent(markdown: str) -> dict[str, str]:
 
 def _notice(text: str) -> dict[str, str]:
     return _agent(render.notice_message(text))
+
+
+def _chat_so_far(slot: SessionSlot, messages: Messages, notices: Messages) -> Messages:
+    """A turn that waited starts from what the turn before it left, not from the page's values of
+    when it was sent."""
+    return slot.messages if slot.view is not None and slot.messages is not None else [*messages, *notices]
 
 
 class ChatApp:
@@ -152,14 +158,9 @@ class ChatApp:
         view, notices = self._view(stored)
 
         def work(slot: SessionSlot, emit: Emit) -> None:
-            # A message that waited starts from what the turn before it left, not from the page's
-            # values of when it was sent.
-            chat = (
-                slot.messages
-                if slot.view is not None and slot.messages is not None
-                else [*messages, *notices]
+            slot.messages, slot.view = self._turn(
+                text, _chat_so_far(slot, messages, notices), slot.view or view, emit
             )
-            slot.messages, slot.view = self._turn(text, chat, slot.view or view, emit)
 
         yield from self._in_turn(view, work)
 
@@ -201,12 +202,10 @@ class ChatApp:
 
         def work(slot: SessionSlot, emit: Emit) -> None:
             current = slot.view or view
-            chat = (
-                slot.messages
-                if slot.view is not None and slot.messages is not None
-                else [*messages, *notices]
-            )
-            chat = [*chat, _user(f"{'I like' if liked else 'Not for me:'} {item.title}")]
+            chat = [
+                *_chat_so_far(slot, messages, notices),
+                _user(f"{'I like' if liked else 'Not for me:'} {item.title}"),
+            ]
             try:
                 reply = self.service.agent(current).feedback(current.session_id, item.id, liked)
             except Exception as error:  # shown in the chat; the session stays usable

@@ -29,11 +29,6 @@ def md_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
 
-def user_message(text: str) -> str:
-    """A user's message as the chat shows it."""
-    return md_text(text)
-
-
 def agent_message(reply: Reply) -> str:
     """The agent's reply for the chat: its text, then any notices (an LLM fallback...) marked as such."""
     parts = [md_text(reply.text)]
