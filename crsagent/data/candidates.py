@@ -91,16 +91,6 @@ class Candidates:
         mask[np.asarray(allowed, dtype=np.int64)] = True
         return self.where(mask[self.indices])
 
-    def without(self, excluded: ArrayLike) -> Candidates:
-        """The candidates not in ``excluded`` (catalog indices), in the current order."""
-        return self.where(~np.isin(self.indices, np.asarray(excluded, dtype=np.int64)))
-
-    def mask(self, n_items: int) -> NDArray[np.bool_]:
-        """Boolean mask over a catalog of ``n_items`` of these candidates."""
-        mask = np.zeros(n_items, dtype=bool)
-        mask[self.indices] = True
-        return mask
-
     def ids(self, catalog: Catalog) -> list[str]:
         """The catalog ids, in order (what leaves the process)."""
         return [catalog.at(int(i)).id for i in self.indices]
