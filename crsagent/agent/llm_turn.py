@@ -3,9 +3,8 @@
 Plan-first (InteRecAgent): one structured call returns the whole plan, the tools run over the
 candidate bus without further LLM calls, and one call writes the reply. A re-plan happens only when
 the plan left nothing (``replan``). Every title the LLM writes is grounded or dropped and counted;
-the lead of the reply is checked for quoted names that are not in the facts it was given, for
-titles the plan named that grounding could not place, and for any name, however written, that is not
-an item the turn shows (``reply_grounding``).
+the lead of the reply is checked for any name, however written, that is not an item the turn shows,
+and for titles the plan named that grounding could not place (``reply_grounding``).
 
 Every model call this turn counts in ``work.llm_calls``, failed ones included (a re-ask of a bad
 structured answer, retries of a server that did not answer), so the per-turn figure is what the
@@ -17,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -29,12 +27,10 @@ from crsagent.agent.reply_grounding import ungrounded_names
 from crsagent.agent.state import Outcome, TurnWork
 from crsagent.agent.templates import display_title
 from crsagent.agent.turns import UserTurn
-from crsagent.data.text import normalize_title, split_title_year
 from crsagent.llm.errors import LLMError, LLMTimeoutError, LLMUnavailableError, StructuredOutputError
 from crsagent.llm.messages import Message
 from crsagent.llm.protocol import ChatOptions
 from crsagent.llm.results import ChatResult
-from crsagent.tools.grounding import GroundingError
 
 if TYPE_CHECKING:
     from crsagent.agent.runtime import AgentRuntime
@@ -48,8 +44,6 @@ LEAD_OPTIONS = ChatOptions(max_tokens=160)
 FILTER_TOOL = "kg_filter"
 # Control characters other than tab and newline: noise from a model, never meant for a reader.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# Names in quotes or emphasis: where a model puts a title.
-_QUOTED = re.compile(r"[\"“«]([^\"”»\n]{2,80})[\"”»]|\*{1,2}([^*\n]{2,80})\*{1,2}|_([^_\n]{2,80})_")
 
 
 @cache
@@ -227,57 +221,6 @@ def replan(
     work.notices.extend(notes)
 
 
-def _mentions(text: str, key: str) -> bool:
-    """``key`` (normalised words) occurs in ``text`` (normalised) as whole words."""
-    return bool(key) and f" {key} " in f" {text} "
-
-
-def invented_names(
-    lead: str,
-    facts: Sequence[str],
-    dropped: Sequence[str] = (),
-    catalog_title: Callable[[str], str | None] | None = None,
-) -> list[str]:
-    """Names in ``lead`` the reply may not carry.
-
-    A quoted or emphasised name (where a model puts a title) must occur in ``facts`` (the shown
-    titles, their reasons, the question, the templated body) — as written, or as the catalog spells
-    the item it grounds to (``catalog_title``: "The Matrix" is "Matrix, The" in a reason) — and no
-    title grounding could not place (``dropped``) may occur at all, quoted or not, unless the facts
-    hold it too. The user's own text is not a fact here: a title the user typed that the catalog
-    lacks must not come back either.
-    """
-    known = "  ".join(normalize_title(fact) for fact in facts)
-    raw = "  ".join(fact.casefold() for fact in facts)
-    found: list[str] = []
-    for match in _QUOTED.finditer(lead):
-        span = next(group for group in match.groups() if group).strip()
-        if _mentions(known, normalize_title(split_title_year(span)[0])):
-            continue
-        title = catalog_title(span) if catalog_title is not None else None
-        if title is None or title.casefold() not in raw:
-            found.append(span)
-    plain = normalize_title(lead)
-    for title in dropped:
-        key = normalize_title(title)
-        if title not in found and _mentions(plain, key) and not _mentions(known, key):
-            found.append(title)
-    return found
-
-
-def _catalog_title(rt: AgentRuntime) -> Callable[[str], str | None]:
-    """The catalog title of the item a name grounds to, if it grounds."""
-
-    def title(name: str) -> str | None:
-        try:
-            item_id = rt.grounder.ground(name, k=1).item_id
-        except GroundingError:  # no letters or digits: not a title at all
-            return None
-        return rt.dataset.catalog.get(item_id).title if item_id is not None else None
-
-    return title
-
-
 def compose(
     rt: AgentRuntime,
     outcome: Outcome,
@@ -314,17 +257,7 @@ def compose(
     # Bounded before anything else: the lead is kept in the session's state and transcript.
     lead = _CONTROL.sub("", json_safe(result.text[: rt.config.max_lead_chars * 2])).strip()
     lead = lead[: rt.config.max_lead_chars]
-    known = [body, *(i.title for i in items), *(r for i in items for r in i.reasons)]
-    if question is not None:
-        known += [question.text, *question.values]
-    invented = invented_names(lead, known, work.dropped_titles, _catalog_title(rt))
-    # Unquoted, lower-case, dated and misspelt names too: every title-like span must be a shown item.
-    seen = {name.casefold() for name in invented}
-    invented += [
-        name
-        for name in ungrounded_names(lead, rt.spotter, items, question, body)
-        if name.casefold() not in seen
-    ]
+    invented = ungrounded_names(lead, rt.spotter, items, question, body, work.dropped_titles)
     if invented:
         counted = {title.casefold() for title in work.dropped_titles}
         work.dropped_titles.extend(title for title in invented if title.casefold() not in counted)

@@ -25,7 +25,7 @@ from crsagent.agent.decision import constraints_of
 from crsagent.agent.memory import Memory, apply_turn
 from crsagent.agent.ranking import decide_over, memory_candidates
 from crsagent.agent.relax import relax_once, set_aside_for_examples, tool_shift
-from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
+from crsagent.agent.reply import Question, Reply, ReplyItem, Trace, stream_pieces
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.state import AgentState, Outcome, TurnWork, start_turn, stored
 from crsagent.agent.templates import (
@@ -277,7 +277,7 @@ def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     trace = _trace(state, work, outcome, memory, rt)
     reply = Reply(session_id=work.session_id, text=text, items=items, question=question, trace=trace)
     writer = get_stream_writer()
-    for piece in _pieces(text):
+    for piece in stream_pieces(text):
         writer(piece)
     exchange = {"user": state.get("text", ""), "agent": text}
     return {"reply": reply, "memory": memory, "transcript": [exchange]}
@@ -364,14 +364,3 @@ def _trace(state: AgentState, work: TurnWork, outcome: Outcome, memory: Memory, 
         notices=work.notices,
         latency_ms=(time.perf_counter() - work.started) * 1000,
     )
-
-
-def _pieces(text: str) -> list[str]:
-    """The reply in streamable pieces: a line at a time, words within long lines."""
-    pieces: list[str] = []
-    for line in text.splitlines(keepends=True):
-        words = line.split(" ")
-        pieces.extend(
-            " ".join(words[i : i + 8]) + (" " if i + 8 < len(words) else "") for i in range(0, len(words), 8)
-        )
-    return pieces

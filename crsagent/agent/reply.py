@@ -94,3 +94,15 @@ class Reply(BaseModel):
     items: list[ReplyItem] = Field(default_factory=list, description="Recommended items, best first.")
     question: Question | None = Field(default=None, description="The question asked, if any.")
     trace: Trace
+
+
+def stream_pieces(text: str, words: int = 8) -> list[str]:
+    """The reply as a stream delivers it: a line at a time, a few words at a time within a line."""
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        tokens = line.split(" ")
+        pieces.extend(
+            " ".join(tokens[i : i + words]) + (" " if i + words < len(tokens) else "")
+            for i in range(0, len(tokens), words)
+        )
+    return pieces

@@ -12,8 +12,10 @@ id; its text must be too. Two checks, both over the whole lead:
    their attributes and reasons, the question and its values, the templated body, or names the
    spotter reads as something other than a title (a person, a genre). A capital that only opens a
    sentence says nothing, so that word may be anything.
+3. Titles the plan named that grounding could not place (``dropped``) may not occur at all, quoted
+   or not, in any case, unless the facts hold them too.
 
-A name that fails either check means the lead is replaced by the template, and the name is counted.
+A name that fails a check means the lead is replaced by the template, and the name is counted.
 Not caught: an invented title written in lower case with no cue ("try midnight harbor"): nothing
 tells it from prose.
 """
@@ -28,7 +30,7 @@ from wordfreq import zipf_frequency
 
 from crsagent.agent.reply import Question, ReplyItem
 from crsagent.agent.title_spans import CONNECTORS, TitleSpan, TitleSpanLimits, norms, title_spans
-from crsagent.data.text import move_trailing_article, split_title_year
+from crsagent.data.text import move_trailing_article, normalize_title, split_title_year
 from crsagent.understanding.spotter import CatalogSpotter, Mention
 
 
@@ -159,12 +161,15 @@ def ungrounded_names(
     items: Sequence[ReplyItem],
     question: Question | None,
     body: str,
+    dropped: Sequence[str] = (),
     limits: ReplyGroundingLimits | None = None,
 ) -> list[str]:
-    """Names in ``lead`` that are not items the turn shows or names, in order of appearance.
+    """Names in ``lead`` that are not items the turn shows or names, in order of appearance, then
+    the ``dropped`` titles it mentions.
 
     ``items``, ``question`` and ``body`` are what the turn shows (the templated reply the lead comes
-    before); they, and nothing the user or the model wrote, are the facts.
+    before); they, and nothing the user or the model wrote, are the facts: a title the user typed
+    that the catalog lacks must not come back either.
     """
     limits = limits or ReplyGroundingLimits()
     texts = _facts(items, question, body)
@@ -196,7 +201,16 @@ def ungrounded_names(
             found.append(mention.surface)
             reported.append((at, at + len(mention.surface)))
     starts = {name: start for name, (start, _) in zip(found, reported, strict=True)}
-    return sorted(dict.fromkeys(found), key=lambda name: starts[name])
+    found = sorted(dict.fromkeys(found), key=lambda name: starts[name])
+    plain, facts = f" {normalize_title(lead)} ", f" {'  '.join(normalize_title(t) for t in texts)} "
+    named = {name.casefold() for name in found}
+    for title in dropped:
+        key = f" {normalize_title(title)} "
+        # A title of no words at all ("!!!") counts where it is written as it was.
+        mentioned = key in plain and key not in facts if key.strip() else bool(title) and title in lead
+        if mentioned and title.casefold() not in named:
+            found.append(title)
+    return found
 
 
 def _outside(lead: str, surface: str, reported: list[tuple[int, int]]) -> int | None:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.agent.conversation import ConversationReply, RankedItem
-from crsagent.agent.reply import Trace
+from crsagent.agent.reply import Trace, stream_pieces
 from crsagent.serve.views import ItemView, QuestionView, ReplyView
 
 SHOW_ITEMS_TOOL = "show_items"
@@ -134,15 +134,6 @@ def completion(answer: ConversationReply, model: str) -> dict[str, Any]:
     }
 
 
-def text_pieces(text: str, words: int = 8) -> list[str]:
-    """The reply in pieces of a few words (spaces kept), as a stream delivers text."""
-    tokens = text.split(" ")
-    return [
-        " ".join(tokens[start : start + words]) + (" " if start + words < len(tokens) else "")
-        for start in range(0, len(tokens), words)
-    ]
-
-
 def completion_chunks(answer: ConversationReply, model: str, *, include_usage: bool) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` objects of one reply: role, text pieces, the tool call, the last
     chunk (finish_reason and the ``crsagent`` extension), then usage when asked for."""
@@ -161,7 +152,7 @@ def completion_chunks(answer: ConversationReply, model: str, *, include_usage: b
         }
 
     chunks = [chunk({"role": "assistant", "content": ""})]
-    chunks.extend(chunk({"content": piece}) for piece in text_pieces(answer.reply.text))
+    chunks.extend(chunk({"content": piece}) for piece in stream_pieces(answer.reply.text))
     if extension.items:
         chunks.append(
             chunk({"tool_calls": [{"index": 0, **show_items_call(extension.items, completion_id)}]})

@@ -20,8 +20,8 @@ import pytest
 
 from crsagent.agent import Agent, AgentConfig
 from crsagent.agent.llm_plan import LlmUnderstanding, Plan, PlanStep
-from crsagent.agent.llm_turn import invented_names
-from crsagent.agent.reply import Reply
+from crsagent.agent.reply import Reply, ReplyItem
+from crsagent.agent.reply_grounding import ungrounded_names
 from crsagent.agent.templates import reading_title
 from crsagent.agent.turns import Intent, ValueRef
 from crsagent.config import Settings
@@ -151,14 +151,22 @@ def test_invented_titles_never_reach_the_user(
     assert_grounded(reply, agent.dataset)
 
 
-def test_a_lead_that_names_only_shown_items_is_kept() -> None:
-    facts = ["The Matrix (1999)", "has genre Sci-Fi, which you asked for"]
-    assert invented_names('Start with "The Matrix" — pure *Sci-Fi*.', facts) == []
-    assert invented_names('Start with "The Matrix Reloaded".', facts) == ["The Matrix Reloaded"]
-    assert invented_names("Zorblax Returns fans will like these.", facts, ["Zorblax Returns"]) == [
-        "Zorblax Returns"
+def test_a_lead_that_names_only_shown_items_is_kept(demo_agent: Agent) -> None:
+    items = [
+        ReplyItem(
+            id="demo-103", title="The Matrix", year=1999, reasons=["has genre Sci-Fi, which you asked for"]
+        )
     ]
-    assert invented_names("Enjoy The Matrix.", facts, ["The Matrix Reloaded"]) == []
+
+    def invented(lead: str, dropped: tuple[str, ...] = ()) -> list[str]:
+        return ungrounded_names(
+            lead, demo_agent.runtime.spotter, items, None, "1. The Matrix (1999)", dropped
+        )
+
+    assert invented('Start with "The Matrix" — pure *Sci-Fi*.') == []
+    assert invented('Start with "The Matrix Reloaded".') == ["The Matrix Reloaded"]
+    assert invented("zorblax returns fans will like these.", ("Zorblax Returns",)) == ["Zorblax Returns"]
+    assert invented("Enjoy The Matrix.", ("The Matrix Reloaded",)) == []
 
 
 # Animation by Alfred Hitchcock: the plan's tool contradicts the user's genre, nothing is left.
@@ -527,16 +535,18 @@ def test_llm_titles_are_grounded_in_movielens(ml_prior_agent: Agent) -> None:
 
 @pytest.mark.real_data
 def test_a_lead_may_quote_items_as_the_catalog_spells_them(ml_prior_agent: Agent) -> None:
-    grounder, catalog = ml_prior_agent.runtime.grounder, ml_prior_agent.catalog
-
-    def catalog_title(name: str) -> str | None:
-        item_id = grounder.ground(name, k=1).item_id
-        return catalog.get(item_id).title if item_id is not None else None
-
-    facts = ["Fight Club (1999)", "shares tag philosophy with Matrix, The (1999), which you liked"]
+    spotter = ml_prior_agent.runtime.spotter
+    items = [
+        ReplyItem(
+            id="2959",
+            title="Fight Club",
+            year=1999,
+            reasons=["shares tag philosophy with Matrix, The (1999), which you liked"],
+        )
+    ]
     lead = 'Because you liked "The Matrix", start with *Fight Club*.'
-    assert invented_names(lead, facts, catalog_title=catalog_title) == []
-    assert invented_names('Also "Heat".', facts, catalog_title=catalog_title) == ["Heat"]
+    assert ungrounded_names(lead, spotter, items, None, "1. Fight Club (1999)") == []
+    assert ungrounded_names('Also "Heat".', spotter, items, None, "1. Fight Club (1999)") == ["Heat"]
 
 
 def test_titles_grounding_cannot_even_read_are_dropped(
