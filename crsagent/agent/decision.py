@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from crsagent.agent.config import AgentConfig
 from crsagent.agent.memory import Memory
+from crsagent.data.candidates import Candidates
 from crsagent.knowledge_graph.belief import Belief, binary_entropy
 from crsagent.knowledge_graph.belief_model import BeliefModel, ShiftedModel
 from crsagent.knowledge_graph.graph import KnowledgeGraph
@@ -129,10 +130,9 @@ class PolicyOutcome:
 
     action: Ask | Recommend
     offered: list[int]
-    ranked: list[int]
+    ranking: Candidates
+    """The top of the belief with its log-scores (every shift applied), best first."""
     reason: str
-    scores: list[float] = field(default_factory=list)
-    """Log-scores of ``ranked``, best first (the belief's, with every shift applied)."""
 
 
 def _seed(session_id: str, actions: int) -> int:
@@ -188,14 +188,13 @@ def run_policy(
     action = policy.decide(state)
     belief = scored.belief(state)
     positions = belief.top_positions(config.ranked_list_size)
-    ranked = [int(i) for i in belief.candidates[positions]]
-    scores = [float(x) for x in belief.log_scores[positions]]
+    ranking = Candidates(belief.candidates[positions], belief.log_scores[positions])
     limit = config.max_questions_in_a_row
     if isinstance(action, Ask) and (show_now or (limit is not None and memory.questions_in_a_row >= limit)):
         items = belief.top_items(config.list_size)
         why = "asked to see results now" if show_now else f"{limit} questions in a row"
         reason = f"{why}: showing the {len(items)} best of {candidates.size} candidates"
-        return PolicyOutcome(Recommend(items), [], ranked, reason, scores)
+        return PolicyOutcome(Recommend(items), [], ranking, reason)
     if isinstance(action, Ask):
         offered = _offer(belief, state, kg, action.value, config.offer_values)
         p_yes = float(belief.value_probability[action.value])
@@ -204,9 +203,9 @@ def run_policy(
             f"splits {candidates.size} candidates; the top {config.list_size} hold "
             f"{belief.top_mass(config.list_size):.0%} of the belief"
         )
-        return PolicyOutcome(action, offered, ranked, reason, scores)
+        return PolicyOutcome(action, offered, ranking, reason)
     reason = (
         f"{policy.name}: recommending; the top {len(action.items)} of {candidates.size} candidates "
         f"hold {belief.top_mass(len(action.items)):.0%} of the belief"
     )
-    return PolicyOutcome(action, [], ranked, reason, scores)
+    return PolicyOutcome(action, [], ranking, reason)

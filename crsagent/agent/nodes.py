@@ -181,20 +181,16 @@ def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Litera
             return retry
         outcome = Outcome(decision="no_match", reason="nothing matches, even after relaxing", candidates=0)
         return Command(goto="respond", update={"outcome": outcome, "work": work})
-    extra = tool_shift(rt, bus, work)
     understood = state.get("understood")
     show_now = bool(understood and understood.show_now)
-    extra_shift = extra if extra.any() else None
-    policy = decide_over(
-        rt, memory, final, session_id=work.session_id, extra_shift=extra_shift, show_now=show_now
-    )
+    shift = tool_shift(rt, bus, work)
+    policy = decide_over(rt, memory, final, session_id=work.session_id, extra_shift=shift, show_now=show_now)
     catalog = rt.dataset.catalog
-    ranked = [catalog.at(i).id for i in policy.ranked]
     outcome = Outcome(
         decision="recommend",
         reason=policy.reason,
-        ranked=ranked,
-        scores=policy.scores,
+        ranked=policy.ranking.ids(catalog),
+        scores=policy.ranking.to_lists()[1] or [],
         candidates=int(final.size),
     )
     if isinstance(policy.action, Ask):

@@ -86,5 +86,4 @@ def rank_memory(rt: AgentRuntime, memory: Memory, session_id: str) -> Candidates
     candidates = memory_candidates(rt, memory)
     if candidates.size == 0:
         return Candidates.from_lists([], [])
-    outcome = decide_over(rt, memory, candidates, session_id=session_id)
-    return Candidates.from_lists(outcome.ranked, outcome.scores)
+    return decide_over(rt, memory, candidates, session_id=session_id).ranking

@@ -174,7 +174,7 @@ def test_run_policy_asks_then_recommends_after_the_question_limit() -> None:
     second = run_policy(
         CatalogPriorModel(kg), kg, candidates, constraints_of(tired, kg), tired, config, **args
     )
-    assert isinstance(second.action, Recommend) and second.ranked[0] == second.action.items[0]
+    assert isinstance(second.action, Recommend) and second.ranking.indices[0] == second.action.items[0]
 
 
 def test_langgraph_json_points_at_the_compiled_graph() -> None:
