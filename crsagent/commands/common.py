@@ -68,16 +68,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.model_validate(overrides)
 
 
-def bounded(low: int, high: int, what: str = "") -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high`` (``what`` names it in errors)."""
+def bounded(low: int, high: int | None = None, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None; ``what``
+    names it in errors)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a {what or 'whole'} number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what + ' ' if what else ''}{value} is outside {low}-{high}")
+        if value < low or (high is not None and value > high):
+            limits = f"outside {low}-{high}" if high is not None else f"below {low}"
+            raise argparse.ArgumentTypeError(f"{what + ' ' if what else ''}{value} is {limits}")
         return value
 
     return parse
@@ -85,3 +87,5 @@ def bounded(low: int, high: int, what: str = "") -> Callable[[str], int]:
 
 # A TCP port, 0 for a free one.
 port_number = bounded(0, 65535, "port")
+# Counts: episodes, workers, limits.
+positive_int = bounded(1)

@@ -13,20 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crsagent.commands.common import settings_from_args, with_data_options
+from crsagent.commands.common import positive_int, settings_from_args, with_data_options
 from crsagent.commands.eval_redial import register_redial
 from crsagent.errors import CrsAgentError
 from crsagent.registry import DEFAULT_EVAL_POLICY, POLICIES, UnknownPluginError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _split(text: str) -> str:
@@ -191,8 +181,8 @@ def _register_run(actions: argparse._SubParsersAction) -> None:  # pyright: igno
         metavar="FIELD=VALUE",
         help="override a spec field, e.g. --set simulator.llm=vllm-server:http://host:8000/v1#model (repeatable)",
     )
-    run.add_argument("--episodes", type=_positive_int, help="shorthand for --set episodes=N")
-    run.add_argument("--concurrency", type=_positive_int, help="shorthand for --set concurrency=N")
+    run.add_argument("--episodes", type=positive_int, help="shorthand for --set episodes=N")
+    run.add_argument("--concurrency", type=positive_int, help="shorthand for --set concurrency=N")
     run.add_argument(
         "--ray",
         nargs="?",
@@ -249,11 +239,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
         help="prune: a 'no' removes the items carrying the value; soft: they stay (default: prune)",
     )
     cpr.add_argument("--split", type=_split, default="test", help="valid or test (default: test)")
-    cpr.add_argument(
-        "--limit", type=_positive_int, help="a seeded random subset of N episodes (default: all)"
-    )
+    cpr.add_argument("--limit", type=positive_int, help="a seeded random subset of N episodes (default: all)")
     cpr.add_argument("--seed", type=int, default=0, help="seed of openings, subsets and stochastic policies")
-    cpr.add_argument("--workers", type=_positive_int, help="worker processes (default: every core)")
+    cpr.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
     cpr.add_argument("--out", type=Path, help="run folder (default: runs/cpr/<dataset>-<split>-<policy>-...)")
     cpr.add_argument(
         "--set",

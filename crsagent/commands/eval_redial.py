@@ -7,13 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from crsagent.commands.common import settings_from_args, with_data_options
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+from crsagent.commands.common import positive_int, settings_from_args, with_data_options
 
 
 def _eval_redial(args: argparse.Namespace) -> int:
@@ -67,7 +61,7 @@ def register_redial(actions: argparse._SubParsersAction) -> None:  # pyright: ig
         default="canonical",
         help="movie names as ReDial spells them ('The Matrix (1999)') or as people type ('the matrix')",
     )
-    redial.add_argument("--limit", type=_positive_int, help="the first N recommender turns only")
+    redial.add_argument("--limit", type=positive_int, help="the first N recommender turns only")
     redial.add_argument("--understanding", action="store_true", help="also measure understanding accuracy")
     redial.add_argument("--llm", default="offline", help="the agent's LLM (model string; default offline)")
     redial.add_argument(
