@@ -104,36 +104,17 @@ _FILM_WORDS = lexicon.MEDIA_NOUNS - {"one", "ones", "thing", "things"}
 _PRONOUNS = frozenset({"it", "this", "that", "these", "those", "them"})
 # A request to see results now rather than answer more questions.
 SHOW_NOW = (
-    ("show", "me"),
-    ("just", "show"),
-    ("just", "recommend"),
-    ("recommend", "something"),
-    ("surprise", "me"),
-    ("give", "me", "something"),
-    ("you", "pick"),
-    ("you", "choose"),
-    ("just", "pick"),
-    ("what", "would", "you", "suggest"),
-    ("any", "ideas"),
-    ("anything", "is", "fine"),
-    ("whatever", "you", "like"),
-)
+    ("show", "me"), ("just", "show"), ("just", "recommend"), ("recommend", "something"), ("surprise", "me"),
+    ("give", "me", "something"), ("you", "pick"), ("you", "choose"), ("just", "pick"),
+    ("what", "would", "you", "suggest"), ("any", "ideas"), ("anything", "is", "fine"), ("whatever", "you", "like"),
+)  # fmt: skip
 # A change of topic: what was asked before stops applying when a new request comes with one.
 TOPIC_CHANGES = (
-    ("forget", "that"),
-    ("forget", "all", "that"),
-    ("forget", "about", "that"),
-    ("forget", "it"),
-    ("never", "mind"),
-    ("nevermind",),
-    ("scratch", "that"),
-    ("something", "different"),
-    ("something", "else", "entirely"),
-    ("change", "of", "plans"),
-    ("changed", "my", "mind"),
-    ("actually",),
+    ("forget", "that"), ("forget", "all", "that"), ("forget", "about", "that"), ("forget", "it"),
+    ("never", "mind"), ("nevermind",), ("scratch", "that"), ("something", "different"),
+    ("something", "else", "entirely"), ("change", "of", "plans"), ("changed", "my", "mind"), ("actually",),
     ("instead",),
-)
+)  # fmt: skip
 
 
 @dataclass
@@ -419,9 +400,8 @@ class CatalogReader:
     @staticmethod
     def _tokens(message: Message, mention: Mention) -> tuple[int, int]:
         """The message tokens a spotter mention covers (the spotter ran on ``message.text``)."""
-        text_start = mention.char_start
-        text_end = mention.char_end
-        covered = [i for i, t in enumerate(message.tokens) if t.start >= text_start and t.end <= text_end]
+        start, end = mention.char_start, mention.char_end
+        covered = [i for i, t in enumerate(message.tokens) if t.start >= start and t.end <= end]
         return (covered[0], covered[-1] + 1) if covered else (0, 0)
 
     def _questions(self, message: Message, usable: list[bool]) -> list[tuple[int, int, str]]:
