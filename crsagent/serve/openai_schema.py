@@ -82,14 +82,8 @@ class CrsAgentExtension(BaseModel):
 
     @classmethod
     def of(cls, answer: ConversationReply) -> CrsAgentExtension:
-        view = ReplyView.of(answer.reply)
-        return cls(
-            items=view.items,
-            question=view.question,
-            decision=view.decision,
-            ranking=answer.ranking,
-            trace=answer.reply.trace,
-        )
+        view = ReplyView.of(answer.reply).model_dump(exclude={"text"})
+        return cls(**view, ranking=answer.ranking, trace=answer.reply.trace)
 
 
 def new_completion_id() -> str:
