@@ -114,6 +114,7 @@ class PreferenceEstimator:
     # Estimators stored before these existed: the default settings, nothing kept.
     large = LargeCatalogConfig()
     _cached_items: NDArray[np.int64] | None = None
+    _cached_entries: tuple[NDArray[np.int64], Entries | None] | None = None
 
     def __init__(
         self, kg: KnowledgeGraph, prior: PriorFeatures, affinity: ValueAffinity, weights: EstimatorWeights
@@ -184,6 +185,7 @@ class PreferenceEstimator:
         self._cached_scores = None
         self._cached_items = None
         self._cached_conversation = None
+        self._cached_entries = None
 
     def _load_user(self, user: int | None, items: NDArray[np.int64], entries: Entries | None) -> None:
         # Episodes come grouped by user, so keeping one user's scores is nearly a perfect cache.
@@ -266,8 +268,12 @@ class PreferenceEstimator:
 
     def belief(self, state: DialogueState) -> Belief:
         """P(target = candidate) for every candidate of ``state``."""
-        # The candidates' incidence entries serve both the scores and the belief's value sums.
-        entries = self.kg.entries(state.candidates)
+        # The candidates' incidence entries serve both the scores and the belief's value sums, and
+        # the next belief of the same candidates (a policy's and then the agent's, a reflection's).
+        kept = self._cached_entries
+        if kept is None or not np.array_equal(kept[0], state.candidates):
+            kept = self._cached_entries = (state.candidates.copy(), self.kg.entries(state.candidates))
+        entries = kept[1]
         return Belief(self.kg, state.candidates, self.log_scores(state, entries), entries)
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...], step: float) -> None:
