@@ -134,18 +134,16 @@ def replay(
     memory = memory or Memory()
     transcript: list[dict[str, str]] = []
     pending_user: str | None = None
-    for message in history:
-        if message.role == "system":
-            continue
+    for message in history:  # system messages say nothing about the user
         if message.role == "user":
             memory = replay_user(rt, memory, message.content)
             if pending_user is not None:
                 transcript.append({"user": pending_user, "agent": ""})
             pending_user = message.content
-            continue
-        memory = replay_assistant(rt, memory, message.content)
-        transcript.append({"user": pending_user or "", "agent": message.content})
-        pending_user = None
+        elif message.role == "assistant":
+            memory = replay_assistant(rt, memory, message.content)
+            transcript.append({"user": pending_user or "", "agent": message.content})
+            pending_user = None
     if pending_user is not None:
         transcript.append({"user": pending_user, "agent": ""})
     return memory, transcript

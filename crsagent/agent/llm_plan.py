@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
-from crsagent.agent.state import PlannedCall
+from crsagent.agent.state import PlannedCall, TurnWork
 from crsagent.agent.turns import Intent, UserTurn, ValueRef
 from crsagent.tools.grounding import Grounder, GroundingError
 from crsagent.tools.vocabulary import UnknownValueError, Vocabulary
@@ -145,15 +145,6 @@ def planned_calls(steps: list[PlanStep]) -> tuple[list[PlannedCall], list[str]]:
     return calls, notes
 
 
-class GroundedTurn(BaseModel):
-    """A plan's understanding with every title grounded."""
-
-    turn: UserTurn
-    suggested: list[str] = Field(default_factory=list, description="Grounded ids of the LLM's suggestions.")
-    dropped_titles: list[str] = Field(default_factory=list, description="Titles grounding could not place.")
-    notes: list[str] = Field(default_factory=list)
-
-
 def _values(refs: list[ValueRef], vocabulary: Vocabulary, notes: list[str]) -> list[ValueRef]:
     placed: list[ValueRef] = []
     for ref in refs:
@@ -165,13 +156,17 @@ def _values(refs: list[ValueRef], vocabulary: Vocabulary, notes: list[str]) -> l
 
 
 def to_user_turn(
-    understanding: LlmUnderstanding, grounder: Grounder, vocabulary: Vocabulary, shown: list[str]
-) -> GroundedTurn:
-    """Ground titles (shown items first, by exact title) and values; report what could not be placed."""
+    understanding: LlmUnderstanding,
+    grounder: Grounder,
+    vocabulary: Vocabulary,
+    shown: list[str],
+    work: TurnWork,
+) -> UserTurn:
+    """Ground titles (shown items first, by exact title) and values; what could not be placed goes
+    into ``work`` (dropped titles, notices), and so do the LLM's grounded suggestions."""
     catalog = grounder.catalog
     shown_by_title = {catalog.get(item_id).title.casefold(): item_id for item_id in shown}
-    dropped: list[str] = []
-    notes: list[str] = []
+    dropped, notes = work.dropped_titles, work.notices
 
     def ground(titles: list[str], limit: int = MAX_TITLES) -> list[str]:
         ids: list[str] = []
@@ -217,5 +212,5 @@ def to_user_turn(
     )
     if understanding.asked_title and not asked:
         turn.unplaced_titles.append(understanding.asked_title)
-    suggested = ground(understanding.suggested_titles)
-    return GroundedTurn(turn=turn, suggested=suggested, dropped_titles=dropped, notes=notes)
+    work.suggested = ground(understanding.suggested_titles)
+    return turn

@@ -176,21 +176,15 @@ def spotter_hints(rt: AgentRuntime, text: str, shown: list[str]) -> str:
     )
 
 
-def _apply_plan(rt: AgentRuntime, memory: Memory, plan: Plan, work: TurnWork) -> UserTurn:
-    grounded = to_user_turn(plan.understanding, rt.grounder, rt.tools.vocabulary, memory.shown)
-    work.plan, notes = planned_calls(plan.tool_calls)
-    work.suggested = grounded.suggested
-    work.dropped_titles.extend(grounded.dropped_titles)
-    work.notices.extend([*grounded.notes, *notes])
-    return grounded.turn
-
-
 def plan_turn(
     rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]], text: str, work: TurnWork
 ) -> UserTurn:
     """One structured call: the user's turn, grounded, and the tool plan (into ``work``)."""
     plan = _plan_call(rt, _messages(rt, memory, transcript, text), work)
-    return _apply_plan(rt, memory, plan, work)
+    turn = to_user_turn(plan.understanding, rt.grounder, rt.tools.vocabulary, memory.shown, work)
+    work.plan, notes = planned_calls(plan.tool_calls)
+    work.notices.extend(notes)
+    return turn
 
 
 def replan(

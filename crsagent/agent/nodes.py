@@ -33,6 +33,7 @@ from crsagent.agent.templates import (
     display_title,
     greeting,
     item_answer,
+    join_words,
     list_text,
     question_for,
     reasons_for,
@@ -260,12 +261,12 @@ def respond(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     if _understood_nothing(state) and outcome.decision in ("ask", "recommend"):
         body = "I couldn't match that to anything I know. " + body
     if work.set_aside:
-        body = f"That doesn't fit {_and(work.set_aside)} from before, so I set those aside.\n" + body
+        body = f"That doesn't fit {join_words(work.set_aside)} from before, so I set those aside.\n" + body
     kept = _kept_from_before(state, memory)
     if kept and outcome.decision in ("ask", "recommend"):
-        body = f"Still keeping {_and(kept)} from before.\n" + body
+        body = f"Still keeping {join_words(kept)} from before.\n" + body
     if work.relaxations:
-        body = f"Nothing matched all of that, so I set aside {_and(work.relaxations)}.\n" + body
+        body = f"Nothing matched all of that, so I set aside {join_words(work.relaxations)}.\n" + body
     text = body
     if work.mode == "llm" and rt.chat_model is not None:
         text = llm_turn.compose(rt, outcome, items, question, body, state.get("text", ""), work)
@@ -285,7 +286,7 @@ def _why(rt: AgentRuntime, memory: Memory, item_id: str | None) -> str:
         return f"I haven't suggested a {rt.noun} yet. Tell me what you're in the mood for and I will."
     index = rt.dataset.catalog.index_of(item_id)
     reasons = _reasons(rt, memory, index)
-    return f"I suggested {display_title(rt.dataset.catalog.at(index))} because it {_and(reasons)}."
+    return f"I suggested {display_title(rt.dataset.catalog.at(index))} because it {join_words(reasons)}."
 
 
 def _reasons(rt: AgentRuntime, memory: Memory, index: int) -> list[str]:
@@ -313,10 +314,6 @@ def _kept_from_before(state: AgentState, memory: Memory) -> list[str]:
     if memory.year_max is not None and earlier("year_max"):
         kept.append(f"'up to {memory.year_max}'")
     return kept
-
-
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _understood_nothing(state: AgentState) -> bool:

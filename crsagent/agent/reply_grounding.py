@@ -149,10 +149,8 @@ def _known(
 def _year_known(span: TitleSpan, known: KnownPhrases) -> bool:
     """Some last words of the clause, with the year, are a dated name the turn supplied."""
     assert span.year is not None
-    return any(
-        (*span.words[-size:], span.year) in known.names or (*span.words[-size:], span.year) in known.runs
-        for size in range(1, len(span.words) + 1)
-    )
+    dated = [(*span.words[-size:], span.year) for size in range(1, len(span.words) + 1)]
+    return any(name in known.names or name in known.runs for name in dated)
 
 
 def ungrounded_names(

@@ -44,7 +44,8 @@ def item_noun(dataset_name: str) -> str:
     return "film" if name.startswith(("ml-", "movielens", "redial", "demo")) else "item"
 
 
-def _join(values: list[str], last: str) -> str:
+def join_words(values: list[str], last: str = "and") -> str:
+    """Words as prose: "a", "a and b", "a, b and c" (``last`` joins the last two)."""
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} {last} {values[-1]}"
 
 
@@ -55,7 +56,7 @@ def question_for(attribute: str, values: list[str], noun: str) -> Question:
         text = template.format(value=values[0], noun=noun)
     else:
         template = _CHOOSE.get(attribute, "Which " + attribute + " do you prefer: {values}?")
-        text = template.format(values=_join(values, "or"), noun=noun)
+        text = template.format(values=join_words(values, "or"), noun=noun)
     return Question(attribute=attribute, values=values, text=text)
 
 
@@ -71,7 +72,7 @@ def fallback_reason(item: Item) -> str:
     for attribute, phrase in (("director", "directed by {}"), ("genre", "a {} pick"), ("tag", "tagged {}")):
         values = item.values(attribute)
         if values:
-            return phrase.format(_join(values[:2], "and"))
+            return phrase.format(join_words(values[:2]))
     return "a strong match for what you told me"
 
 
@@ -121,7 +122,7 @@ def item_answer(item: Item, attribute: str | None) -> str:
             return f"The catalog lists no {attribute} for {title}."
         verb = {"director": "was directed by", "writer": "was written by", "cast": "stars"}.get(attribute)
         if verb:
-            return f"{title} {verb} {_join(values[:5], 'and')}."
+            return f"{title} {verb} {join_words(values[:5])}."
         return f"{title} — {attribute}: {', '.join(values[:8])}."
     facts = [
         f"{t}: {', '.join(item.values(t)[:4])}"

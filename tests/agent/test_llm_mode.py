@@ -581,6 +581,7 @@ def test_a_script_file_drives_a_streamed_turn(demo_agent: Agent, tmp_path: Path)
 def test_the_planner_gets_the_spotters_matches_and_fills_the_same_typed_state(demo_agent: Agent) -> None:
     from crsagent.agent.llm_plan import LlmUnderstanding, to_user_turn
     from crsagent.agent.llm_turn import spotter_hints
+    from crsagent.agent.state import TurnWork
 
     rt = demo_agent.runtime
     hints = spotter_hints(rt, "something funny like the matrix, from the 90s", [])
@@ -596,8 +597,7 @@ def test_the_planner_gets_the_spotters_matches_and_fills_the_same_typed_state(de
             "mentioned_titles": ["The Matrix"],
         }
     )
-    grounded = to_user_turn(understanding, rt.grounder, rt.tools.vocabulary, [])
-    turn = grounded.turn
+    turn = to_user_turn(understanding, rt.grounder, rt.tools.vocabulary, [], TurnWork(session_id="s"))
     assert [(v.type, v.value) for v in turn.soft] == [("genre", "Comedy")]
     assert (turn.recency, turn.replace) == ("recent", True)
     assert turn.mentioned_items and rt.dataset.catalog.get(turn.mentioned_items[0]).title.startswith(
