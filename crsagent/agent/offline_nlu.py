@@ -35,6 +35,7 @@ from crsagent.understanding.years import YearFacts, add_eras, parse_years
 __all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU"]
 
 MAX_WISHES_CHARS = 500
+_ANSWER_PHRASES = (lexicon.YES, lexicon.NO, lexicon.NO_PREFERENCE, lexicon.ALL_OFFERED, lexicon.NONE_OFFERED)
 # Words that carry no wish of their own: a message made only of these (and understood parts) has
 # empty ``wishes``.
 _EMPTY_WORDS = (
@@ -47,16 +48,7 @@ _EMPTY_WORDS = (
     | frozenset(lexicon.ORDINALS)
     | frozenset(lexicon.NUMBER_WORDS)
     | frozenset(
-        word
-        for phrases in (
-            lexicon.YES,
-            lexicon.NO,
-            lexicon.NO_PREFERENCE,
-            lexicon.ALL_OFFERED,
-            lexicon.NONE_OFFERED,
-        )
-        for phrase in phrases
-        for word in phrase.rstrip("$").split()
+        word for phrases in _ANSWER_PHRASES for phrase in phrases for word in phrase.rstrip("$").split()
     )
 )
 
@@ -226,15 +218,8 @@ class OfflineNLU:
 
     def _assemble(self, reading: _Reading, context: TurnContext) -> UserTurn:
         """The turn: mentions, the answer or the feedback, values, wishes, then the intent."""
-        message, polarity, answer, found, refs = (
-            reading.message,
-            reading.polarity,
-            reading.answer,
-            reading.found,
-            reading.refs,
-        )
-        years = reading.years
-        catalog = reading.catalog
+        message, polarity, answer = reading.message, reading.polarity, reading.answer
+        found, refs, years, catalog = reading.found, reading.refs, reading.years, reading.catalog
         turn = UserTurn(
             intent=Intent.OTHER,
             year_min=years.year_min,
