@@ -99,19 +99,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     data = commands.add_parser("data", help="datasets: list, info, download, import")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
 
-    info = data_commands.add_parser("info", help="print a dataset's counts")
-    with_data_options(info)
+    info = with_data_options(data_commands.add_parser("info", help="print a dataset's counts"))
     info.add_argument("dataset", nargs="?", default="default", help="name (ml-latest-small, ...) or folder")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.add_argument("--no-cache", action="store_true", help="parse the files again, ignore the cache")
     info.set_defaults(handler=_data_info)
 
-    listing = data_commands.add_parser("list", help="known datasets and where they are")
-    with_data_options(listing)
+    listing = with_data_options(data_commands.add_parser("list", help="known datasets and where they are"))
     listing.set_defaults(handler=_data_list)
 
-    download = data_commands.add_parser("download", help="fetch an official archive")
-    with_data_options(download)
+    download = with_data_options(data_commands.add_parser("download", help="fetch an official archive"))
     download.add_argument("name", help="dataset name, e.g. ml-latest-small")
     download.add_argument("--url", help="a mirror of the official archive")
     download.add_argument("--dest", type=Path, help="target folder (default: <cache dir>/datasets)")
@@ -119,10 +116,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # pyright: ignore[r
     download.add_argument("--quiet", action="store_true", help="no progress output")
     download.set_defaults(handler=_data_download)
 
-    imports = data_commands.add_parser(
-        "import", help="your own catalog (CSV, JSONL or Parquet) as a named dataset"
+    imports = with_data_options(
+        data_commands.add_parser("import", help="your own catalog (CSV, JSONL or Parquet) as a named dataset")
     )
-    with_data_options(imports)
     imports.add_argument(
         "items", type=Path, help="items file: id, title, optional year / text, attribute columns"
     )
