@@ -31,11 +31,8 @@ def build_graph(*, replay: bool = False) -> StateGraph[AgentState, GraphContext,
         input_schema=ReplayInput if replay else TurnInput,
         output_schema=AgentState if replay else TurnOutput,
     )
-    builder.add_node("understand", nodes.understand)
-    builder.add_node("decide", nodes.decide)
-    builder.add_node("tools", nodes.tools)
-    builder.add_node("reflect", nodes.reflect)
-    builder.add_node("respond", nodes.respond)
+    for node in (nodes.understand, nodes.decide, nodes.tools, nodes.reflect, nodes.respond):
+        builder.add_node(node)  # named after the function
     builder.add_edge(START, "understand")
     builder.add_edge("understand", "decide")
     builder.add_edge("tools", "reflect")

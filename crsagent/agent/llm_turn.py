@@ -52,12 +52,6 @@ def prompt(name: str) -> str:
     return (files("crsagent.agent") / "prompts" / f"{name}.md").read_text(encoding="utf-8")
 
 
-def _count(work: TurnWork, result: ChatResult[Any]) -> None:
-    work.llm_calls += result.attempts
-    work.prompt_tokens += result.usage.prompt_tokens
-    work.completion_tokens += result.usage.completion_tokens
-
-
 def _failed_calls(error: LLMError) -> int:
     """Model calls behind a failure: both answers of a failed re-ask, every attempt of a retried request."""
     if isinstance(error, StructuredOutputError):
@@ -81,16 +75,24 @@ def _within_turn(rt: AgentRuntime, work: TurnWork, options: ChatOptions) -> Chat
     return options.model_copy(update={"timeout_s": left})
 
 
-def _plan_call(rt: AgentRuntime, messages: list[Message], work: TurnWork) -> Plan:
-    """One structured plan call, counted in ``work`` whether it succeeds or fails."""
+def _chat(
+    rt: AgentRuntime,
+    messages: list[Message],
+    work: TurnWork,
+    options: ChatOptions,
+    output: type[Any] | None = None,
+) -> ChatResult[Any]:
+    """One model call within the turn's budget, counted in ``work`` whether it succeeds or fails."""
     assert rt.chat_model is not None
     try:
-        result = rt.chat_model.chat(messages, output=Plan, options=_within_turn(rt, work, PLAN_OPTIONS))
+        result = rt.chat_model.chat(messages, output=output, options=_within_turn(rt, work, options))
     except LLMError as error:
         work.llm_calls += _failed_calls(error)
         raise
-    _count(work, result)
-    return result.output
+    work.llm_calls += result.attempts
+    work.prompt_tokens += result.usage.prompt_tokens
+    work.completion_tokens += result.usage.completion_tokens
+    return result
 
 
 def _vocabulary(rt: AgentRuntime) -> str:
@@ -180,7 +182,7 @@ def plan_turn(
     rt: AgentRuntime, memory: Memory, transcript: list[dict[str, str]], text: str, work: TurnWork
 ) -> UserTurn:
     """One structured call: the user's turn, grounded, and the tool plan (into ``work``)."""
-    plan = _plan_call(rt, _messages(rt, memory, transcript, text), work)
+    plan: Plan = _chat(rt, _messages(rt, memory, transcript, text), work, PLAN_OPTIONS, Plan).output
     turn = to_user_turn(plan.understanding, rt.grounder, rt.tools.vocabulary, memory.shown, work)
     work.plan, notes = planned_calls(plan.tool_calls)
     work.notices.extend(notes)
@@ -210,7 +212,7 @@ def replan(
     messages.append(
         Message.user("That plan left no candidates:\n" + "\n".join(log) + "\nReturn a broader plan.")
     )
-    plan = _plan_call(rt, messages, work)
+    plan: Plan = _chat(rt, messages, work, PLAN_OPTIONS, Plan).output
     work.plan, notes = planned_calls(plan.tool_calls)
     work.notices.extend(notes)
 
@@ -225,7 +227,6 @@ def compose(
     work: TurnWork,
 ) -> str:
     """An LLM lead before the templated body; the body alone when the LLM fails or invents names."""
-    assert rt.chat_model is not None
     facts = {
         "user_said": user_text[:2000],
         "decision": outcome.decision,
@@ -239,14 +240,12 @@ def compose(
         Message.user(json.dumps(facts, ensure_ascii=False)),
     ]
     try:
-        result = rt.chat_model.chat(messages, options=_within_turn(rt, work, LEAD_OPTIONS))
+        result = _chat(rt, messages, work, LEAD_OPTIONS)
     except LLMError as error:
-        work.llm_calls += _failed_calls(error)
         if not rt.config.llm_fallback:
             raise
         work.notices.append(f"LLM unavailable for the reply ({error}); used the template")
         return body
-    _count(work, result)
     # The reply is written as JSON (no lone surrogates) and read by people (no control characters).
     # Bounded before anything else: the lead is kept in the session's state and transcript.
     lead = _CONTROL.sub("", json_safe(result.text[: rt.config.max_lead_chars * 2])).strip()
