@@ -70,8 +70,12 @@ def test_duplicate_ids_are_refused_in_either_layout() -> None:
 def test_a_large_catalog_pickles_as_columns_with_its_hash() -> None:
     kept, lazy = both()
     restored = pickle.loads(pickle.dumps(lazy))
-    assert "content_hash" in restored.__dict__  # not recomputed: every cache key reads it
-    assert restored.content_hash == kept.content_hash
+    # Not recomputed: every cache key reads the hash; the rest is a pass over every item.
+    assert {"content_hash", "title_index"} <= restored.__dict__.keys()
+    assert "_value_rows" in restored.columns.__dict__
+    assert restored.content_hash == kept.content_hash and restored.title_index == kept.title_index
+    (indptr, values), (kept_indptr, kept_values) = restored.columns.value_rows(), kept.columns.value_rows()
+    assert np.array_equal(indptr, kept_indptr) and np.array_equal(values, kept_values)
     assert list(restored) == odd_items() and restored.index_of("d") == 3
     small = pickle.loads(pickle.dumps(kept))
     assert isinstance(small.items, tuple) and list(small) == odd_items()
