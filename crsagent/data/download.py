@@ -30,16 +30,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from crsagent.errors import DownloadError
 
-__all__ = [
-    "DATASETS_WITHOUT_ARCHIVE",
-    "SOURCES",
-    "DatasetSource",
-    "download_dataset",
-    "get_source",
-    "sha256_file",
-    "verify_dataset_folder",
-]
-
 _USER_AGENT = "crsagent-downloader/0.2 (+pooch)"
 _URL_SCHEMES = ("http://", "https://", "file://")
 

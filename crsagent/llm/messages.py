@@ -135,11 +135,6 @@ class ToolSpec(BaseModel):
     )
 
     @classmethod
-    def from_model(cls, name: str, description: str, arguments: type[BaseModel]) -> ToolSpec:
-        """A tool whose arguments are the pydantic model ``arguments``."""
-        return cls(name=name, description=description, parameters=arguments.model_json_schema())
-
-    @classmethod
     def from_openai(cls, schema: Mapping[str, Any]) -> ToolSpec:
         """From an OpenAI ``tools=[...]`` entry ({"type": "function", "function": {...}})."""
         function = schema.get("function") if schema.get("type", "function") == "function" else None

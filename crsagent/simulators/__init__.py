@@ -20,11 +20,10 @@ from crsagent.data.dataset import Dataset
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.llm.protocol import ChatModel
 from crsagent.registry import OFFLINE_SIMULATOR, SIMULATORS
-from crsagent.simulators.base import Episode, SimulatorTurn, Target, TurnRecord, UserSimulator
-from crsagent.simulators.leak import LeakDetector
+from crsagent.simulators.base import Episode, SimulatorTurn, Target, UserSimulator
 from crsagent.simulators.llm_user import LLMUser, LLMUserConfig, SimulatedUserMessage
 from crsagent.simulators.rule import RuleUser
-from crsagent.simulators.runner import ChatAgent, hit_rank, run_dialogue
+from crsagent.simulators.runner import hit_rank, run_dialogue
 from crsagent.simulators.template import TemplateConfig, TemplateUser
 
 
@@ -93,18 +92,15 @@ SIMULATORS.register(
 )
 
 __all__ = [
-    "ChatAgent",
     "Episode",
     "LLMUser",
     "LLMUserConfig",
-    "LeakDetector",
     "RuleUser",
     "SimulatedUserMessage",
     "SimulatorTurn",
     "Target",
     "TemplateConfig",
     "TemplateUser",
-    "TurnRecord",
     "UserSimulator",
     "hit_rank",
     "make_simulator",

@@ -221,10 +221,6 @@ class ChatApp:
 
         yield from self._in_turn(view, work)
 
-    def quick_reply(self, answer: str, messages: Messages, stored: object) -> Iterator[Updates]:
-        """A quick-reply button: its label is sent as the user's message (and streams like one)."""
-        yield from self.send(answer, messages, stored)
-
     # --- wiring -------------------------------------------------------------------------------
 
     def wire(self, app: gr.Blocks, concurrent_turns: int) -> None:
@@ -249,9 +245,9 @@ class ChatApp:
         for trigger in (w.box.submit, w.send.click):
             inputs = [w.box, w.messages, w.stored]
             trigger(self.send, inputs=inputs, outputs=turn, api_name="page_send", **turns)
-        for button in w.quick:
+        for button in w.quick:  # its label is sent as the user's message
             inputs = [button, w.messages, w.stored]
-            button.click(self.quick_reply, inputs=inputs, outputs=turn, api_name="page_quick", **turns)
+            button.click(self.send, inputs=inputs, outputs=turn, api_name="page_quick", **turns)
         for slot, card in enumerate(w.cards):
             for liked, button in ((True, card.like), (False, card.dislike)):
                 handler = partial(self.feedback, slot, liked)

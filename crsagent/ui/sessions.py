@@ -55,11 +55,6 @@ def llm_label(llm: str | None) -> str:
     return llm or OFFLINE
 
 
-def new_session_id() -> str:
-    """A fresh, unguessable session id (the agent's thread id)."""
-    return uuid.uuid4().hex
-
-
 class SessionView(BaseModel):
     """One tab's session as its browser stores it: small, JSON, and enough to redraw the page."""
 
@@ -75,7 +70,7 @@ class SessionView(BaseModel):
     @classmethod
     def new(cls, dataset: str, llm: str | None, signer: SessionSigner) -> SessionView:
         """An empty session on ``dataset`` with ``llm``, with its handle from ``signer``."""
-        key = SessionKey(session_id=new_session_id(), dataset=dataset, llm=llm)
+        key = SessionKey(session_id=uuid.uuid4().hex, dataset=dataset, llm=llm)
         return cls.for_key(key, signer.handle(key))
 
     @classmethod

@@ -71,12 +71,14 @@ def test_unusable_tool_arguments_raise_a_clear_error(arguments: str, problem: st
     assert "'search' (id c9)" in str(caught.value)
 
 
-def test_tool_spec_from_a_pydantic_model() -> None:
+def test_tool_spec_with_a_pydantic_model_schema() -> None:
     class SearchArgs(BaseModel):
         genre: str
         limit: int = 10
 
-    spec = ToolSpec.from_model("search_items", "Search the catalog", SearchArgs)
+    spec = ToolSpec(
+        name="search_items", description="Search the catalog", parameters=SearchArgs.model_json_schema()
+    )
     function = spec.to_openai()["function"]
     assert function["name"] == "search_items"
     assert function["parameters"]["required"] == ["genre"]
