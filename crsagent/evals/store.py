@@ -42,13 +42,11 @@ class RunFolderError(CrsAgentError):
     """A run folder that cannot be (re)used as asked."""
 
 
+@dataclass(frozen=True)
 class RunFolder:
     """One evaluation's folder."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.unreadable_lines: list[int] = []
-        """Line numbers of ``episodes.jsonl`` that were not UTF-8 in the last ``read_episodes``."""
+    path: Path
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -117,7 +115,6 @@ class RunFolder:
                 logger.warning(
                     "%s: line %d is not UTF-8 (%s): its episode is played again", path, number, error.reason
                 )
-                self.unreadable_lines.append(number)
                 continue
             if not line.strip():
                 continue

@@ -88,7 +88,9 @@ def test_a_start_that_logged_nothing_does_not_bind_the_folder(tmp_path: Path) ->
     assert folder.prepare(corrected, None) is False  # still nothing logged: a fresh start again
 
 
-def test_a_line_that_is_not_utf8_is_reported_and_replayed(tmp_path: Path) -> None:
+def test_a_line_that_is_not_utf8_is_reported_and_replayed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     folder = RunFolder(tmp_path)
     with folder.log() as log:
         log.write(episode(0))
@@ -98,4 +100,4 @@ def test_a_line_that_is_not_utf8_is_reported_and_replayed(tmp_path: Path) -> Non
         log.write(episode(2))
     done = folder.read_episodes()
     assert sorted(done) == [0, 2]  # episode 1 is played again
-    assert folder.unreadable_lines == [2]
+    assert "line 2 is not UTF-8" in caplog.text
