@@ -132,10 +132,6 @@ class KnowledgeGraph:
             )
         return found
 
-    def label(self, value_id: int) -> str:
-        """Human-readable value ("rock", "Nora Ephron")."""
-        return self.values[value_id].value
-
     def item_values(self, index: int) -> NDArray[np.int64]:
         """Value ids of the item at ``index``, ascending."""
         start, end = self.incidence.indptr[index], self.incidence.indptr[index + 1]

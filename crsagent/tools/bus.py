@@ -90,7 +90,6 @@ class CandidateBus:
 
     def state(self) -> BusState:
         """A serialisable copy (the whole catalog is stored as None, not as every index)."""
-        if self.is_everything and self.current.scores is None:  # every turn's common case: no lists built
-            return BusState(candidates=None, scores=None, log=list(self.log))
-        indices, scores = self.current.to_lists()
-        return BusState(candidates=None if self.is_everything else indices, scores=scores, log=list(self.log))
+        # The whole catalog (unranked: every turn's common case) builds no lists.
+        indices, scores = (None, None) if self.is_everything else self.current.to_lists()
+        return BusState(candidates=indices, scores=scores, log=list(self.log))

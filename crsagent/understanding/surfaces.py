@@ -100,11 +100,6 @@ def genre_words() -> dict[str, dict[str, list[str]]]:
     return {k: v for k, v in _lexicon("genres.json").items() if not k.startswith("_")}
 
 
-def period_words() -> dict[str, Any]:
-    """Decade spellings and relative period words (package data)."""
-    return _lexicon("periods.json")
-
-
 def _plural(word: str) -> str:
     if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
         return word[:-1] + "ies"
@@ -223,15 +218,12 @@ def _add_titles(table: SurfaceTable, catalog: Catalog) -> None:
     _add_franchises(table, catalog)
     for item in catalog:
         weight = float(item.popularity)
-        for key in _title_names(item.title):
-            table.add(key, Entry(Kind.TITLE, item.id, weight))
+        prefix = _prefix(item.title)
+        keys = [(key, Kind.TITLE) for key in _title_names(item.title)]
+        for key, kind in keys + ([(prefix, Kind.TITLE_PREFIX)] if prefix else []):
+            table.add(key, Entry(kind, item.id, weight))
             if item.year is not None:
                 table.add(f"{key} {item.year}", Entry(Kind.TITLE_YEAR, item.id, weight))
-        prefix = _prefix(item.title)
-        if prefix:
-            table.add(prefix, Entry(Kind.TITLE_PREFIX, item.id, weight))
-            if item.year is not None:
-                table.add(f"{prefix} {item.year}", Entry(Kind.TITLE_YEAR, item.id, weight))
 
 
 def _value_weights(catalog: Catalog) -> dict[tuple[str, str], float]:
@@ -313,7 +305,7 @@ def _add_owned(
 
 
 def _add_periods(table: SurfaceTable) -> None:
-    periods = period_words()
+    periods = _lexicon("periods.json")  # decade spellings and relative period words
     for spelling, start in periods["decades"].items():
         entry = Entry(Kind.DECADE, str(start), 0.0)
         table.add(words_of(spelling), entry)

@@ -85,8 +85,7 @@ class Text:
 
     def capitalised(self, index: int) -> bool:
         """The word was written with a capital first letter."""
-        raw = self.words[index].raw
-        return raw[:1].isupper()
+        return self.words[index].raw[:1].isupper()
 
     def sentence_start(self, index: int) -> bool:
         """The word opens the message or follows . ! ? or a line break."""

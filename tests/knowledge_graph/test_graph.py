@@ -47,7 +47,7 @@ def test_values_are_typed_and_addressed_by_key() -> None:
     ]
     ephron = kg.value_id("director:Nora Ephron")
     assert kg.value_id(AttributeValue("director", "Nora Ephron")) == ephron
-    assert kg.label(ephron) == "Nora Ephron"
+    assert kg.values[ephron].value == "Nora Ephron"
     with pytest.raises(UnknownValueError, match="'director:Nobody' is not in the graph"):
         kg.value_id("director:Nobody")
 
