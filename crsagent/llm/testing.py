@@ -87,7 +87,6 @@ class ScriptedChatModel(ChatModel):
         super().__init__(name)
         self._script: collections.deque[ScriptEntry] = collections.deque(script)
         self.requests: list[ChatRequest] = []
-        self._calls_made = 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -119,8 +118,7 @@ class ScriptedChatModel(ChatModel):
     def _complete(self, request: ChatRequest) -> Completion:
         with self._lock:
             self.requests.append(request)
-            self._calls_made += 1
-            number = self._calls_made
+            number = len(self.requests)
             if not self._script:
                 last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
                 raise ScriptExhaustedError(
