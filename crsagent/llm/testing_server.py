@@ -68,10 +68,6 @@ class ServerReply(BaseModel):
         return cls(status=status, error_message=message or HTTPStatus(status).phrase, headers=headers)
 
     @classmethod
-    def malformed(cls, body: str = '{"choices": [') -> ServerReply:
-        return cls(raw_body=body)
-
-    @classmethod
     def file(cls, body: bytes, *, missing_bytes: int = 0, delay_s: float = 0.0) -> ServerReply:
         """A download: ``body`` as application/octet-stream."""
         return cls(

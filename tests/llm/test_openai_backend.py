@@ -265,7 +265,7 @@ def test_a_timeout_is_retried_then_reported(server: OpenAITestServer) -> None:
 def test_a_malformed_response_body_is_a_clear_error(
     server: OpenAITestServer, body: str, problem: str
 ) -> None:
-    server.add(ServerReply.malformed(body))
+    server.add(ServerReply(raw_body=body))
     with pytest.raises(LLMResponseError, match=problem):
         connect(server).chat([Message.user("x")])
     assert len(server.requests) == 1
