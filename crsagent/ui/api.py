@@ -14,6 +14,8 @@ refused, as the page refuses it. Turns of one session run one at a time, as on t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -69,11 +71,15 @@ class ApiReply(BaseModel):
         )
 
 
-def _refuse(error: Exception) -> gr.Error:
+@contextmanager
+def _refused() -> Iterator[None]:
     """Errors a client caused (or may act on) go back as their message."""
-    # args[0], not str(): an unknown item id is also a KeyError, whose str() adds quotes.
-    message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
-    return gr.Error(message, print_exception=False)
+    try:
+        yield
+    except CrsAgentError as error:
+        # args[0], not str(): an unknown item id is also a KeyError, whose str() adds quotes.
+        message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+        raise gr.Error(message, print_exception=False) from error
 
 
 class ApiEndpoints:
@@ -83,18 +89,14 @@ class ApiEndpoints:
         self.service = service
 
     def _open(self, session: str) -> SessionView:
-        try:
+        with _refused():
             return self.service.open(session)
-        except CrsAgentError as error:
-            raise _refuse(error) from error
 
     def new_session(self, dataset: str = "", llm: str = "") -> dict[str, Any]:
         """Start a session on a dataset and LLM this server offers (empty: its defaults)."""
-        try:
+        with _refused():
             view = self.service.fresh(dataset or None, llm or None)
             self.service.agent(view)  # built now: a model string that cannot load fails here
-        except CrsAgentError as error:
-            raise _refuse(error) from error
         return {"session": view.handle, "dataset": view.dataset, "llm": llm_label(view.llm)}
 
     def chat(self, message: str, session: str = "") -> dict[str, Any]:
@@ -102,43 +104,35 @@ class ApiEndpoints:
         if not isinstance(message, str) or not message.strip():
             raise gr.Error("message must be a non-empty string", print_exception=False)
         view = self.service.fresh() if not session else self._open(session)
-        try:
+        with _refused():
             agent = self.service.agent(view)
             with self.service.gate.turn(view.session_id):
                 reply = agent.chat(message, view.session_id)
-        except CrsAgentError as error:
-            raise _refuse(error) from error
         return ApiReply.of(reply, view.handle).model_dump(mode="json")
 
     def feedback(self, session: str, item_id: str, liked: bool) -> dict[str, Any]:
         """Like (or dislike) an item by its catalog id."""
         view = self._open(session)
-        try:
+        with _refused():  # an unknown item id is refused too
             agent = self.service.agent(view)
             with self.service.gate.turn(view.session_id):
                 reply = agent.feedback(view.session_id, item_id, liked)
-        except CrsAgentError as error:  # an unknown item id among them
-            raise _refuse(error) from error
         return ApiReply.of(reply, view.handle).model_dump(mode="json")
 
     def history(self, session: str) -> dict[str, Any]:
         """The session's exchanges so far."""
         view = self._open(session)
-        try:
+        with _refused():
             exchanges = self.service.agent(view).history(view.session_id)
-        except CrsAgentError as error:
-            raise _refuse(error) from error
         return {"session": view.handle, "exchanges": [{"user": u, "agent": a} for u, a in exchanges]}
 
     def reset(self, session: str) -> dict[str, Any]:
         """Forget the session's conversation (the handle stays usable, on an empty session)."""
         view = self._open(session)
-        try:
+        with _refused():
             agent = self.service.agent(view)
             with self.service.gate.turn(view.session_id):
                 agent.reset(view.session_id)
-        except CrsAgentError as error:
-            raise _refuse(error) from error
         return {"session": view.handle, "reset": True}
 
     def register(self, concurrent_turns: int) -> None:
