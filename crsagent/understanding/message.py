@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 
 # Longer messages are cut to this many characters before any analysis: a chat turn that says
 # something an offline NLU can use fits in far less (a detailed request is ~300 characters), and
@@ -149,8 +150,7 @@ class Message:
 
     def capitalised(self, index: int) -> bool:
         """True when the token was written with a leading capital letter."""
-        original = self.text[self.tokens[index].start : self.tokens[index].end]
-        return original[:1].isupper()
+        return self.text[self.tokens[index].start].isupper()
 
     def sentence_start(self, index: int) -> bool:
         """True for the first word of the message or of a sentence."""
@@ -158,14 +158,8 @@ class Message:
 
     @cached_property
     def clause_ids(self) -> list[int]:
-        """A clause number per token; clauses end at boundary punctuation."""
-        ids: list[int] = []
-        clause = 0
-        for index in range(len(self)):
-            if self.is_boundary(index):
-                clause += 1
-            ids.append(clause)
-        return ids
+        """A clause number per token; clauses end at boundary punctuation (which opens the next)."""
+        return list(accumulate(int(self.is_boundary(index)) for index in range(len(self))))
 
 
 class PhraseSet:

@@ -30,8 +30,6 @@ from crsagent.understanding import lexicon
 from crsagent.understanding.message import Message, fold_tokens
 from crsagent.understanding.surfaces import genre_words
 
-__all__ = ["Embed", "VagueConfig", "VagueMatch", "VagueMatcher", "VagueVocabulary", "residual_phrases"]
-
 logger = logging.getLogger(__name__)
 
 Embed = Callable[[list[str]], NDArray[np.float32]]

@@ -37,7 +37,6 @@ class EstimatorPolicy:
 
     def __init__(self, estimator: BeliefModel) -> None:
         self.estimator = estimator
-        self.kg = estimator.kg
 
     def recommend(self, state: DialogueState, belief: Belief) -> Recommend:
         """The ``list_size`` most probable candidates."""
