@@ -135,17 +135,12 @@ def _answer_words() -> tuple[frozenset[str], frozenset[str]]:
         *lexicon.ALL_OFFERED,
         *lexicon.NONE_OFFERED,
     )
-    answer = {w for p in answer_phrases for w in p.rstrip("$").split() if len(w) >= MIN_CORRECTED_LETTERS}
-    known = {w for p in answer_phrases for w in p.rstrip("$").split()}
-    for words in (
-        lexicon.STOPWORDS,
-        lexicon.FILLERS,
-        lexicon.SOCIAL,
-        lexicon.MEDIA_NOUNS,
-        lexicon.FEEDBACK_WORDS,
-    ):
-        known |= words
-    return frozenset(answer), frozenset(known)
+    words = {w for p in answer_phrases for w in p.rstrip("$").split()}
+    answer = frozenset(w for w in words if len(w) >= MIN_CORRECTED_LETTERS)
+    known = words.union(
+        lexicon.STOPWORDS, lexicon.FILLERS, lexicon.SOCIAL, lexicon.MEDIA_NOUNS, lexicon.FEEDBACK_WORDS
+    )
+    return answer, frozenset(known)
 
 
 def correct_answer_typos(norms: list[str]) -> list[str]:

@@ -119,16 +119,12 @@ def parse_years(message: Message, usable: list[bool], negated: list[bool]) -> Ye
             elif kind in {"before", "until"}:
                 bound = low - 1 if kind == "before" else high
                 (lows.append(bound + 1) if is_negated else highs.append(bound))
-    _apply(facts, lows, highs)
-    return facts
-
-
-def _apply(facts: YearFacts, lows: list[int], highs: list[int]) -> None:
     year_min = max(lows) if lows else None
     year_max = min(highs) if highs else None
     if year_min is not None and year_max is not None and year_min > year_max:
         year_min = year_max = None  # contradictory: keep nothing rather than guess
     facts.year_min, facts.year_max = year_min, year_max
+    return facts
 
 
 def add_eras(facts: YearFacts, eras: list[Era]) -> None:
