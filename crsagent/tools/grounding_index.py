@@ -35,12 +35,9 @@ def _token_sorted(key: str) -> str:
 class TitleKeyIndex:
     """Canonical title keys of a catalog and the lookups that turn query keys into candidate items."""
 
-    def __init__(self, catalog: Catalog, *, popularity: np.ndarray | None = None) -> None:
-        self.popularity = (
-            popularity
-            if popularity is not None
-            else np.asarray([item.popularity for item in catalog], dtype=np.float64)
-        )
+    def __init__(self, catalog: Catalog, *, popularity: np.ndarray) -> None:
+        self.popularity = popularity
+        """Per item, what ranks the items of a lookup that finds too many (higher first)."""
         key_ids: dict[str, int] = {}
         items_of_key: list[list[int]] = []
         self.item_keys: list[tuple[str, ...]] = []

@@ -31,14 +31,11 @@ class Vocabulary:
     @cached_property
     def _by_last_word(self) -> dict[str, dict[str, list[str]]]:
         """type -> last word ("nolan") -> values ending in it, for people named by surname."""
-        index: dict[str, dict[str, list[str]]] = {}
+        index: dict[str, dict[str, list[str]]] = {attribute_type: {} for attribute_type in self._folded}
         for attribute_type, folded in self._folded.items():
-            words: dict[str, list[str]] = {}
             for key, value in folded.items():
-                parts = key.split()
-                if len(parts) > 1:
-                    words.setdefault(parts[-1], []).append(value)
-            index[attribute_type] = words
+                if len(parts := key.split()) > 1:
+                    index[attribute_type].setdefault(parts[-1], []).append(value)
         return index
 
     def resolve(self, attribute_type: str, text: str) -> str:
