@@ -81,10 +81,6 @@ class DatasetSource(BaseModel):
                 value += "/"
         return value
 
-    def member_name(self, relative: str) -> str:
-        """The archive member that becomes ``relative`` in the dataset folder."""
-        return f"{self.member_prefix}{relative}"
-
 
 # The hashes below are those of the reference copies in ../shared/datasets (2018-09 ml-latest-small,
 # HetRec 2011 Last.fm); tests/data/test_download.py checks them against those copies.
@@ -253,7 +249,7 @@ def _fetch_and_unzip(
         downloader = pooch.HTTPDownloader(
             progressbar=progressbar, timeout=timeout_s, headers={"User-Agent": _USER_AGENT}
         )
-    members = [source.member_name(relative) for relative in source.files]
+    members = [f"{source.member_prefix}{relative}" for relative in source.files]
     try:
         with _pooch_quiet():
             pooch.retrieve(

@@ -43,6 +43,26 @@ def read_json_object(path: Path) -> dict[str, Any]:
     return data
 
 
+def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) for each non-blank line of a JSON Lines file."""
+    require_file(path)
+    line = 0
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    value = json.loads(text.rstrip("\r\n"))  # an error then points into the line
+                except json.JSONDecodeError as error:
+                    raise DataFileError(
+                        path, f"line {line}, column {error.colno}: malformed JSON: {error.msg}"
+                    ) from None
+                yield line, value
+    except UnicodeDecodeError as error:
+        raise DataFileError(path, f"line {line + 1}: not UTF-8 text ({error.reason})") from None
+
+
 def iter_csv(
     path: Path,
     required: tuple[str, ...],

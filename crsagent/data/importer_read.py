@@ -10,12 +10,11 @@ its rows are numbered from 1.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from crsagent.data.files import iter_csv, require_file
+from crsagent.data.files import iter_csv, iter_jsonl, require_file
 from crsagent.errors import DataFileError
 
 FileFormat = Literal["csv", "jsonl", "parquet"]
@@ -83,28 +82,13 @@ def _delimiter(path: Path) -> str:
 
 
 def _iter_jsonl(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
-    require_file(path)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for line, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    row = json.loads(text.rstrip("\r\n"))  # an error then points into the line
-                except json.JSONDecodeError as error:
-                    raise DataFileError(
-                        path, f"line {line}, column {error.colno}: malformed JSON: {error.msg}"
-                    ) from None
-                if not isinstance(row, dict):
-                    raise DataFileError(
-                        path, f"line {line}: expected a JSON object, found {type(row).__name__}"
-                    )
-                missing = [name for name in required if name not in row]
-                if missing:
-                    raise DataFileError(path, f"line {line}: missing key(s) {', '.join(missing)}")
-                yield line, row
-    except UnicodeDecodeError as error:
-        raise DataFileError(path, f"not utf-8 text ({error.reason} at byte {error.start})") from error
+    for line, row in iter_jsonl(path):
+        if not isinstance(row, dict):
+            raise DataFileError(path, f"line {line}: expected a JSON object, found {type(row).__name__}")
+        missing = [name for name in required if name not in row]
+        if missing:
+            raise DataFileError(path, f"line {line}: missing key(s) {', '.join(missing)}")
+        yield line, row
 
 
 def _parquet_file(path: Path) -> Any:

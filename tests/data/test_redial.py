@@ -197,7 +197,7 @@ def test_without_metadata(tmp_path: Path) -> None:
 
 def test_malformed_json_line_names_file_and_line(tmp_path: Path) -> None:
     folder = write_redial(tmp_path / "redial", raw_lines=[json.dumps(FIRST), "", '{"movieMentions": {'])
-    with pytest.raises(DataFileError, match=r"valid_data.jsonl: line 3: malformed JSON") as caught:
+    with pytest.raises(DataFileError, match=r"jsonl: line 3, column \d+: malformed JSON") as caught:
         load_redial(folder)
     assert caught.value.path == folder / "valid_data.jsonl"
 

@@ -9,7 +9,6 @@ movie ids through the imdb id.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
-from crsagent.data.files import iter_csv, parse_field, require_file
+from crsagent.data.files import iter_csv, iter_jsonl, parse_field
 from crsagent.data.interactions import Interactions
 from crsagent.data.item import Item
 from crsagent.data.loaders.metadata import MovieMetadata, load_movie_metadata, read_movielens_imdb_links
@@ -253,22 +252,8 @@ def read_dialogues(path: Path, titles: dict[str, str] | None = None) -> Iterator
     A line that is not JSON or not a dialogue is a ``DataFileError`` naming the file and the line.
     """
     titles = titles or {}
-    require_file(path)
-    number = 0
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for number, text in enumerate(handle, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as error:
-                    raise DataFileError(
-                        path, f"line {number}: malformed JSON at column {error.colno}: {error.msg}"
-                    ) from None
-                yield _parse_dialogue(_Line(path, number), record, titles)
-    except UnicodeDecodeError as error:
-        raise DataFileError(path, f"line {number + 1}: not UTF-8 text ({error.reason})") from None
+    for line, record in iter_jsonl(path):
+        yield _parse_dialogue(_Line(path, line), record, titles)
 
 
 # --- building the dataset ----------------------------------------------------------------------
