@@ -9,6 +9,7 @@ pairs too and ``user_dict.json``'s ``like`` lists are of unknown origin: neither
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,7 @@ def _attribute_names(folder: Path) -> dict[int, str]:
             raise DataFileError(path, f"attribute {key!r}: expected a non-empty 'real_name' list of strings")
         names[_int_key(path, key, "attribute")] = real_names[0].strip()
     # Two ids with one name would merge two attributes: keep them apart.
-    counts: dict[str, int] = {}
-    for name in names.values():
-        counts[name] = counts.get(name, 0) + 1
+    counts = Counter(names.values())
     return {i: (f"{n} ({i})" if counts[n] > 1 else n) for i, n in names.items()}
 
 
