@@ -53,38 +53,27 @@ def explain(
     Paths item - value - liked item are the values the two items share (their common neighbours);
     a value the user accepted that the item carries is a path of length one.
     """
-    catalog = kg.catalog
-    target = catalog.at(item)
-    reasons: list[Explanation] = []
+    target = kg.catalog.at(item)
+
+    def reason(value_id: int, verb: str, tail: str, liked_id: str | None = None) -> Explanation:
+        value = kg.values[value_id]
+        return Explanation(
+            item_id=target.id,
+            value=value.key,
+            relation=value.type,
+            liked_item_id=liked_id,
+            # Asked-for values (no liked item) come first.
+            weight=_specificity(kg, value_id) + (1.0 if liked_id is None else 0.0),
+            text=f"{verb} {value.type} {value.value}{tail}",
+        )
+
     item_values = set(kg.item_values(item).tolist())
-    for value_id in accepted_values:
-        if value_id in item_values:
-            value = kg.values[value_id]
-            reasons.append(
-                Explanation(
-                    item_id=target.id,
-                    value=value.key,
-                    relation=value.type,
-                    weight=_specificity(kg, value_id) + 1.0,  # asked-for values come first
-                    text=f"has {value.type} {value.value}, which you asked for",
-                )
-            )
+    reasons = [reason(v, "has", ", which you asked for") for v in accepted_values if v in item_values]
     for liked in liked_items:
-        if liked == item:
-            continue
-        liked_item = catalog.at(liked)
-        for value_id in kg.shared_values(item, liked):
-            value = kg.values[value_id]
-            reasons.append(
-                Explanation(
-                    item_id=target.id,
-                    value=value.key,
-                    relation=value.type,
-                    liked_item_id=liked_item.id,
-                    weight=_specificity(kg, value_id),
-                    text=f"shares {value.type} {value.value} with {reading_title(liked_item.title)}, which you liked",
-                )
-            )
+        if liked != item:
+            liked_item = kg.catalog.at(liked)
+            tail = f" with {reading_title(liked_item.title)}, which you liked"
+            reasons += [reason(v, "shares", tail, liked_item.id) for v in kg.shared_values(item, liked)]
     reasons.sort(key=lambda r: (-r.weight, r.value, r.liked_item_id or ""))
     return reasons[:limit]
 
