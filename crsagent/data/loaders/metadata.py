@@ -108,9 +108,10 @@ def load_movie_metadata(path: Path) -> dict[str, MovieMetadata]:
     return {movie_id: _parse_entry(path, movie_id, entry) for movie_id, entry in data.items()}
 
 
-def _redial_order(movie_id: str) -> tuple[int, int, str]:
-    """Numeric ids by value, then any non-numeric ids by text."""
-    return (0, int(movie_id), "") if _DIGITS.fullmatch(movie_id) else (1, 0, movie_id)
+def _preference(movie_id: str, meta: MovieMetadata) -> tuple[int, tuple[int, int, str]]:
+    """Sorts first: the most filled fields, then numeric ReDial ids by value, then other ids by text."""
+    order = (0, int(movie_id), "") if _DIGITS.fullmatch(movie_id) else (1, 0, movie_id)
+    return -meta.filled_fields, order
 
 
 def metadata_by_imdb(metadata: dict[str, MovieMetadata]) -> dict[str, tuple[str, MovieMetadata]]:
@@ -123,17 +124,8 @@ def metadata_by_imdb(metadata: dict[str, MovieMetadata]) -> dict[str, tuple[str,
     """
     chosen: dict[str, tuple[str, MovieMetadata]] = {}
     for movie_id, meta in metadata.items():
-        if not meta.imdb_id:
-            continue
         current = chosen.get(meta.imdb_id)
-        if current is None:
-            chosen[meta.imdb_id] = (movie_id, meta)
-            continue
-        current_id, current_meta = current
-        if (-meta.filled_fields, _redial_order(movie_id)) < (
-            -current_meta.filled_fields,
-            _redial_order(current_id),
-        ):
+        if meta.imdb_id and (current is None or _preference(movie_id, meta) < _preference(*current)):
             chosen[meta.imdb_id] = (movie_id, meta)
     return chosen
 
