@@ -49,18 +49,16 @@ def split_targets(dataset: Dataset, split: str) -> list[Target]:
     return [Target(item_id=dataset.catalog.at(item).id, user=user) for user, item in pairs]
 
 
-def catalog_targets(dataset: Dataset) -> list[Target]:
-    """Every catalog item, in catalog order, without a user."""
-    return [Target(item_id=item.id) for item in dataset.catalog]
-
-
-def all_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = None) -> list[Target]:
-    """The full target list the spec's ``[targets]`` table describes."""
+def episode_targets(
+    spec: EvalSpec, dataset: Dataset, settings: Settings | None = None
+) -> list[EpisodeTarget]:
+    """The spec's episodes: a seeded subset of ``spec.episodes`` of the targets its ``[targets]`` table
+    describes (all when unset)."""
     source = spec.targets
     if isinstance(source, SplitTargets):
         targets = split_targets(dataset, source.split)
-    elif isinstance(source, CatalogTargets):
-        targets = catalog_targets(dataset)
+    elif isinstance(source, CatalogTargets):  # every item, in catalog order, without a user
+        targets = [Target(item_id=item.id) for item in dataset.catalog]
     else:
         from crsagent.evals.redial_targets import redial_targets
 
@@ -68,14 +66,7 @@ def all_targets(spec: EvalSpec, dataset: Dataset, settings: Settings | None = No
         targets = redial_targets(dataset, source, settings)
     if not targets:
         raise CrsAgentError(f"targets: {source.source!r} gives no targets on dataset {dataset.name!r}")
-    return targets
-
-
-def episode_targets(
-    spec: EvalSpec, dataset: Dataset, settings: Settings | None = None
-) -> list[EpisodeTarget]:
-    """The spec's episodes: a seeded subset of ``spec.episodes`` targets (all when unset)."""
-    return episode_jobs(all_targets(spec, dataset, settings), spec.episodes, spec.seed)
+    return episode_jobs(targets, spec.episodes, spec.seed)
 
 
 def episode_jobs(targets: list[Target], limit: int | None, seed: int) -> list[EpisodeTarget]:

@@ -49,7 +49,7 @@ class EvalWorld:
             job.target,
             episode=job.index,
             max_turns=self.spec.max_turns,
-            session_id=session_id(self.spec, job.index),
+            session_id=f"eval-{self.spec.name}-{job.index}",
         )
 
 
@@ -74,8 +74,3 @@ def build_world(spec: EvalSpec, dataset: Dataset, settings: Settings) -> EvalWor
         dataset, llm=spec.agent.llm or "offline", config=spec.agent_config(), settings=settings
     )
     return EvalWorld(spec, agent, _simulator_factory(spec, agent, settings))
-
-
-def session_id(spec: EvalSpec, index: int) -> str:
-    """The agent session of episode ``index``."""
-    return f"eval-{spec.name}-{index}"
