@@ -80,10 +80,6 @@ class CandidateBus:
         """Set the candidates outright (a retrieval that starts a new list)."""
         self.current = candidates
 
-    def reset(self) -> None:
-        """Back to the whole catalog; the log is kept."""
-        self.current = Candidates.everything(self.n_items)
-
     def top(self, k: int) -> Candidates:
         """The first ``k`` candidates (with their scores when ranked)."""
         return self.current.top(k)

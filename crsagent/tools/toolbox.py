@@ -41,10 +41,6 @@ class Toolbox:
             tool = factory(context)
             self.tools[tool.name] = tool
 
-    def names(self) -> list[str]:
-        """Tool names, in registration order."""
-        return list(self.tools)
-
     def openai_schemas(self) -> list[dict[str, Any]]:
         """All tools as OpenAI function-calling schemas."""
         return [tool.openai_schema() for tool in self.tools.values()]

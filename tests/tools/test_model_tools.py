@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from crsagent.data import Dataset
+from crsagent.data.candidates import Candidates
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.recommenders.ease import EASE
 from crsagent.tools.context import ToolContext
@@ -24,7 +25,7 @@ def toolbox(tmp_path: Path) -> Toolbox:
 
 
 def test_model_tools_are_offered_when_their_models_exist(toolbox: Toolbox, tmp_path: Path) -> None:
-    assert toolbox.names() == [
+    assert list(toolbox.tools) == [
         "search_catalog",
         "sql_query",
         "item_info",
@@ -33,7 +34,7 @@ def test_model_tools_are_offered_when_their_models_exist(toolbox: Toolbox, tmp_p
         "similar_items",
     ]
     bare = Toolbox(ToolContext.create(dataset(), tmp_path))
-    assert bare.names() == ["search_catalog", "sql_query", "item_info"]
+    assert list(bare.tools) == ["search_catalog", "sql_query", "item_info"]
 
 
 def test_semantic_search_orders_by_description(toolbox: Toolbox) -> None:
@@ -65,7 +66,7 @@ def test_similar_items_by_graph_and_by_users(toolbox: Toolbox) -> None:
     by_graph = toolbox.call("similar_items", {"titles": ["Space Station"], "k": 1})
     assert by_graph.ok, by_graph.error
     assert by_graph.item_ids == ["b"]  # the other Sci-Fi item shares the genre node
-    toolbox.context.bus.reset()
+    toolbox.context.bus.replace(Candidates.everything(len(toolbox.context.catalog)))
     by_users = toolbox.call("similar_items", {"item_ids": ["c"], "method": "item-item", "k": 1})
     assert by_users.ok and by_users.item_ids == ["d"]
     nothing = toolbox.call("similar_items", {"titles": ["Unknown Thing"]})
