@@ -176,18 +176,6 @@ class OpenAICompatibleChatModel(ChatModel):
             )
         return ChatCompletion.construct(**data)
 
-    def _post(self, kwargs: dict[str, Any], deadline: Deadline) -> ChatCompletion:
-        create = self.client().chat.completions.with_streaming_response.create
-        with create(**kwargs) as response:
-            reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
-            return self._parse(reader.read(response.iter_bytes()))
-
-    async def _apost(self, kwargs: dict[str, Any], deadline: Deadline) -> ChatCompletion:
-        create = self.async_client().chat.completions.with_streaming_response.create
-        async with create(**kwargs) as response:
-            reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
-            return self._parse(await reader.aread(response.iter_bytes()))
-
     def _check_stream(self, assembler: StreamAssembler, deadline: Deadline) -> None:
         deadline.check(self.server)
         check_text_size(assembler.size, self.config.max_response_bytes, self.server)
@@ -196,19 +184,20 @@ class OpenAICompatibleChatModel(ChatModel):
     # The client is made (once: the SDK's first use imports a lot) before the budget starts.
     def _complete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
-        self.client()
+        create = self.client().chat.completions.with_streaming_response.create
         deadline = self._deadline(request)
-        with self._sdk_call(deadline):
-            response = self._post(kwargs, deadline)
-        return to_completion(response, self.server)
+        reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
+        with self._sdk_call(deadline), create(**kwargs) as response:
+            return to_completion(self._parse(reader.read(response.iter_bytes())), self.server)
 
     async def _acomplete(self, request: ChatRequest) -> Completion:
         kwargs = request_kwargs(self.config.wire, request)
-        self.async_client()
+        create = self.async_client().chat.completions.with_streaming_response.create
         deadline = self._deadline(request)
+        reader = BoundedBody(deadline, self.config.max_response_bytes, self.server)
         with self._sdk_call(deadline):
-            response = await self._apost(kwargs, deadline)
-        return to_completion(response, self.server)
+            async with create(**kwargs) as response:
+                return to_completion(self._parse(await reader.aread(response.iter_bytes())), self.server)
 
     def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
         kwargs = request_kwargs(self.config.wire, request, stream=True)
