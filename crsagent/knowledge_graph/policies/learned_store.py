@@ -138,40 +138,6 @@ def read_switch(path: Path) -> StoredSwitch:
         ) from error
 
 
-def mismatch(
-    switch: StoredSwitch,
-    *,
-    fingerprint: str,
-    estimator: EstimatorConfig,
-    negative_answers: NegativeAnswers,
-    protocol: TrainingProtocol | None = None,
-    training: LearnedPolicyConfig | None = None,
-) -> str | None:
-    """Why ``switch`` does not fit these inputs (None: it fits); ``protocol`` and ``training``, when
-    given, must match too (what retraining would use)."""
-    if switch.policy != LearnedPolicy.name:
-        return f"it holds weights of policy {switch.policy!r}"
-    if switch.version != LEARNED_POLICY_VERSION or switch.features != STATE_FEATURES:
-        return (
-            f"it was trained with features version {switch.version} {list(switch.features)}; "
-            f"this version ({LEARNED_POLICY_VERSION}) uses {list(STATE_FEATURES)}"
-        )
-    if switch.dataset_fingerprint != fingerprint:
-        return (
-            f"it was trained on other data (fingerprint {switch.dataset_fingerprint}; this catalog and "
-            f"its train / valid pairs give {fingerprint})"
-        )
-    if switch.estimator != estimator:
-        return "it was trained over an estimator with other settings"
-    if switch.protocol.negative_answers != negative_answers:
-        return f"it was trained with negative answers '{switch.protocol.negative_answers}'"
-    if (protocol is not None and switch.protocol != protocol) or (
-        training is not None and switch.training != training
-    ):
-        return "it was trained under another protocol or with other training settings"
-    return None
-
-
 def load_switch(
     cache_dir: Path,
     *,
@@ -182,7 +148,8 @@ def load_switch(
     protocol: TrainingProtocol | None = None,
     training: LearnedPolicyConfig | None = None,
 ) -> StoredSwitch:
-    """The stored switch for ``dataset``, checked against these inputs (``mismatch``).
+    """The stored switch for ``dataset``, checked against these inputs (``protocol`` and ``training``,
+    when given, must match too: what retraining would use).
 
     Raises ``MissingSwitchError`` (naming the command that trains one) when none is stored, and
     ``StoredSwitchError`` for a damaged file or one trained on other data, features or settings.
@@ -198,19 +165,31 @@ def load_switch(
         ) from error
     except StoredSwitchError as error:
         raise StoredSwitchError(f"{error}\nTrain it again with: {command}") from error
-    problem = mismatch(
-        switch,
-        fingerprint=fingerprint,
-        estimator=estimator,
-        negative_answers=negative_answers,
-        protocol=protocol,
-        training=training,
-    )
-    if problem is not None:
-        raise StoredSwitchError(
-            f"the stored switch {path} does not fit {dataset}: {problem}; train it again with: {command}"
+    if switch.policy != LearnedPolicy.name:
+        problem = f"it holds weights of policy {switch.policy!r}"
+    elif switch.version != LEARNED_POLICY_VERSION or switch.features != STATE_FEATURES:
+        problem = (
+            f"it was trained with features version {switch.version} {list(switch.features)}; "
+            f"this version ({LEARNED_POLICY_VERSION}) uses {list(STATE_FEATURES)}"
         )
-    return switch
+    elif switch.dataset_fingerprint != fingerprint:
+        problem = (
+            f"it was trained on other data (fingerprint {switch.dataset_fingerprint}; this catalog and "
+            f"its train / valid pairs give {fingerprint})"
+        )
+    elif switch.estimator != estimator:
+        problem = "it was trained over an estimator with other settings"
+    elif switch.protocol.negative_answers != negative_answers:
+        problem = f"it was trained with negative answers '{switch.protocol.negative_answers}'"
+    elif (protocol is not None and switch.protocol != protocol) or (
+        training is not None and switch.training != training
+    ):
+        problem = "it was trained under another protocol or with other training settings"
+    else:
+        return switch
+    raise StoredSwitchError(
+        f"the stored switch {path} does not fit {dataset}: {problem}; train it again with: {command}"
+    )
 
 
 def switch_for_dataset(
