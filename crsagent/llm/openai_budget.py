@@ -19,7 +19,6 @@ import contextvars
 import email.utils
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -34,12 +33,7 @@ _SDK_MAX_BACKOFF_S = 8.0
 _RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 
-@dataclass(frozen=True)
-class _Call:
-    deadline: Deadline
-
-
-_current: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("crsagent_llm_call", default=None)
+_current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("crsagent_llm_call", default=None)
 
 
 class CallBudgetSpent(openai.OpenAIError):
@@ -54,7 +48,7 @@ class CallBudgetSpent(openai.OpenAIError):
 @contextlib.contextmanager
 def budget(deadline: Deadline) -> Iterator[None]:
     """Every attempt the SDK makes inside this block comes out of ``deadline``."""
-    token = _current.set(_Call(deadline))
+    token = _current.set(deadline)
     try:
         yield
     finally:
@@ -94,11 +88,11 @@ def _retry_wait_s(attempt: int, response: httpx2.Response | None) -> float:
     return min(_SDK_FIRST_BACKOFF_S * 2 ** (attempt - 1), _SDK_MAX_BACKOFF_S) * 0.75
 
 
-def _clip(request: httpx2.Request, call: _Call) -> None:
+def _clip(request: httpx2.Request, deadline: Deadline) -> None:
     """Each timeout of this attempt at most what is left of the call's budget."""
-    left = call.deadline.remaining()
+    left = deadline.remaining()
     if left <= 0:
-        raise CallBudgetSpent(call.deadline, attempt_of(request) - 1)
+        raise CallBudgetSpent(deadline, attempt_of(request) - 1)
     timeouts: dict[str, Any] = dict(request.extensions.get("timeout") or {})
     request.extensions["timeout"] = {
         step: left if value is None else min(value, left)
@@ -106,19 +100,19 @@ def _clip(request: httpx2.Request, call: _Call) -> None:
     }
 
 
-def _no_retry_without_time(request: httpx2.Request, response: httpx2.Response, call: _Call) -> None:
+def _no_retry_without_time(request: httpx2.Request, response: httpx2.Response, deadline: Deadline) -> None:
     """A retryable status whose wait would not fit in the budget: tell the SDK not to retry it."""
     if response.status_code in (408, 409, 429) or response.status_code >= 500:
         attempt = attempt_of(request)
-        if _retry_wait_s(attempt, response) >= call.deadline.remaining():
+        if _retry_wait_s(attempt, response) >= deadline.remaining():
             response.headers["x-should-retry"] = "false"
 
 
-def _end_if_no_time(error: Exception, request: httpx2.Request, call: _Call) -> None:
+def _end_if_no_time(error: Exception, request: httpx2.Request, deadline: Deadline) -> None:
     """Raise the error that ends the call when no retry fits in the budget (else let the SDK retry)."""
-    left = call.deadline.remaining()
+    left = deadline.remaining()
     if left <= 0:
-        raise CallBudgetSpent(call.deadline, attempt_of(request)) from error
+        raise CallBudgetSpent(deadline, attempt_of(request)) from error
     if _retry_wait_s(attempt_of(request), None) < left:
         return
     if isinstance(error, httpx2.TimeoutException):
@@ -133,16 +127,16 @@ class BudgetTransport(httpx2.BaseTransport):
         self.inner = inner
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        call = _current.get()
-        if call is None:
+        deadline = _current.get()
+        if deadline is None:
             return self.inner.handle_request(request)
-        _clip(request, call)
+        _clip(request, deadline)
         try:
             response = self.inner.handle_request(request)
         except (httpx2.TimeoutException, httpx2.NetworkError) as error:
-            _end_if_no_time(error, request, call)
+            _end_if_no_time(error, request, deadline)
             raise
-        _no_retry_without_time(request, response, call)
+        _no_retry_without_time(request, response, deadline)
         return response
 
     def close(self) -> None:
@@ -156,16 +150,16 @@ class AsyncBudgetTransport(httpx2.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        if (call := _current.get()) is not None:
-            _clip(request, call)
+        if (deadline := _current.get()) is not None:
+            _clip(request, deadline)
         try:
             response = await self.inner.handle_async_request(request)
         except (httpx2.TimeoutException, httpx2.NetworkError) as error:
-            if call is not None:
-                _end_if_no_time(error, request, call)
+            if deadline is not None:
+                _end_if_no_time(error, request, deadline)
             raise
-        if call is not None:
-            _no_retry_without_time(request, response, call)
+        if deadline is not None:
+            _no_retry_without_time(request, response, deadline)
         return response
 
     async def aclose(self) -> None:
