@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from crsagent.agent.reply import Question, Reply, ReplyItem
+from crsagent.agent.reply import Question, Reply
 
 
 class ItemView(BaseModel):
@@ -16,10 +16,6 @@ class ItemView(BaseModel):
     title: str = Field(description="Display title.")
     year: int | None = Field(default=None, description="Release year, when known.")
     reasons: list[str] = Field(default_factory=list, description="Why it is recommended, best first.")
-
-    @classmethod
-    def of(cls, item: ReplyItem) -> ItemView:
-        return cls(id=item.id, title=item.title, year=item.year, reasons=item.reasons)
 
 
 class QuestionView(BaseModel):
@@ -52,7 +48,7 @@ class ReplyView(BaseModel):
     def of(cls, reply: Reply) -> ReplyView:
         return cls(
             text=reply.text,
-            items=[ItemView.of(item) for item in reply.items],
+            items=[ItemView.model_validate(item, from_attributes=True) for item in reply.items],
             question=QuestionView.of(reply.question) if reply.question is not None else None,
             decision=reply.trace.decision,
         )
