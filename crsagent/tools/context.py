@@ -24,11 +24,6 @@ if TYPE_CHECKING:  # heavy optional parts: imported only by those who build them
 TitleResolver = Callable[[str], list[str]]
 
 
-def exact_title_resolver(catalog: Catalog) -> TitleResolver:
-    """Names -> ids by normalised exact title only (no fuzzy matching)."""
-    return lambda text: [item.id for item in catalog.find_by_title(text)]
-
-
 @dataclass
 class ToolContext:
     """Immutable resources (dataset, store, vocabulary) plus the per-conversation candidate bus."""
@@ -63,7 +58,7 @@ class ToolContext:
             store=CatalogStore(catalog, cache_dir),
             bus=CandidateBus(len(catalog)),
             vocabulary=Vocabulary(catalog),
-            resolve_title=resolve_title or exact_title_resolver(catalog),
+            resolve_title=resolve_title or (lambda text: [item.id for item in catalog.find_by_title(text)]),
             vectors=vectors,
             recommender=recommender,
             graph=graph,

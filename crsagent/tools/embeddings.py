@@ -43,11 +43,6 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _normalised_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.where(norms == 0.0, 1.0, norms)).astype(np.float32, copy=False)
-
-
 class _LocalEmbedder(EmbeddingFunction[Documents]):
     """What both embedders answer Chroma alike: ``embed``'s rows, in the cosine space."""
 
@@ -105,7 +100,8 @@ class HashingEmbedder(_LocalEmbedder):
             # One more bit of the hash picks the sign, so collisions cancel out on average.
             signs = np.where((hashes // self.dimension) % 2 == 0, 1.0, -1.0)
             matrix[row] = np.bincount(buckets, weights=signs, minlength=self.dimension)
-        return _normalised_rows(matrix)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return (matrix / np.where(norms == 0.0, 1.0, norms)).astype(np.float32, copy=False)
 
     @staticmethod
     def name() -> str:
