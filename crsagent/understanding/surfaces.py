@@ -275,24 +275,23 @@ def _add_values(table: SurfaceTable, catalog: Catalog) -> None:
     # A surname alone names its owner ("Nolan"), unless it is also someone's first name ("Seth").
     for surname, people in surnames.items():
         if len({t for _, t in first_names.get(surname, [])}) < 2:
-            _add_owned(table, surname, people, Kind.SURNAME, cued_only=commonness(surname) > SURNAME_MAX_ZIPF)
+            _add_owned(table, surname, people, cued_only=commonness(surname) > SURNAME_MAX_ZIPF)
     # A rare first name alone names its famous owner ("Denzel"), unless it is also a surname.
     for first, people in first_names.items():
         if commonness(first) <= FIRST_NAME_MAX_ZIPF and first not in surnames:
-            _add_owned(table, first, people, Kind.SURNAME, dominance=FIRST_NAME_DOMINANCE)
+            _add_owned(table, first, people, dominance=FIRST_NAME_DOMINANCE)
 
 
 def _add_owned(
     table: SurfaceTable,
     word: str,
     people: list[tuple[float, str]],
-    kind: Kind,
     dominance: float = 0.0,
     *,
     cued_only: bool = False,
 ) -> None:
-    """``word`` as a name for the person who clearly owns it in this catalog ("Nolan": Christopher,
-    not Jonathan), under each of their roles."""
+    """``word`` as a name (a surname reading) for the person who clearly owns it in this catalog
+    ("Nolan": Christopher, not Jonathan), under each of their roles."""
     by_name: dict[str, float] = defaultdict(float)
     for weight, target in people:
         by_name[target.split(":", 1)[1]] += weight
@@ -301,7 +300,7 @@ def _add_owned(
         return
     for weight, target in people:
         if target.split(":", 1)[1] == ranked[0][0]:
-            table.add(word, Entry(kind, target, weight), cued_only=cued_only)
+            table.add(word, Entry(Kind.SURNAME, target, weight), cued_only=cued_only)
 
 
 def _add_periods(table: SurfaceTable) -> None:
