@@ -24,12 +24,7 @@ from crsagent.evals.redial.records import RedialRunError
 from crsagent.evals.redial.render import Rendering
 from crsagent.evals.redial.report import report_markdown
 from crsagent.evals.redial.samples import PointCounts, recommendation_points
-from crsagent.evals.redial.understanding import (
-    attribute_accuracy,
-    dump_misreadings,
-    movie_mention_accuracy,
-    read_labels,
-)
+from crsagent.evals.redial.understanding import attribute_accuracy, movie_mention_accuracy, read_labels
 from crsagent.evals.redial_targets import load_redial
 from crsagent.recommenders.registry import fitted_recommender
 from crsagent.registry import DEFAULT_AGENT_RECOMMENDER, HistoryRecommenderName
@@ -145,5 +140,6 @@ def _understanding(
         attributes = attribute_accuracy(agent.runtime, dialogues, read_labels(), config.mentions)
         metrics.update(attributes.metrics)
         misreadings += [{"kind": "attribute", **m} for m in attributes.misreadings]
-    (out / MISREADINGS_FILE).write_text(dump_misreadings(misreadings), encoding="utf-8")
+    lines = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misreadings)
+    (out / MISREADINGS_FILE).write_text(lines, encoding="utf-8")
     return metrics

@@ -12,7 +12,6 @@ exactly as the stateless entry point does.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -214,7 +213,3 @@ def attribute_accuracy(
         overall.add(tally.gold, tally.found, tally.correct)
     metrics.update(overall.rates("attribute"))
     return UnderstandingResult(metrics, misreadings)
-
-
-def dump_misreadings(misreadings: Sequence[dict[str, Any]]) -> str:
-    return "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misreadings)
