@@ -9,11 +9,10 @@ movie masked: the simulated user learns the seeker's taste and wording, never a 
 from __future__ import annotations
 
 import html
-import re
 
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
-from crsagent.data.loaders.redial import RedialDataset, RedialDialogue
+from crsagent.data.loaders.redial import PLACEHOLDER, RedialDataset, RedialDialogue
 from crsagent.data.registry import load_dataset
 from crsagent.errors import CrsAgentError
 from crsagent.evals.spec import RedialTargets
@@ -21,7 +20,6 @@ from crsagent.simulators.base import Target
 from crsagent.simulators.leak import LeakDetector
 
 MOVIE_MASK = "[a movie]"
-_PLACEHOLDER = re.compile(r"@[0-9]+")
 
 
 def mask_movies(text: str, titles: list[str]) -> str:
@@ -30,7 +28,7 @@ def mask_movies(text: str, titles: list[str]) -> str:
     Titles are found by the simulators' leak detector, so a persona passes the same check that the
     simulated user's messages do.
     """
-    masked = html.unescape(_PLACEHOLDER.sub(MOVIE_MASK, text))
+    masked = html.unescape(PLACEHOLDER.sub(MOVIE_MASK, text))
     for title in titles:
         masked = LeakDetector(title, mask=MOVIE_MASK).mask(masked)
     return masked
@@ -41,7 +39,7 @@ def opening_messages(dialogue: RedialDialogue, limit: int) -> list[str]:
     opening: list[str] = []
     for message in dialogue.messages:
         if message.sender_id != dialogue.seeker_id:
-            if _PLACEHOLDER.search(message.text):
+            if PLACEHOLDER.search(message.text):
                 break
             continue
         opening.append(message.text)

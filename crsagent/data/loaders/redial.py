@@ -30,7 +30,7 @@ from crsagent.errors import DataFileError
 
 DIALOGUES_FILE = "valid_data.jsonl"
 MOVIES_FILE = "movies_with_mentions.csv"
-_PLACEHOLDER = re.compile(r"@([0-9]+)")
+PLACEHOLDER = re.compile(r"@([0-9]+)")  # a movie mention in a message: @<ReDial movie id>
 _DIGITS = re.compile(r"[0-9]+")
 _DIALOGUE_KEYS = (
     "conversationId",
@@ -196,7 +196,7 @@ def _resolve(text: str, mentions: dict[str, str], titles: dict[str, str]) -> str
         movie_id = match.group(1)
         return mentions.get(movie_id) or titles.get(movie_id) or match.group(0)
 
-    return html.unescape(_PLACEHOLDER.sub(name, text))
+    return html.unescape(PLACEHOLDER.sub(name, text))
 
 
 def _messages(
@@ -263,7 +263,7 @@ def _referenced_ids(dialogue: RedialDialogue) -> set[str]:
     """Every movie id a dialogue refers to: mentions, questionnaires and placeholders."""
     ids = set(dialogue.movie_mentions) | set(dialogue.seeker_feedback) | set(dialogue.recommender_feedback)
     for message in dialogue.messages:
-        ids.update(_PLACEHOLDER.findall(message.text))
+        ids.update(PLACEHOLDER.findall(message.text))
     return ids
 
 

@@ -8,11 +8,10 @@ import html
 import re
 from typing import Literal
 
-from crsagent.data.loaders.redial import RedialDialogue, RedialMessage
+from crsagent.data.loaders.redial import PLACEHOLDER, RedialDialogue, RedialMessage
 from crsagent.data.text import move_trailing_article, split_title_year
 
 Rendering = Literal["canonical", "casual"]
-PLACEHOLDER = re.compile(r"@([0-9]+)")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
