@@ -1,7 +1,7 @@
 """Datasets: catalog, interactions, splits; loaders, the downloader and catalog queries."""
 
 from crsagent.data.catalog import Catalog, UnknownItemError
-from crsagent.data.dataset import SPLIT_NAMES, Dataset
+from crsagent.data.dataset import Dataset
 from crsagent.data.interactions import Interactions
 from crsagent.data.item import Item
 from crsagent.data.query import AttributeCondition, ItemQuery
@@ -10,7 +10,6 @@ from crsagent.data.registry import load_dataset
 from crsagent.data.sqlstore import CatalogStore
 
 __all__ = [
-    "SPLIT_NAMES",
     "AttributeCondition",
     "Catalog",
     "CatalogStore",

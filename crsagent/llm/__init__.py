@@ -23,15 +23,13 @@ from crsagent.llm.errors import (
 from crsagent.llm.messages import Message, ToolCall, ToolSpec
 from crsagent.llm.model_string import ModelSpec, chat_model_from_settings, load_chat_model, parse_model_string
 from crsagent.llm.protocol import ChatModel, ChatOptions, ChatRequest
-from crsagent.llm.results import ChatResult, Completion, StreamEnd, StreamEvent, TextDelta, Usage
+from crsagent.llm.results import StreamEnd, TextDelta
 
 __all__ = [
     "BackendNotInstalledError",
     "ChatModel",
     "ChatOptions",
     "ChatRequest",
-    "ChatResult",
-    "Completion",
     "LLMError",
     "LLMRequestError",
     "LLMResponseError",
@@ -42,12 +40,10 @@ __all__ = [
     "ModelStringError",
     "ScriptExhaustedError",
     "StreamEnd",
-    "StreamEvent",
     "StructuredOutputError",
     "TextDelta",
     "ToolCall",
     "ToolSpec",
-    "Usage",
     "chat_model_from_settings",
     "load_chat_model",
     "parse_model_string",
