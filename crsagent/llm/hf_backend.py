@@ -79,7 +79,8 @@ class TransformersChatModel(ChatModel):
                 f"{self.name}: the transformers backend needs torch and transformers "
                 "(pip install 'crsagent[ml]')"
             ) from error
-        device = torch.device(self.config.device if self.config.device != "auto" else _auto_device(torch))
+        auto = "cuda" if torch.cuda.is_available() else "cpu"
+        device = torch.device(self.config.device if self.config.device != "auto" else auto)
         dtype_name = self.config.dtype
         if dtype_name == "auto":
             dtype_name = "bfloat16" if device.type == "cuda" else "float32"
@@ -177,7 +178,3 @@ def _cut_at_stop(text: str, stops: tuple[str, ...]) -> str:
     token that completes one, and that token may carry characters past it."""
     found = [index for index in (text.find(stop) for stop in stops) if index >= 0]
     return text[: min(found)] if found else text
-
-
-def _auto_device(torch: Any) -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -156,8 +156,7 @@ def describe_reply(reply: Reply) -> str:
     """The agent's reply as the simulated user reads it: its text, then the items with a few attributes."""
     lines = [reply.text.strip()]
     if reply.items:
-        lines.append("")
-        lines.append("Recommended:")
+        lines += ["", "Recommended:"]
         for position, item in enumerate(reply.items, start=1):
             body, year = display_title(item.title)
             name = f"{body} ({item.year or year})" if (item.year or year) else body
