@@ -30,7 +30,6 @@ from crsagent.data.query import (
 from crsagent.data.raw_sql import (
     DEFAULT_MAX_ROWS,
     DEFAULT_TIME_LIMIT_S,
-    RAW_SQL_TABLES,
     RawSqlLimits,
     SqlResult,
     run_raw_sql,
@@ -83,11 +82,6 @@ class CatalogStore:
     def path(self) -> Path:
         """Where this catalog's database lives (it may not be built yet)."""
         return self.cache_dir / "catalogs" / f"{self.catalog.content_hash}.sqlite"
-
-    @property
-    def tables(self) -> tuple[str, ...]:
-        """The tables raw SQL may read."""
-        return RAW_SQL_TABLES
 
     def build(self) -> Path:
         """The database's path, after building it unless a valid cached one is already there."""
