@@ -114,8 +114,7 @@ class LeakDetector:
         pieces: list[str] = []
         cursor = 0
         for span in self.find(text):
-            pieces.append(text[cursor : span.start])
-            pieces.append(self.mask_text)
+            pieces += [text[cursor : span.start], self.mask_text]
             cursor = span.end
         pieces.append(text[cursor:])
         return "".join(pieces)
