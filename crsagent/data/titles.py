@@ -131,9 +131,4 @@ def spaceless(key: str) -> str:
 
 def title_keys(title: str) -> list[str]:
     """Distinct canonical keys of every name of a title (main first), empty keys left out."""
-    keys: dict[str, None] = {}
-    for name in parse_title(title).names:
-        key = canonical_key(name)
-        if key:
-            keys.setdefault(key, None)
-    return list(keys)
+    return list(dict.fromkeys(key for name in parse_title(title).names if (key := canonical_key(name))))
