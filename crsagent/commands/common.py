@@ -76,10 +76,11 @@ def bounded(low: int, high: int | None = None, what: str = "") -> Callable[[str]
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {what or 'whole'} number: {text!r}") from None
-        if value < low or (high is not None and value > high):
-            limits = f"outside {low}-{high}" if high is not None else f"below {low}"
-            raise argparse.ArgumentTypeError(f"{what + ' ' if what else ''}{value} is {limits}")
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if high is not None and not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what + ' ' if what else ''}{value} is outside {low}-{high}")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
         return value
 
     return parse

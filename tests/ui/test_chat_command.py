@@ -41,7 +41,7 @@ def test_configured_llm_is_used_unless_the_command_line_says_offline(tmp_path: P
     ("argv", "message"),
     [
         (["chat", "--port", "70000"], "port 70000 is outside 0-65535"),
-        (["chat", "--port", "http"], "not a port number: 'http'"),
+        (["chat", "--port", "http"], "--port: expected a whole number, got 'http'"),
         (["chat", "--list-size", "0"], "invalid choice"),
     ],
 )
