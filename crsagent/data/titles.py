@@ -74,6 +74,8 @@ def _trailing_group(text: str) -> tuple[str, str] | None:
         elif text[position] == "(":
             depth -= 1
             if depth == 0:
+                if position > 0 and not text[position - 1].isspace():
+                    return None  # part of the name: "f(x)", "Sunn O)))"; an alternate follows a space
                 head = text[:position].strip()
                 inner = text[position + 1 : -1].strip()
                 return (head, inner) if head and inner else None

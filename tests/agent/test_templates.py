@@ -16,6 +16,9 @@ def test_titles_read_with_the_article_first_and_keep_their_year() -> None:
     assert reading_title("Léon: The Professional (a.k.a. The Professional) (Léon) (1994)") == (
         "Léon: The Professional (1994)"
     )
+    # Brackets that touch the name are part of it, not an alternate (crs-lastfm's "f(x)").
+    assert reading_title("f(x)") == "f(x)"
+    assert reading_title("Frontière(s) (2007)") == "Frontière(s) (2007)"
 
 
 def test_a_shared_year_is_a_reason_only_when_nothing_better_links_the_items() -> None:
