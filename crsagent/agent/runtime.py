@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from crsagent.agent.config import AgentConfig
 from crsagent.agent.offline_nlu import OfflineNLU
+from crsagent.agent.stored_indexes import cached_grounder, cached_spotter
 from crsagent.agent.templates import item_noun
 from crsagent.config import Settings
 from crsagent.data.dataset import Dataset
@@ -34,10 +35,8 @@ from crsagent.tools.bus import BusState, CandidateBus
 from crsagent.tools.context import TitleResolver, ToolContext
 from crsagent.tools.embeddings import EmbedderUnavailableError, MiniLMEmbedder, minilm_available
 from crsagent.tools.grounding import Grounder
-from crsagent.tools.grounding_cache import cached_grounder
 from crsagent.tools.toolbox import Toolbox
 from crsagent.understanding.spotter import CatalogSpotter
-from crsagent.understanding.spotter_cache import cached_spotter
 from crsagent.understanding.vague import VagueConfig, VagueMatcher
 
 if TYPE_CHECKING:
