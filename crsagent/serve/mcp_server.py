@@ -147,20 +147,14 @@ def build_mcp_server(agent: "Agent", limits: ServeLimits | None = None) -> MCPSe
         output = await gate.run(lambda: search_catalog_tool(context).invoke(query))
         if not output.ok:
             raise ToolError(output.error or "search failed")
-        items = [catalog.get(item_id) for item_id in output.item_ids]
-        return SearchResult(
-            matches=int(output.data["matches"]),
-            items=[CatalogItem(id=item.id, title=item.title, year=item.year) for item in items],
-        )
+        items = [CatalogItem.model_validate(catalog.get(i), from_attributes=True) for i in output.item_ids]
+        return SearchResult(matches=int(output.data["matches"]), items=items)
 
     @server.tool()
     def get_item(item_id: Annotated[str, Field(min_length=1, description="Catalog id.")]) -> ItemFacts:
         """Facts about one item: title, year, attributes (genre, director, cast, ...), plot."""
         if item_id not in catalog:
             raise ToolError(f"item_id {item_id!r} is not in catalog {catalog.name!r}")
-        item = catalog.get(item_id)
-        return ItemFacts(
-            id=item.id, title=item.title, year=item.year, attributes=item.attributes, text=item.text
-        )
+        return ItemFacts.model_validate(catalog.get(item_id), from_attributes=True)
 
     return server

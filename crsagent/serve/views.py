@@ -28,12 +28,7 @@ class QuestionView(BaseModel):
 
     @classmethod
     def of(cls, question: Question) -> QuestionView:
-        return cls(
-            attribute=question.attribute,
-            values=question.values,
-            text=question.text,
-            quick_replies=question.quick_replies(),
-        )
+        return cls(**question.model_dump(), quick_replies=question.quick_replies())
 
 
 class ReplyView(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,32 +13,21 @@ from crsagent.tools.catalog_tools import item_info_tool, search_catalog_tool, sq
 from crsagent.tools.context import ToolContext
 from crsagent.tools.model_tools import rank_candidates_tool, semantic_search_tool, similar_items_tool
 
-ToolFactory = Callable[[ToolContext], Tool[Any]]
-
-CATALOG_TOOLS: tuple[ToolFactory, ...] = (search_catalog_tool, sql_query_tool, item_info_tool)
-
-
-def available_tools(context: ToolContext) -> tuple[ToolFactory, ...]:
-    """The catalog tools, plus each model tool whose model the context holds."""
-    factories = list(CATALOG_TOOLS)
-    if context.vectors is not None:
-        factories.append(semantic_search_tool)
-    if context.recommender is not None:
-        factories.append(rank_candidates_tool)
-    if context.graph is not None:
-        factories.append(similar_items_tool)
-    return tuple(factories)
-
 
 class Toolbox:
     """Tools bound to one ``ToolContext``; every call is logged with the bus size before / after."""
 
-    def __init__(self, context: ToolContext, factories: Iterable[ToolFactory] | None = None) -> None:
+    def __init__(self, context: ToolContext) -> None:
         self.context = context
-        self.tools: dict[str, Tool[Any]] = {}
-        for factory in available_tools(context) if factories is None else factories:
-            tool = factory(context)
-            self.tools[tool.name] = tool
+        # The catalog tools, plus each model tool whose model the context holds.
+        factories = [search_catalog_tool, sql_query_tool, item_info_tool]
+        if context.vectors is not None:
+            factories.append(semantic_search_tool)
+        if context.recommender is not None:
+            factories.append(rank_candidates_tool)
+        if context.graph is not None:
+            factories.append(similar_items_tool)
+        self.tools: dict[str, Tool[Any]] = {tool.name: tool for tool in (make(context) for make in factories)}
 
     def openai_schemas(self) -> list[dict[str, Any]]:
         """All tools as OpenAI function-calling schemas."""
