@@ -13,13 +13,11 @@ new dataset or LLM builds a runtime (~600 MB on ml-latest-small).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crsagent.agent.config import AgentConfig
+from crsagent.agent.pool import AgentPool
 from crsagent.agent.runtime import AgentRuntime
 from crsagent.config import Settings
 from crsagent.data.registry import load_dataset
@@ -91,36 +89,11 @@ class AgentContext(GraphContext):
         return self._runtime
 
 
-class _RuntimeCache:
-    """Built runtimes by (dataset, llm), least recently used dropped past ``max_runtimes``."""
-
-    def __init__(self) -> None:
-        self._built: OrderedDict[tuple[str, str | None], AgentRuntime] = OrderedDict()
-        # One build at a time: two first turns at once must not build the same runtime twice.
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str | None]) -> AgentRuntime:
-        with self._lock:
-            found = self._built.get(key)
-            if found is not None:
-                self._built.move_to_end(key)
-                return found
-            graph_settings = GraphSettings()
-            runtime = _build(key, Settings(), graph_settings)
-            self._built[key] = runtime
-            while len(self._built) > graph_settings.max_runtimes:
-                self._built.popitem(last=False)
-            return runtime
-
-    def clear(self) -> None:
-        with self._lock:
-            self._built.clear()
-
-    def __len__(self) -> int:
-        return len(self._built)
-
-
-RUNTIMES = _RuntimeCache()
+# Built runtimes by (dataset, llm), the least recently used dropped past CRSAGENT_GRAPH_MAX_RUNTIMES.
+RUNTIMES: AgentPool[AgentRuntime] = AgentPool(
+    lambda dataset, llm: _build(dataset, llm, Settings(), GraphSettings()),
+    max_agents=lambda: GraphSettings().max_runtimes,
+)
 
 
 def runtime_for(context: GraphContext | None) -> AgentRuntime:
@@ -128,11 +101,10 @@ def runtime_for(context: GraphContext | None) -> AgentRuntime:
     if isinstance(context, AgentContext):
         return context.runtime
     context = context or GraphContext()
-    return RUNTIMES.get((context.dataset or DEFAULT, context.llm))
+    return RUNTIMES.get(context.dataset or DEFAULT, context.llm)
 
 
-def _build(key: tuple[str, str | None], settings: Settings, offer: GraphSettings) -> AgentRuntime:
-    dataset, llm = key
+def _build(dataset: str, llm: str | None, settings: Settings, offer: GraphSettings) -> AgentRuntime:
     datasets = {DEFAULT, "demo", settings.default_dataset, *offer.datasets}
     if dataset not in datasets:
         raise GraphContextError(

@@ -102,9 +102,9 @@ def browser_secret(settings: Settings) -> str:
 def serve(options: ChatOptions, settings: Settings) -> tuple[gr.Blocks, str]:
     """Build the agent for the opening dataset, then start the app in the background; (app, URL)."""
     from crsagent.agent.config import AgentConfig
+    from crsagent.agent.pool import AgentPool
     from crsagent.ui.app import build_app, launch
     from crsagent.ui.choices import Offer
-    from crsagent.ui.pool import AgentPool
     from crsagent.ui.sessions import agent_factory, available_datasets
 
     config = AgentConfig(list_size=options.list_size, policy=options.policy, cf_model=options.cf_model)

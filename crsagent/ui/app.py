@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
+from crsagent.agent.pool import AgentPool
 from crsagent.agent.reply import Reply
 from crsagent.errors import CrsAgentError
 from crsagent.ui import render
@@ -25,9 +26,8 @@ from crsagent.ui.binding import SessionSigner
 from crsagent.ui.choices import Offer
 from crsagent.ui.layout import CSS, Widgets, build_layout, hide_quick_replies, view_updates
 from crsagent.ui.optional import gr
-from crsagent.ui.pool import AgentPool
 from crsagent.ui.service import ChatService
-from crsagent.ui.sessions import SessionView, llm_label
+from crsagent.ui.sessions import ChatAgent, SessionView, llm_label
 from crsagent.ui.settings import UISettings
 from crsagent.ui.turns import SessionBusyError, SessionGate, SessionSlot, run_in_turn
 
@@ -256,7 +256,7 @@ class ChatApp:
 
 
 def build_app(
-    pool: AgentPool, offer: Offer, *, secret: str | None = None, settings: UISettings | None = None
+    pool: AgentPool[ChatAgent], offer: Offer, *, secret: str | None = None, settings: UISettings | None = None
 ) -> gr.Blocks:
     """The Blocks app. ``secret`` keys the browser's stored session and the session handles (a fixed
     one lets sessions survive restarts); ``settings`` bounds the queue and the turns served at once."""

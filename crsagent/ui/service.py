@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crsagent.agent.pool import AgentPool
 from crsagent.ui.binding import SessionRefusedError, SessionSigner
 from crsagent.ui.choices import Offer
-from crsagent.ui.pool import AgentPool
 from crsagent.ui.sessions import ChatAgent, SessionView
 from crsagent.ui.turns import SessionGate
 
@@ -20,7 +20,7 @@ UNVERIFIED_NOTICE = (
 class ChatService:
     """The server side of sessions, for the UI and the API alike."""
 
-    pool: AgentPool
+    pool: AgentPool[ChatAgent]
     offer: Offer
     signer: SessionSigner
     gate: SessionGate

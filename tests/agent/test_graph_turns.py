@@ -69,11 +69,11 @@ def test_context_names_a_dataset_and_runtimes_are_built_once_and_bounded(
 ) -> None:
     graph = compile_graph(InMemorySaver())
     graph.invoke({"text": "a comedy"}, CONFIG, context=_sent({"dataset": "demo"}))
-    built = RUNTIMES.get(("demo", None))
+    built = RUNTIMES.get("demo", None)
     graph.invoke(
         {"text": "a comedy"}, {"configurable": {"thread_id": "bob"}}, context=_sent({"dataset": "demo"})
     )
-    assert len(RUNTIMES) == 1 and RUNTIMES.get(("demo", None)) is built  # reused, not rebuilt
+    assert len(RUNTIMES) == 1 and RUNTIMES.get("demo", None) is built  # reused, not rebuilt
     graph.invoke({"text": "a western"}, CONFIG, context=_sent({"dataset": "demo", "llm": "offline"}))
     graph.invoke({"text": "thanks"}, CONFIG)  # no context: the configured default (demo here)
     assert len(RUNTIMES) == 2  # CRSAGENT_GRAPH_MAX_RUNTIMES' default: the least recently used went

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from crsagent.agent import Agent
-    from crsagent.ui.pool import AgentPool
+    from crsagent.agent.pool import AgentPool
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOLD_WORD = "[hold]"
@@ -134,9 +134,9 @@ def _holding_agent_class() -> type[Agent]:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     """``build_app`` over an agent pool, launched on a free port; closed after the tests."""
+    from crsagent.agent.pool import AgentPool
     from crsagent.ui.app import build_app, launch
     from crsagent.ui.choices import Offer
-    from crsagent.ui.pool import AgentPool
 
     HoldingAgent = _holding_agent_class()  # noqa: N806 - a class
     folder = tmp_path_factory.mktemp("ui")

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from crsagent.agent import Agent
+from crsagent.agent.pool import AgentPool
 from crsagent.config import Settings
 from crsagent.ui.app import ChatApp
 from crsagent.ui.binding import SessionSigner
 from crsagent.ui.choices import Offer
 from crsagent.ui.layout import build_layout
 from crsagent.ui.optional import gr
-from crsagent.ui.pool import AgentPool
 from crsagent.ui.service import ChatService
 from crsagent.ui.sessions import SessionView
 from crsagent.ui.turns import SessionGate

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from crsagent.agent.pool import AgentPool
 from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
 from crsagent.config import Settings
 from crsagent.ui.binding import SessionSigner
-from crsagent.ui.pool import AgentPool
 from crsagent.ui.sessions import (
     ChatAgent,
     SessionView,

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from crsagent.ui.pool import AgentPool
+from crsagent.agent.pool import AgentPool
 from crsagent.ui.sessions import ChatAgent
 
 

@@ -1,4 +1,5 @@
-"""The agents the UI talks to: one per (dataset, LLM), at most ``max_agents`` of them (LRU).
+"""Agents (or their runtimes) built per (dataset, LLM), at most ``max_agents`` of them (LRU): the
+UI's agents and the runtimes a LangGraph server builds for a run's context.
 
 An agent holds its dataset's graph and models (~600 MB on ml-latest-small), so the pool is bounded:
 past ``max_agents`` the least recently used agent is dropped. Its sessions are not lost (they live in
@@ -11,26 +12,30 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-
-from crsagent.ui.sessions import AgentFactory, ChatAgent
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 Key = tuple[str, str | None]
+Built = TypeVar("Built", covariant=True)
 
 
-class AgentPool:
-    """At most ``max_agents`` agents, built on first use and shared by every session."""
+class AgentPool(Generic[Built]):
+    """At most ``max_agents`` agents, built on first use and shared by every session. ``max_agents``
+    may be a function: the limit is then read at each build (from the environment, say)."""
 
-    def __init__(self, factory: AgentFactory, *, max_agents: int = 3) -> None:
-        if max_agents < 1:
+    def __init__(
+        self, factory: Callable[[str, str | None], Built], *, max_agents: int | Callable[[], int] = 3
+    ) -> None:
+        if isinstance(max_agents, int) and max_agents < 1:
             raise ValueError(f"max_agents must be at least 1, got {max_agents}")
         self._factory = factory
         self.max_agents = max_agents
-        self._agents: OrderedDict[Key, ChatAgent] = OrderedDict()
+        self._agents: OrderedDict[Key, Built] = OrderedDict()
         self._building: dict[Key, threading.Lock] = {}
         self._lock = threading.Lock()
         self.builds = 0  # agents built so far (a dropped one built again counts again)
 
-    def get(self, dataset: str, llm: str | None) -> ChatAgent:
+    def get(self, dataset: str, llm: str | None) -> Built:
         """The agent for the pair, building it when needed (a failed build is not kept)."""
         key = (dataset, llm)
         with self._lock:
@@ -54,7 +59,8 @@ class AgentPool:
             with self._lock:
                 self.builds += 1
                 self._agents[key] = agent
-                while len(self._agents) > self.max_agents:
+                limit = self.max_agents() if callable(self.max_agents) else self.max_agents
+                while len(self._agents) > limit:
                     self._agents.popitem(last=False)
             return agent
 
@@ -62,3 +68,10 @@ class AgentPool:
         """The pairs built now, least recently used first."""
         with self._lock:
             return list(self._agents)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._agents.clear()
+
+    def __len__(self) -> int:
+        return len(self._agents)
