@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -120,9 +121,30 @@ def _play_in_worker(jobs: list[EpisodeTarget]) -> list[Episode]:
     return [_WORLD.play(job) for job in jobs]
 
 
-def chunks_of(jobs: Sequence[EpisodeTarget], size: int) -> Iterator[list[EpisodeTarget]]:
-    for start in range(0, len(jobs), size):
-        yield list(jobs[start : start + size])
+def play_bounded(
+    jobs: Sequence[EpisodeTarget],
+    chunk: int,
+    submit: Callable[[list[EpisodeTarget]], Future[list[Episode]]],
+    on_done: OnDone,
+    *,
+    limit: int,
+) -> None:
+    """``jobs`` as tasks of ``chunk`` episodes (a process pool's, Ray's), at most ``limit`` in flight.
+
+    A bounded queue: a kill leaves few submitted-but-unfinished episodes, and an early start error
+    stops the run before thousands of tasks are queued."""
+    chunks = (list(jobs[start : start + chunk]) for start in range(0, len(jobs), chunk))
+    pending = {submit(part) for part in itertools.islice(chunks, limit)}
+    try:
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                for episode in future.result():
+                    on_done(episode)
+                pending.update(submit(part) for part in itertools.islice(chunks, 1))
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 @contextlib.contextmanager
@@ -155,8 +177,6 @@ def play_in_processes(
     # elsewhere ``build`` is pickled.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pending: set[Future[list[Episode]]] = set()
-    queue = chunks_of(jobs, chunk)
     with (
         _collector_paused(),
         ProcessPoolExecutor(
@@ -164,27 +184,11 @@ def play_in_processes(
         ) as pool,
     ):
         try:
-            # A bounded queue: a kill leaves few submitted-but-unfinished episodes, and an early
-            # start error stops the run before thousands of tasks are queued.
-            for part in queue:
-                pending.add(pool.submit(_play_in_worker, part))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    for episode in future.result():
-                        on_done(episode)
-                    part = next(queue, None)
-                    if part is not None:
-                        pending.add(pool.submit(_play_in_worker, part))
+            play_bounded(jobs, chunk, partial(pool.submit, _play_in_worker), on_done, limit=2 * workers)
         except BrokenProcessPool as error:
             raise CrsAgentError(
                 f"a worker process died ({error}); the episodes finished so far are saved: re-run to resume"
             ) from None
-        finally:
-            for future in pending:
-                future.cancel()
 
 
 # --- concurrent dialogues on an event loop -------------------------------------------------------

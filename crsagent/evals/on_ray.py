@@ -19,6 +19,7 @@ node (a shared file system, or a copy).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crsagent.config import Settings
 from crsagent.data.registry import load_dataset
 from crsagent.errors import CrsAgentError
-from crsagent.evals.execute import OnDone, World, chunks_of, play_world
+from crsagent.evals.execute import OnDone, World, play_bounded, play_world
 from crsagent.evals.spec import EvalSpec
 from crsagent.evals.targets import EpisodeTarget
 from crsagent.evals.world import build_world
@@ -107,19 +108,12 @@ def play_on_ray(
         limit = 2 * max(int(ray.cluster_resources().get("CPU", 1)), 1)  # tasks submitted at once
         # The spec and settings go to the object store once, not with every task.
         spec_ref, settings_ref = ray.put(spec), ray.put(settings)
-        chunks = chunks_of(jobs, ray_settings.chunk)
-        pending = []
-        for chunk in chunks:
-            pending.append(task.remote(spec_ref, settings_ref, chunk))
-            if len(pending) >= limit:
-                break
-        while pending:
-            finished, pending = ray.wait(pending, num_returns=1)
-            for episode in ray.get(finished[0]):
-                on_done(episode)
-            chunk = next(chunks, None)
-            if chunk is not None:
-                pending.append(task.remote(spec_ref, settings_ref, chunk))
+
+        def submit(chunk: list[EpisodeTarget]) -> Future[list[Episode]]:
+            # Cancelling this future after an error leaves its task running (ray.shutdown ends it).
+            return task.remote(spec_ref, settings_ref, chunk).future()
+
+        play_bounded(jobs, ray_settings.chunk, submit, on_done, limit=limit)
     finally:
         if started_here:
             ray.shutdown()

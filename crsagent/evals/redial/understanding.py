@@ -26,8 +26,8 @@ from crsagent.agent.runtime import AgentRuntime
 from crsagent.agent.turns import UserTurn
 from crsagent.data.loaders.redial import RedialDialogue
 from crsagent.evals.redial.render import Rendering, mentioned_ids, render_message
+from crsagent.understanding.surfaces import PERSON_TYPES
 
-PERSON_TYPES = ("director", "cast", "writer", "artist")
 LABELS_FILE = "redial_attribute_labels.jsonl"
 _FEEDBACK_POLARITY = {0: "disliked", 1: "liked", 2: "neutral"}
 
