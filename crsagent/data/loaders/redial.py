@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic.alias_generators import to_camel
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
@@ -32,15 +33,6 @@ DIALOGUES_FILE = "valid_data.jsonl"
 MOVIES_FILE = "movies_with_mentions.csv"
 PLACEHOLDER = re.compile(r"@([0-9]+)")  # a movie mention in a message: @<ReDial movie id>
 _DIGITS = re.compile(r"[0-9]+")
-_DIALOGUE_KEYS = (
-    "conversationId",
-    "initiatorWorkerId",
-    "respondentWorkerId",
-    "messages",
-    "movieMentions",
-    "initiatorQuestions",
-    "respondentQuestions",
-)
 
 
 def clean_movie_name(name: str) -> str:
@@ -70,7 +62,7 @@ class RedialMessage(BaseModel):
 class MovieFeedback(BaseModel):
     """One questionnaire answer about one movie: 0 = no, 1 = yes, 2 = did not say."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, strict=True)
 
     suggested: int = Field(ge=0, le=2, description="The recommender suggested the movie.")
     seen: int = Field(ge=0, le=2, description="The seeker has seen the movie.")
@@ -140,55 +132,44 @@ def _read_movies(path: Path) -> dict[str, str]:
     return titles
 
 
-class _Line:
-    """Where a dialogue came from, to build errors that name the file and the line."""
-
-    def __init__(self, path: Path, number: int) -> None:
-        self.path = path
-        self.number = number
-
-    def error(self, problem: str) -> DataFileError:
-        return DataFileError(self.path, f"line {self.number}: {problem}")
-
-    def identifier(self, value: Any, what: str) -> str:
-        if isinstance(value, bool) or not isinstance(value, int | str) or str(value).strip() == "":
-            raise self.error(f"{what} should be a number or text, found {value!r}")
-        return str(value).strip()
-
-    def mapping(self, value: Any, what: str) -> dict[str, Any]:
-        """An object; ReDial writes an empty questionnaire as ``[]``, which counts as ``{}``."""
-        if value is None or value == []:
-            return {}
-        if not isinstance(value, dict):
-            raise self.error(f"{what} should be an object (or []), found {type(value).__name__}")
-        return value
+def _identifier(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str) or str(value).strip() == "":
+        raise ValueError(f"should be a number or text, found {value!r}")
+    return str(value).strip()
 
 
-def _feedback(line: _Line, what: str, value: Any) -> dict[str, MovieFeedback]:
-    answers: dict[str, MovieFeedback] = {}
-    for movie_id, answer in line.mapping(value, what).items():
-        if not isinstance(answer, dict):
-            raise line.error(f"{what}[{movie_id!r}] should be an object, found {answer!r}")
-        labels: dict[str, int] = {}
-        for label in ("suggested", "seen", "liked"):
-            number = answer.get(label)
-            if isinstance(number, bool) or not isinstance(number, int) or number not in (0, 1, 2):
-                raise line.error(f"{what}[{movie_id!r}].{label} should be 0, 1 or 2, found {number!r}")
-            labels[label] = number
-        answers[line.identifier(movie_id, f"{what} key")] = MovieFeedback(**labels)
-    return answers
+def _object(value: Any) -> Any:
+    """ReDial writes an empty questionnaire as ``[]``, which counts as ``{}``."""
+    return {} if value is None or value == [] else value
 
 
-def _mentions(line: _Line, value: Any, titles: dict[str, str]) -> dict[str, str]:
-    mentions: dict[str, str] = {}
-    for movie_id, name in line.mapping(value, "movieMentions").items():
-        if name is not None and not isinstance(name, str):
-            raise line.error(f"movieMentions[{movie_id!r}] should be text, found {name!r}")
-        # The official release has a few null names: fall back on the catalog's.
-        cleaned = clean_movie_name(name) if name else titles.get(movie_id, "")
-        if cleaned:
-            mentions[line.identifier(movie_id, "movieMentions key")] = cleaned
-    return mentions
+_Id = Annotated[str, PlainValidator(_identifier)]
+_Answers = Annotated[dict[_Id, MovieFeedback], BeforeValidator(_object)]
+
+
+class _JsonMessage(BaseModel):
+    """A message as the file has it (strict: a number in quotes is an error, not a number)."""
+
+    model_config = ConfigDict(strict=True, alias_generator=to_camel)
+
+    text: str
+    time_offset: int
+    sender_worker_id: _Id
+    message_id: _Id
+
+
+class _JsonDialogue(BaseModel):
+    """A line of the file, checked; an error names the file's key (``initiatorQuestions.10.liked``)."""
+
+    model_config = ConfigDict(strict=True, alias_generator=to_camel)
+
+    conversation_id: _Id
+    initiator_worker_id: _Id
+    respondent_worker_id: _Id
+    messages: list[_JsonMessage]
+    movie_mentions: Annotated[dict[_Id, str | None], BeforeValidator(_object)]
+    initiator_questions: _Answers
+    respondent_questions: _Answers
 
 
 def _resolve(text: str, mentions: dict[str, str], titles: dict[str, str]) -> str:
@@ -199,49 +180,37 @@ def _resolve(text: str, mentions: dict[str, str], titles: dict[str, str]) -> str
     return html.unescape(PLACEHOLDER.sub(name, text))
 
 
-def _messages(
-    line: _Line, value: Any, mentions: dict[str, str], titles: dict[str, str]
-) -> list[RedialMessage]:
-    if not isinstance(value, list):
-        raise line.error(f"messages should be a list, found {type(value).__name__}")
-    messages: list[RedialMessage] = []
-    for position, message in enumerate(value):
-        where = f"messages[{position}]"
-        if not isinstance(message, dict):
-            raise line.error(f"{where} should be an object, found {type(message).__name__}")
-        text = message.get("text")
-        if not isinstance(text, str):
-            raise line.error(f"{where}.text should be text, found {text!r}")
-        offset = message.get("timeOffset")
-        if isinstance(offset, bool) or not isinstance(offset, int):
-            raise line.error(f"{where}.timeOffset should be an integer, found {offset!r}")
-        messages.append(
-            RedialMessage(
-                sender_id=line.identifier(message.get("senderWorkerId"), f"{where}.senderWorkerId"),
-                text=text,
-                text_resolved=_resolve(text, mentions, titles),
-                time_offset=offset,
-                message_id=line.identifier(message.get("messageId"), f"{where}.messageId"),
-            )
-        )
-    return messages
-
-
-def _parse_dialogue(line: _Line, record: Any, titles: dict[str, str]) -> RedialDialogue:
+def _parse_dialogue(path: Path, line: int, record: Any, titles: dict[str, str]) -> RedialDialogue:
     if not isinstance(record, dict):
-        raise line.error(f"expected a JSON object, found {type(record).__name__}")
-    missing = [key for key in _DIALOGUE_KEYS if key not in record]
-    if missing:
-        raise line.error(f"dialogue lacks key(s) {', '.join(missing)}")
-    mentions = _mentions(line, record["movieMentions"], titles)
+        raise DataFileError(path, f"line {line}: expected a JSON object, found {type(record).__name__}")
+    try:
+        raw = _JsonDialogue.model_validate(record)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in error.errors())
+        raise DataFileError(path, f"line {line}: {problems}") from None
+    # The official release has a few null names: fall back on the catalog's.
+    named = {
+        movie_id: clean_movie_name(name) if name else titles.get(movie_id, "")
+        for movie_id, name in raw.movie_mentions.items()
+    }
+    mentions = {movie_id: name for movie_id, name in named.items() if name}
     return RedialDialogue(
-        conversation_id=line.identifier(record["conversationId"], "conversationId"),
-        seeker_id=line.identifier(record["initiatorWorkerId"], "initiatorWorkerId"),
-        recommender_id=line.identifier(record["respondentWorkerId"], "respondentWorkerId"),
-        messages=tuple(_messages(line, record["messages"], mentions, titles)),
+        conversation_id=raw.conversation_id,
+        seeker_id=raw.initiator_worker_id,
+        recommender_id=raw.respondent_worker_id,
+        messages=tuple(
+            RedialMessage(
+                sender_id=message.sender_worker_id,
+                text=message.text,
+                text_resolved=_resolve(message.text, mentions, titles),
+                time_offset=message.time_offset,
+                message_id=message.message_id,
+            )
+            for message in raw.messages
+        ),
         movie_mentions=mentions,
-        seeker_feedback=_feedback(line, "initiatorQuestions", record["initiatorQuestions"]),
-        recommender_feedback=_feedback(line, "respondentQuestions", record["respondentQuestions"]),
+        seeker_feedback=raw.initiator_questions,
+        recommender_feedback=raw.respondent_questions,
     )
 
 
@@ -253,7 +222,7 @@ def read_dialogues(path: Path, titles: dict[str, str] | None = None) -> Iterator
     """
     titles = titles or {}
     for line, record in iter_jsonl(path):
-        yield _parse_dialogue(_Line(path, line), record, titles)
+        yield _parse_dialogue(path, line, record, titles)
 
 
 # --- building the dataset ----------------------------------------------------------------------
