@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from crsagent.data.files import iter_csv, read_json_object
 from crsagent.errors import DataFileError
 
 _IMDB_ID = re.compile(r"tt([0-9]+)")
 _DIGITS = re.compile(r"[0-9]+")
-_LIST_FIELDS = (("genres", "genre"), ("directors", "director"), ("writers", "writer"), ("cast", "star"))
 
 
 class MovieMetadata(BaseModel):
@@ -54,48 +53,55 @@ def format_imdb_id(digits: str) -> str:
     return f"tt{digits.zfill(7)}"
 
 
-def _text(path: Path, movie_id: str, field: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise DataFileError(path, f"movie {movie_id!r}: field {field!r} should be text, found {value!r}")
-    return value.strip()
-
-
-def _names(path: Path, movie_id: str, field: str, value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
-        raise DataFileError(
-            path, f"movie {movie_id!r}: field {field!r} should be a list of text, found {value!r}"
-        )
+def _names(names: tuple[str, ...]) -> tuple[str, ...]:
     # Order kept (billing order for cast); blanks and repeats dropped.
-    return tuple(dict.fromkeys(name.strip() for name in value if name.strip()))
+    return tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
-def _imdb(path: Path, movie_id: str, value: Any) -> str:
-    text = _text(path, movie_id, "imdb_id", value)
+def _name(text: str) -> str:
     if not text:
-        return ""
+        raise ValueError("missing or empty")
+    return " ".join(text.split())
+
+
+def _imdb(text: str) -> str:
     match = _IMDB_ID.fullmatch(text)
-    if match is None:
-        raise DataFileError(path, f"movie {movie_id!r}: field 'imdb_id' is not 'tt' + digits: {text!r}")
-    return format_imdb_id(match.group(1))
+    if text and match is None:
+        raise ValueError(f"not 'tt' + digits: {text!r}")
+    return format_imdb_id(match.group(1)) if match else ""
+
+
+_Text = Annotated[
+    str, BeforeValidator(lambda value: "" if value is None else value), AfterValidator(str.strip)
+]
+_Names = Annotated[
+    tuple[str, ...], BeforeValidator(lambda value: () if value is None else value), AfterValidator(_names)
+]
+
+
+class _Entry(BaseModel):
+    """An entry as ``id2info.json`` spells it (null for a field it does not know)."""
+
+    name: Annotated[_Text, AfterValidator(_name)]
+    genres: _Names = Field(default=(), alias="genre")
+    plot: _Text = ""
+    directors: _Names = Field(default=(), alias="director")
+    writers: _Names = Field(default=(), alias="writer")
+    cast: _Names = Field(default=(), alias="star")
+    imdb_id: Annotated[_Text, AfterValidator(_imdb)] = ""
 
 
 def _parse_entry(path: Path, movie_id: str, entry: Any) -> MovieMetadata:
     if not isinstance(entry, dict):
         raise DataFileError(path, f"movie {movie_id!r}: expected an object, found {type(entry).__name__}")
-    name = _text(path, movie_id, "name", entry.get("name"))
-    if not name:
-        raise DataFileError(path, f"movie {movie_id!r}: field 'name' is missing or empty")
-    lists = {ours: _names(path, movie_id, theirs, entry.get(theirs)) for ours, theirs in _LIST_FIELDS}
-    return MovieMetadata(
-        name=" ".join(name.split()),
-        plot=_text(path, movie_id, "plot", entry.get("plot")),
-        imdb_id=_imdb(path, movie_id, entry.get("imdb_id")),
-        **lists,
-    )
+    try:
+        raw = _Entry.model_validate(entry)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        raise DataFileError(
+            path, f"movie {movie_id!r}: field {problem['loc'][0]!r}: {problem['msg']}"
+        ) from None
+    return MovieMetadata(**raw.model_dump())
 
 
 def load_movie_metadata(path: Path) -> dict[str, MovieMetadata]:

@@ -28,6 +28,7 @@ from crsagent.data.item import Item
 from crsagent.data.loaders.metadata import MovieMetadata, load_movie_metadata, read_movielens_imdb_links
 from crsagent.data.text import split_title_year, year_attributes
 from crsagent.errors import DataFileError
+from crsagent.validation import describe_validation_error
 
 DIALOGUES_FILE = "valid_data.jsonl"
 MOVIES_FILE = "movies_with_mentions.csv"
@@ -186,8 +187,7 @@ def _parse_dialogue(path: Path, line: int, record: Any, titles: dict[str, str]) 
     try:
         raw = _JsonDialogue.model_validate(record)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in error.errors())
-        raise DataFileError(path, f"line {line}: {problems}") from None
+        raise DataFileError(path, f"line {line}: {describe_validation_error(error)}") from None
     # The official release has a few null names: fall back on the catalog's.
     named = {
         movie_id: clean_movie_name(name) if name else titles.get(movie_id, "")
