@@ -124,10 +124,9 @@ class Plan(BaseModel):
         return json_safe(data)
 
 
-def planned_calls(steps: list[PlanStep]) -> tuple[list[PlannedCall], list[str]]:
-    """The steps as tool calls, and a note for each step left out (arguments not a JSON object)."""
+def planned_calls(steps: list[PlanStep], notes: list[str]) -> list[PlannedCall]:
+    """The steps as tool calls; a note in ``notes`` for each step left out (arguments not a JSON object)."""
     calls: list[PlannedCall] = []
-    notes: list[str] = []
     for step in steps:
         try:
             arguments = json_safe(json.loads(step.arguments or "{}"))
@@ -142,7 +141,7 @@ def planned_calls(steps: list[PlanStep]) -> tuple[list[PlannedCall], list[str]]:
         except RecursionError:
             problem = "its arguments are nested too deeply"
         notes.append(f"LLM tool call {step.tool!r} left out: {problem}")
-    return calls, notes
+    return calls
 
 
 def _values(refs: list[ValueRef], vocabulary: Vocabulary, notes: list[str]) -> list[ValueRef]:

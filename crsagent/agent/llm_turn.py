@@ -184,8 +184,7 @@ def plan_turn(
     """One structured call: the user's turn, grounded, and the tool plan (into ``work``)."""
     plan: Plan = _chat(rt, _messages(rt, memory, transcript, text), work, PLAN_OPTIONS, Plan).output
     turn = to_user_turn(plan.understanding, rt.grounder, rt.tools.vocabulary, memory.shown, work)
-    work.plan, notes = planned_calls(plan.tool_calls)
-    work.notices.extend(notes)
+    work.plan = planned_calls(plan.tool_calls, work.notices)
     return turn
 
 
@@ -213,8 +212,7 @@ def replan(
         Message.user("That plan left no candidates:\n" + "\n".join(log) + "\nReturn a broader plan.")
     )
     plan: Plan = _chat(rt, messages, work, PLAN_OPTIONS, Plan).output
-    work.plan, notes = planned_calls(plan.tool_calls)
-    work.notices.extend(notes)
+    work.plan = planned_calls(plan.tool_calls, work.notices)
 
 
 def compose(

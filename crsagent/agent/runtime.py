@@ -32,7 +32,7 @@ from crsagent.recommenders.base import Recommender
 from crsagent.recommenders.registry import fitted_recommender
 from crsagent.registry import POLICIES, TRAINED_POLICY
 from crsagent.tools.bus import BusState, CandidateBus
-from crsagent.tools.context import TitleResolver, ToolContext
+from crsagent.tools.context import ToolContext
 from crsagent.tools.embeddings import EmbedderUnavailableError, MiniLMEmbedder, minilm_available
 from crsagent.tools.grounding import Grounder
 from crsagent.tools.toolbox import Toolbox
@@ -103,13 +103,24 @@ class AgentRuntime:
         kg = KnowledgeGraph.from_dataset(dataset)
         trained = trained_switch(dataset, kg, config, settings)  # first: a missing switch fails fast
         grounder = cached_grounder(dataset.catalog, settings.cache_dir)  # stored for large catalogs
-        cf = _collaborative_model(dataset, config, settings)
+        train = dataset.splits.get("train")  # the CF model is fitted on it (cached); none without one
+        has_train = train is not None and len(train) > 0
+        cf = (
+            fitted_recommender(dataset, config.cf_model, settings.cache_dir)
+            if config.cf_model and has_train
+            else None
+        )
+
+        def resolve_title(text: str) -> list[str]:
+            found = grounder.ground(text, k=1).item_id
+            return [found] if found is not None else []
+
         # The LLM planner's tools: rank_candidates and similar_items' item-item need the CF model,
         # semantic_search a vector index built beforehand (only opened, and only for an LLM).
         tools = ToolContext.create(
             dataset,
             settings.cache_dir,
-            resolve_title=_resolver(grounder),
+            resolve_title=resolve_title,
             graph=kg,
             recommender=cf,
             vectors=_built_vectors(dataset, settings) if chat_model is not None else None,
@@ -174,23 +185,7 @@ def vague_matcher(dataset: Dataset, config: AgentConfig, settings: Settings) -> 
     )
 
 
-def _collaborative_model(dataset: Dataset, config: AgentConfig, settings: Settings) -> Recommender | None:
-    """The configured CF model fitted on train (cached), or None without a model or a train split."""
-    train = dataset.splits.get("train")
-    if config.cf_model is None or train is None or len(train) == 0:
-        return None
-    return fitted_recommender(dataset, config.cf_model, settings.cache_dir)
-
-
 def _built_vectors(dataset: Dataset, settings: Settings) -> VectorIndex | None:
     from crsagent.tools.vector_index import built_index  # chromadb: imported only with an LLM
 
     return built_index(dataset.catalog, settings.cache_dir)
-
-
-def _resolver(grounder: Grounder) -> TitleResolver:
-    def resolve(text: str) -> list[str]:
-        found = grounder.ground(text, k=1).item_id
-        return [found] if found is not None else []
-
-    return resolve

@@ -111,11 +111,9 @@ def serve(options: ChatOptions, settings: Settings) -> tuple[gr.Blocks, str]:
     factory = agent_factory(settings, config=config, checkpoint_path=options.sessions)
     pool = AgentPool(factory, max_agents=options.ui.max_agents)
     pool.get(options.dataset, options.llm)  # fail here, with a clear error, rather than in the page
-    offer = Offer.build(
-        dataset=options.dataset,
-        datasets=available_datasets(settings, current=options.dataset),
-        llm=options.llm,
-        llms=list(options.ui.llms),
+    offer = Offer(
+        datasets=[options.dataset, *available_datasets(settings, current=options.dataset)],
+        llms=[options.llm, *options.ui.llms],
         allow_any_llm=options.ui.allow_any_llm,
         max_llm_chars=options.ui.max_llm_chars,
     )

@@ -6,7 +6,7 @@ and API endpoint checks the choice here before an agent is built for it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from crsagent.errors import CrsAgentError
 from crsagent.ui.sessions import llm_choice, llm_label
@@ -24,24 +24,12 @@ class Offer(BaseModel):
     allow_any_llm: bool = False
     max_llm_chars: int = Field(default=500, ge=1)
 
-    @classmethod
-    def build(
-        cls,
-        *,
-        dataset: str,
-        datasets: list[str],
-        llm: str | None,
-        llms: list[str | None],
-        allow_any_llm: bool = False,
-        max_llm_chars: int = 500,
-    ) -> Offer:
-        """The offer with ``dataset`` / ``llm`` first; offline is always offered (it needs nothing)."""
-        return cls(
-            datasets=list(dict.fromkeys([dataset, *datasets])),
-            llms=list(dict.fromkeys([llm, None, *llms])),
-            allow_any_llm=allow_any_llm,
-            max_llm_chars=max_llm_chars,
-        )
+    @model_validator(mode="after")
+    def _each_once_with_offline(self) -> Offer:
+        """Each choice once, in order; offline is always offered (it needs nothing), after the first."""
+        self.datasets = list(dict.fromkeys(self.datasets))
+        self.llms = list(dict.fromkeys([self.llms[0], None, *self.llms]))
+        return self
 
     @property
     def dataset(self) -> str:

@@ -153,7 +153,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
 
     pool = AgentPool(factory)
     # The LLM-failure test picks these two; anything else a visitor typed would be refused.
-    offer = Offer.build(dataset="demo", datasets=list(datasets), llm=None, llms=[], allow_any_llm=True)
+    offer = Offer(datasets=["demo", *datasets], llms=[None], allow_any_llm=True)
     app = build_app(pool, offer, secret="browser-test-secret")
     url = launch(app, port=free_port(), quiet=True)
     yield ServedApp(url, pool)

@@ -49,13 +49,11 @@ def test_without_a_secret_each_server_has_its_own_key() -> None:
     assert not SessionSigner().check(SessionSigner().handle(KEY), KEY)
 
 
-OFFER = Offer.build(dataset="demo", datasets=["demo", "crs-lastfm"], llm=None, llms=["openai:gpt-4o-mini"])
+OFFER = Offer(datasets=["demo", "demo", "crs-lastfm"], llms=[None, "openai:gpt-4o-mini"])
 
 
 def test_the_offer_lists_the_defaults_first_and_always_offline() -> None:
-    offer = Offer.build(
-        dataset="crs-lastfm", datasets=["demo"], llm="scripted:a.json", llms=["scripted:b.json"]
-    )
+    offer = Offer(datasets=["crs-lastfm", "demo"], llms=["scripted:a.json", "scripted:b.json"])
     assert offer.datasets == ["crs-lastfm", "demo"] and offer.llms == [
         "scripted:a.json",
         None,

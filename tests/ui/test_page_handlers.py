@@ -24,7 +24,7 @@ from crsagent.ui.turns import SessionGate
 def page(tmp_path: Path) -> ChatApp:
     settings = Settings(cache_dir=tmp_path / "cache")
     pool = AgentPool(lambda dataset, llm: Agent.from_dataset(dataset, llm="offline", settings=settings))
-    offer = Offer.build(dataset="demo", datasets=["demo"], llm=None, llms=[])
+    offer = Offer(datasets=["demo"], llms=[None])
     service = ChatService(pool, offer, SessionSigner("page secret"), SessionGate())
     with gr.Blocks():
         widgets = build_layout(offer, secret="page secret")
