@@ -77,7 +77,7 @@ def test_loads_fields_and_tolerates_empty_values(tmp_path: Path) -> None:
 )
 def test_malformed_entry_names_the_id_and_the_field(tmp_path: Path, bad_entry: Any, field: str) -> None:
     path = write_json(tmp_path / "id2info.json", {"1": entry("Fine"), "4242": bad_entry})
-    with pytest.raises(DataFileError, match=rf"movie '4242'.*'{field}'") as caught:
+    with pytest.raises(DataFileError, match=rf"movie '4242': {field}\b") as caught:
         load_movie_metadata(path)
     assert caught.value.path == path
 

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from crsagent.data.files import iter_csv, read_json_object
 from crsagent.errors import DataFileError
+from crsagent.validation import describe_validation_error
 
 _IMDB_ID = re.compile(r"tt([0-9]+)")
 _DIGITS = re.compile(r"[0-9]+")
@@ -71,12 +72,12 @@ def _imdb(text: str) -> str:
     return format_imdb_id(match.group(1)) if match else ""
 
 
-_Text = Annotated[
-    str, BeforeValidator(lambda value: "" if value is None else value), AfterValidator(str.strip)
-]
-_Names = Annotated[
-    tuple[str, ...], BeforeValidator(lambda value: () if value is None else value), AfterValidator(_names)
-]
+def _null_as(empty: Any) -> BeforeValidator:
+    return BeforeValidator(lambda value: empty if value is None else value)
+
+
+_Text = Annotated[str, _null_as(""), AfterValidator(str.strip)]
+_Names = Annotated[tuple[str, ...], _null_as(()), AfterValidator(_names)]
 
 
 class _Entry(BaseModel):
@@ -95,13 +96,9 @@ def _parse_entry(path: Path, movie_id: str, entry: Any) -> MovieMetadata:
     if not isinstance(entry, dict):
         raise DataFileError(path, f"movie {movie_id!r}: expected an object, found {type(entry).__name__}")
     try:
-        raw = _Entry.model_validate(entry)
+        return MovieMetadata(**_Entry.model_validate(entry).model_dump())
     except ValidationError as error:
-        problem = error.errors(include_url=False)[0]
-        raise DataFileError(
-            path, f"movie {movie_id!r}: field {problem['loc'][0]!r}: {problem['msg']}"
-        ) from None
-    return MovieMetadata(**raw.model_dump())
+        raise DataFileError(path, f"movie {movie_id!r}: {describe_validation_error(error)}") from None
 
 
 def load_movie_metadata(path: Path) -> dict[str, MovieMetadata]:
