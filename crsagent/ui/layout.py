@@ -94,10 +94,10 @@ def build_layout(offer: Offer, *, secret: str | None) -> Widgets:
         with gr.Column(scale=2):
             status = gr.Markdown(elem_id="crs-status")
             with gr.Row():
-                dataset_box = gr.Dropdown(
+                dataset = gr.Dropdown(
                     choices=offer.datasets, value=offer.dataset, label="Dataset", elem_id="crs-dataset"
                 )
-                llm_box = gr.Dropdown(
+                llm = gr.Dropdown(
                     choices=offer.llm_labels(),
                     value=llm_label(offer.llm),
                     label="LLM (offline, or a model string)" if offer.allow_any_llm else "LLM",
@@ -108,19 +108,7 @@ def build_layout(offer: Offer, *, secret: str | None) -> Widgets:
             with gr.Accordion("Trace: what the agent did", open=True):
                 trace = gr.Markdown(elem_id="crs-trace")
     return Widgets(
-        stored,
-        messages,
-        chatbot,
-        quick,
-        box,
-        send,
-        cards_title,
-        cards,
-        status,
-        dataset_box,
-        llm_box,
-        new,
-        trace,
+        stored, messages, chatbot, quick, box, send, cards_title, cards, status, dataset, llm, new, trace
     )
 
 
@@ -133,22 +121,16 @@ def _card() -> Card:
     return Card(box, html, like, dislike)
 
 
-def status_markdown(view: SessionView) -> str:
-    """The line above the controls: which session, dataset and LLM this tab is on."""
-    return (
-        f"Session `{view.session_id[:8]}` · dataset **{render.md_text(view.dataset)}** · "
-        f"LLM **{render.md_text(llm_label(view.llm))}**"
-    )
-
-
 def view_updates(widgets: Widgets, view: SessionView) -> dict[Any, Any]:
     """Every component that shows part of ``view``: stored session, trace, quick replies, cards."""
     updates: dict[Any, Any] = {
         widgets.stored: view.to_browser(),
         widgets.trace: view.trace,
-        widgets.status: status_markdown(view),
+        # The line above the controls: which session, dataset and LLM this tab is on.
+        widgets.status: f"Session `{view.session_id[:8]}` · dataset **{render.md_text(view.dataset)}** · "
+        f"LLM **{render.md_text(llm_label(view.llm))}**",
     }
-    answers = render.quick_replies(view.question)[: len(widgets.quick)]
+    answers = view.question.quick_replies()[: len(widgets.quick)] if view.question else []
     for index, button in enumerate(widgets.quick):
         shown = index < len(answers)
         updates[button] = gr.update(value=answers[index] if shown else "", visible=shown)

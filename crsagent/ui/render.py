@@ -11,7 +11,7 @@ import html
 import json
 import re
 
-from crsagent.agent.reply import Question, Reply, ReplyItem, Trace
+from crsagent.agent.reply import Reply, ReplyItem, Trace
 from crsagent.tools.bus import ToolCallRecord
 
 # Attribute types a card shows, in this order, when the item has them (others follow, up to the cap).
@@ -63,11 +63,6 @@ def item_card_html(item: ReplyItem, rank: int) -> str:
         f'<div class="crs-title"><span class="crs-rank">{rank}.</span> {esc(item.title)}{year}</div>'
         f"{rows}{reason}</div>"
     )
-
-
-def quick_replies(question: Question | None) -> list[str]:
-    """The answers offered as buttons for the question just asked (none without a question)."""
-    return question.quick_replies() if question is not None else []
 
 
 def _tool_call_line(call: ToolCallRecord) -> str:

@@ -112,11 +112,10 @@ def test_agent_message_shows_text_and_every_notice() -> None:
 
 
 def test_quick_replies_follow_the_question() -> None:
-    assert render.quick_replies(None) == []
     yes_no = Question(attribute="genre", values=["Comedy"], text="Do you like comedies?")
-    assert render.quick_replies(yes_no) == ["yes", "no"]
+    assert yes_no.quick_replies() == ["yes", "no"]
     choice = Question(attribute="decade", values=["1990s", "2000s"], text="Which period?")
-    assert render.quick_replies(choice) == ["1990s", "2000s", "none of these"]
+    assert choice.quick_replies() == ["1990s", "2000s", "none of these"]
 
 
 def test_trace_shows_decision_reason_candidates_tools_and_notices_escaped() -> None:
