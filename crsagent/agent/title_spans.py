@@ -7,11 +7,12 @@ looks ahead at most ``max_quoted_chars``).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from crsagent.understanding.message import fold
 
 SpanKind = Literal["capitalised", "quoted", "year"]
 
@@ -89,8 +90,7 @@ class TitleSpan:
 
 def normalise_word(raw: str) -> str:
     """Lower case, accents and a possessive "'s" dropped: "Amélie's" -> "amelie"."""
-    text = unicodedata.normalize("NFKD", raw.replace("’", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = fold(raw.replace("’", "'"))
     return text[:-2] if text.endswith("'s") and len(text) > 2 else text
 
 
