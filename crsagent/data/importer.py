@@ -20,17 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.config import Settings
 from crsagent.data.importer_read import FileFormat, detect_format, iter_rows, read_header
-from crsagent.data.importer_rows import (
-    InteractionColumns,
-    ItemColumns,
-    RowContext,
-    is_blank,
-    number_cell,
-    text_cell,
-    timestamp_cell,
-    values_cell,
-    year_cell,
-)
+from crsagent.data.importer_rows import InteractionColumns, ItemColumns, Row
 from crsagent.errors import CrsAgentError, DataFileError
 
 MANIFEST = "crsagent-import.json"
@@ -196,39 +186,34 @@ def _write_items(source: Path, target: Path, options: ImportOptions) -> tuple[li
                 )
     else:
         attribute_columns = [c for c in header if c not in reserved] if header is not None else None
-    context = RowContext(source, parquet=file_format == "parquet")
+    unit = "row" if file_format == "parquet" else "line"
     ids: dict[str, int] = {}
     types: dict[str, None] = {}
     with target.open("w", encoding="utf-8") as out:
-        for line, row in iter_rows(source, file_format, (columns.id, columns.title)):
+        for line, cells in iter_rows(source, file_format, (columns.id, columns.title)):
+            row = Row(source, unit, line, cells, limits.max_cell_chars)
             if len(ids) >= limits.max_items:
-                raise context.error(
-                    line, None, f"more than {limits.max_items} items (ImportLimits.max_items)"
-                )
-            item_id = text_cell(context, line, columns.id, row.get(columns.id), limit=limits.max_cell_chars)
+                raise row.error(None, f"more than {limits.max_items} items (ImportLimits.max_items)")
+            item_id = row.text(columns.id)
             if not item_id:
-                raise context.error(line, columns.id, "empty item id")
+                raise row.error(columns.id, "empty item id")
             if item_id in ids:
-                raise context.error(
-                    line, columns.id, f"duplicate item id {item_id!r} (first on line {ids[item_id]})"
-                )
+                raise row.error(columns.id, f"duplicate item id {item_id!r} (first on line {ids[item_id]})")
             ids[item_id] = line
-            title = text_cell(
-                context, line, columns.title, row.get(columns.title), limit=limits.max_cell_chars
-            )
+            title = row.text(columns.title)
             if not title:
-                raise context.error(line, columns.title, f"empty title for item {item_id!r}")
+                raise row.error(columns.title, f"empty title for item {item_id!r}")
             names = (
-                attribute_columns if attribute_columns is not None else [k for k in row if k not in reserved]
+                attribute_columns
+                if attribute_columns is not None
+                else [k for k in cells if k not in reserved]
             )
             attributes: dict[str, list[str]] = {}
             for column in names:
-                values = values_cell(
-                    context, line, column, row.get(column), columns.separator, limit=limits.max_cell_chars
-                )
+                values = row.values(column, columns.separator)
                 if len(values) > limits.max_values_per_attribute:
-                    raise context.error(
-                        line, column, f"{len(values)} values, more than {limits.max_values_per_attribute}"
+                    raise row.error(
+                        column, f"{len(values)} values, more than {limits.max_values_per_attribute}"
                     )
                 if values:
                     attributes[column] = values
@@ -236,10 +221,8 @@ def _write_items(source: Path, target: Path, options: ImportOptions) -> tuple[li
             record = {
                 "id": item_id,
                 "title": title,
-                "year": year_cell(context, line, columns.year, row.get(columns.year)),
-                "text": text_cell(
-                    context, line, columns.text, row.get(columns.text), limit=limits.max_cell_chars
-                ),
+                "year": row.year(columns.year),
+                "text": row.text(columns.text),
                 "attributes": attributes,
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -262,41 +245,33 @@ def _write_interactions(
         raise DataFileError(
             source, f"line 1: a positive threshold needs a {columns.rating!r} column, which the header lacks"
         )
-    context = RowContext(source, parquet=file_format == "parquet")
+    unit = "row" if file_format == "parquet" else "line"
     users: set[str] = set()
     rows = 0
     with target.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["user", "item", "timestamp", "rating"])
-        for line, row in iter_rows(source, file_format, (columns.user, columns.item)):
+        for line, cells in iter_rows(source, file_format, (columns.user, columns.item)):
+            row = Row(source, unit, line, cells, limits.max_cell_chars)
             if rows >= limits.max_interactions:
-                raise context.error(
-                    line,
-                    None,
-                    f"more than {limits.max_interactions} interactions (ImportLimits.max_interactions)",
+                raise row.error(
+                    None, f"more than {limits.max_interactions} interactions (ImportLimits.max_interactions)"
                 )
             if rows == 0 and header is None:  # JSONL: the first record says which keys the file has
-                has_time, has_rating = columns.timestamp in row, columns.rating in row
-            user = text_cell(context, line, columns.user, row.get(columns.user), limit=limits.max_cell_chars)
-            item = text_cell(context, line, columns.item, row.get(columns.item), limit=limits.max_cell_chars)
+                has_time, has_rating = columns.timestamp in cells, columns.rating in cells
+            user, item = row.text(columns.user), row.text(columns.item)
             if not user:
-                raise context.error(line, columns.user, "empty user id")
+                raise row.error(columns.user, "empty user id")
             if item not in item_ids:
-                raise context.error(line, columns.item, f"item id {item!r} is not in the items file")
-            if has_time:
-                raw_time = row.get(columns.timestamp)
-                if is_blank(raw_time):
-                    raise context.error(line, columns.timestamp, "empty timestamp (other rows have one)")
-                stamp = timestamp_cell(context, line, columns.timestamp, raw_time)
-            else:
-                stamp = rows  # without timestamps the row order is the time order (README: Data)
-            raw_rating = row.get(columns.rating) if has_rating else None
-            if options.positive_threshold is not None and is_blank(raw_rating):
-                raise context.error(line, columns.rating, "empty rating (a positive threshold was given)")
-            rating = (
-                "" if is_blank(raw_rating) else repr(number_cell(context, line, columns.rating, raw_rating))
-            )
-            writer.writerow([user, item, stamp, rating])
+                raise row.error(columns.item, f"item id {item!r} is not in the items file")
+            if has_time and row.blank(columns.timestamp):
+                raise row.error(columns.timestamp, "empty timestamp (other rows have one)")
+            # Without timestamps the row order is the time order (README: Data).
+            stamp = row.timestamp(columns.timestamp) if has_time else rows
+            rated = has_rating and not row.blank(columns.rating)
+            if options.positive_threshold is not None and not rated:
+                raise row.error(columns.rating, "empty rating (a positive threshold was given)")
+            writer.writerow([user, item, stamp, repr(row.number(columns.rating)) if rated else ""])
             users.add(user)
             rows += 1
     if rows == 0:
