@@ -94,10 +94,7 @@ def load_chat_model(spec: str | ModelSpec, settings: Settings | None = None) -> 
         from crsagent.llm.openai_wire import WireSettings
 
         wire = WireSettings(model=parsed.model, structured_mode=settings.llm_structured_output)
-        overrides: dict[str, object] = {"wire": wire}
-        if parsed.base_url is not None:
-            overrides["base_url"] = parsed.base_url
-        config = OpenAICompatibleConfig.from_settings(settings, parsed.model, **overrides)
+        config = OpenAICompatibleConfig.from_settings(settings, wire, parsed.base_url)
         return OpenAICompatibleChatModel(config, name=name)
     if parsed.backend == "vllm":
         from crsagent.llm.vllm_backend import VLLMChatModel, VLLMConfig

@@ -71,20 +71,13 @@ class OpenAICompatibleConfig(BaseModel):
     wire: WireSettings = Field(description="Model name and request format.")
 
     @classmethod
-    def from_settings(cls, settings: Settings, model: str, **overrides: Any) -> OpenAICompatibleConfig:
-        """Endpoint, key, timeout and retries from ``Settings`` (``CRSAGENT_LLM_*``)."""
-        values: dict[str, Any] = {
-            "base_url": settings.llm_base_url,
-            "api_key": settings.llm_api_key,
-            "timeout_s": settings.llm_timeout_s,
-            "connect_timeout_s": settings.llm_connect_timeout_s,
-            "deadline_s": settings.llm_deadline_s,
-            "max_response_bytes": settings.llm_max_response_bytes,
-            "max_retries": settings.llm_max_retries,
-            "wire": WireSettings(model=model),
-        }
-        values.update(overrides)
-        return cls(**values)
+    def from_settings(
+        cls, settings: Settings, wire: WireSettings, base_url: str | None = None
+    ) -> OpenAICompatibleConfig:
+        """Every field but ``wire`` from its ``Settings.llm_<field>`` (``CRSAGENT_LLM_*``); ``base_url``
+        overrides the configured endpoint."""
+        values = {name: getattr(settings, f"llm_{name}") for name in cls.model_fields if name != "wire"}
+        return cls(**values | {"wire": wire, "base_url": base_url or settings.llm_base_url})
 
 
 class OpenAICompatibleChatModel(ChatModel):
