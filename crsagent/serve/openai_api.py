@@ -165,22 +165,15 @@ def create_app(
     return app
 
 
-def build_agents(options: ServeOptions, settings: Settings) -> dict[str, Agent]:
-    """One agent per served dataset, named as the dataset (the API's model ids)."""
-    from crsagent.agent import Agent
-
-    agents: dict[str, Agent] = {}
-    for dataset in options.datasets:
-        agent = Agent.from_dataset(dataset, llm=options.llm, settings=settings)
-        agents[agent.dataset.name] = agent
-    return agents
-
-
 def run_server(options: ServeOptions, settings: Settings) -> None:
     """Build the agents (failing here, clearly, rather than at the first request), then serve."""
     import uvicorn
 
-    agents = build_agents(options, settings)
+    from crsagent.agent import Agent
+
+    # One agent per served dataset, named as the dataset (the API's model ids).
+    built = [Agent.from_dataset(dataset, llm=options.llm, settings=settings) for dataset in options.datasets]
+    agents = {agent.dataset.name: agent for agent in built}
     app = create_app(agents, options.limits, api_key=options.api_key)
     key = "an API key" if options.api_key is not None else "no API key"
     print(
