@@ -40,8 +40,6 @@ class WireSettings(BaseModel):
             "compatible servers), vLLM's structured_outputs extra body, or older vLLM's guided_json."
         ),
     )
-    strict: bool = Field(default=True, description="Send the schema in OpenAI's strict form.")
-    stream_usage: bool = Field(default=True, description="Ask for token usage at the end of a stream.")
     defaults: ChatOptions = Field(default_factory=ChatOptions, description="Options a call does not set.")
     extra_body: dict[str, Any] = Field(
         default_factory=dict, description="Extra JSON fields on every request."
@@ -62,13 +60,12 @@ def request_kwargs(wire: WireSettings, request: ChatRequest, *, stream: bool = F
             kwargs["tool_choice"] = options.tool_choice
     if request.output_schema is not None:
         if wire.structured_mode == "response_format":
-            schema = strict_schema(request.output_schema) if wire.strict else request.output_schema
             kwargs["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {
                     "name": request.output_name or "output",
-                    "schema": schema,
-                    "strict": wire.strict,
+                    "schema": strict_schema(request.output_schema),
+                    "strict": True,
                 },
             }
         elif wire.structured_mode == "structured_outputs":
@@ -82,8 +79,7 @@ def request_kwargs(wire: WireSettings, request: ChatRequest, *, stream: bool = F
         kwargs["stop"] = list(options.stop)
     if stream:
         kwargs["stream"] = True
-        if wire.stream_usage:
-            kwargs["stream_options"] = {"include_usage": True}
+        kwargs["stream_options"] = {"include_usage": True}  # token usage at the end of the stream
     if extra_body:
         kwargs["extra_body"] = extra_body
     return kwargs
