@@ -179,25 +179,13 @@ class Catalog:
             raise ValueError(f"materialise_up_to must be >= 0, got {materialise_up_to}")
         self.name = name
         self.is_demo = is_demo
-        # Items from an iterator are kept only while they fit under the limit: a loader that yields
-        # a million items never holds them all.
-        given = items if isinstance(items, tuple | list) else None
-        kept: list[Item] | None = []
-
-        def keep(stream: Iterable[Item]) -> Iterator[Item]:
-            nonlocal kept
-            for item in stream:
-                if kept is not None:
-                    kept.append(item)
-                    if len(kept) > materialise_up_to:
-                        kept = None
-                yield item
-
-        self.columns = ItemColumns(given if given is not None else keep(items))
-        if len(self.columns) <= materialise_up_to:
-            self.items: Sequence[Item] = tuple(given if given is not None else kept or ())
-        else:
-            self.items = LazyItems(self.columns)
+        self.columns = ItemColumns(items)
+        if len(self.columns) > materialise_up_to:
+            self.items: Sequence[Item] = LazyItems(self.columns)
+        elif isinstance(items, tuple | list):
+            self.items = tuple(items)
+        else:  # a loader's stream went into the columns only (a million items are never all held)
+            self.items = tuple(LazyItems(self.columns))
         self._index = self._build_index()
 
     def _build_index(self) -> dict[str, int]:
