@@ -31,13 +31,14 @@ class OpenPhrasings(BaseModel):
     """Opening lines: ``any`` fits every attribute type; the others one type each."""
 
     model_config = ConfigDict(extra="allow")
+    # The extra keys (attribute type -> its openings), typed so that pydantic validates them.
+    __pydantic_extra__: dict[str, Phrases] = Field(init=False)  # pyright: ignore[reportIncompatibleVariableOverride]
 
     any: Phrases = Field(min_length=1, description="Openings for any attribute type.")
 
     def for_type(self, attribute_type: str) -> Phrases:
         """The phrasings written for ``attribute_type`` ([] when there are none)."""
-        extra = self.model_extra or {}
-        return list(extra.get(attribute_type, []))
+        return list(self.__pydantic_extra__.get(attribute_type, []))
 
 
 class PhrasingBook(BaseModel):
@@ -73,10 +74,7 @@ class PhrasingBook(BaseModel):
         # Every list of phrases (the word lists among them hold no slots, so they pass).
         groups: dict[str, Phrases] = {name: value for name, value in self if isinstance(value, list)}
         groups["open.any"] = self.open.any
-        for attribute_type, phrases in (self.open.model_extra or {}).items():
-            if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-                raise ValueError(f"open.{attribute_type} must be a list of strings")
-            groups[f"open.{attribute_type}"] = phrases
+        groups |= {f"open.{kind}": phrases for kind, phrases in self.open.__pydantic_extra__.items()}
         for group, phrases in groups.items():
             for phrase in phrases:
                 unknown = set(slots_of(phrase)) - SLOTS
