@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from crsagent.agent.reply import Reply
@@ -72,19 +74,15 @@ def turn_record(user: SimulatorTurn, reply: Reply, latency_ms: float) -> TurnRec
     )
 
 
-class _Dialogue:
-    def __init__(self, agent: ChatAgent, target: Target, session_id: str) -> None:
-        self.agent = agent
-        self.target = target
-        self.session_id = session_id
+def _send(
+    agent: ChatAgent, target: Target, session_id: str, message: SimulatorTurn
+) -> tuple[Reply, TurnRecord]:
+    start = time.perf_counter()
+    reply = agent.chat(message.text, session_id=session_id, turn=message.turn, user=target.user)
+    return reply, turn_record(message, reply, (time.perf_counter() - start) * 1000.0)
 
-    def send(self, message: SimulatorTurn) -> tuple[Reply, TurnRecord]:
-        start = time.perf_counter()
-        reply = self.agent.chat(
-            message.text, session_id=self.session_id, turn=message.turn, user=self.target.user
-        )
-        latency_ms = (time.perf_counter() - start) * 1000.0
-        return reply, turn_record(message, reply, latency_ms)
+
+Send = Callable[[SimulatorTurn], tuple[Reply, TurnRecord]]
 
 
 def run_dialogue(
@@ -102,9 +100,8 @@ def run_dialogue(
         raise ValueError(f"max_turns must be at least 2 (the opening and one agent reply), got {max_turns}")
     session = session_id or f"sim-{episode}-{uuid.uuid4().hex[:12]}"
     result = Episode(episode=episode, target=target)
-    dialogue = _Dialogue(agent, target, session)
     try:
-        _play(dialogue, simulator, result, max_turns=max_turns, close=close)
+        _play(partial(_send, agent, target, session), simulator, result, max_turns=max_turns, close=close)
     # Broad on purpose: a run holds thousands of episodes, and one that breaks (a model error, a bad
     # item) is a logged failure with its cause, not the end of the run. KeyboardInterrupt still stops it.
     except Exception as error:  # noqa: BLE001
@@ -118,18 +115,16 @@ def run_dialogue(
     return result
 
 
-def _play(
-    dialogue: _Dialogue, simulator: UserSimulator, result: Episode, *, max_turns: int, close: bool
-) -> None:
-    message = simulator.start(dialogue.target)
+def _play(send: Send, simulator: UserSimulator, result: Episode, *, max_turns: int, close: bool) -> None:
+    message = simulator.start(result.target)
     for action in range(1, max_turns):  # the opening took turn 1: at most max_turns - 1 replies
-        reply, record = dialogue.send(message)
+        reply, record = send(message)
         result.turns.append(record)
-        rank = hit_rank(reply, dialogue.target.item_id)
+        rank = hit_rank(reply, result.target.item_id)
         if rank is not None:
             result.success, result.success_turn, result.hit_rank, result.end = True, action, rank, "success"
             if close:
-                _close(dialogue, simulator.reply(reply), result)
+                _close(send, simulator.reply(reply), result)
             return
         if action == max_turns - 1:
             break  # no budget left: the user's answer would never be sent
@@ -140,10 +135,10 @@ def _play(
     result.end = "max_turns"
 
 
-def _close(dialogue: _Dialogue, closing: SimulatorTurn, result: Episode) -> None:
-    reply, record = dialogue.send(closing)
+def _close(send: Send, closing: SimulatorTurn, result: Episode) -> None:
+    reply, record = send(closing)
     result.closing = record
     understood = reply.trace.understood
     result.accept_understood = (
-        None if understood is None else dialogue.target.item_id in understood.accepted_items
+        None if understood is None else result.target.item_id in understood.accepted_items
     )
