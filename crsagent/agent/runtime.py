@@ -28,7 +28,7 @@ from crsagent.knowledge_graph.estimator_cache import load_or_fit
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies.learned_store import StoredSwitch, switch_for_dataset
 from crsagent.llm.protocol import ChatModel
-from crsagent.recommenders.base import Recommender
+from crsagent.recommenders.base_model import Recommender
 from crsagent.recommenders.registry import fitted_recommender
 from crsagent.registry import POLICIES, TRAINED_POLICY
 from crsagent.tools.bus import BusState, CandidateBus

@@ -4,13 +4,8 @@ Popularity, item-kNN and EASE need numpy / scipy only; SASRec needs torch (the `
 imported on first use (``make_recommender("sasrec")`` or ``from ...recommenders.sasrec import SASRec``).
 """
 
-from crsagent.recommenders.base import (
-    NotFittedError,
-    Recommender,
-    RecommenderConfig,
-    UnknownItemIndexError,
-)
-from crsagent.recommenders.base_model import BaseRecommender, SavedModelError
+from crsagent.recommenders.base import NotFittedError, RecommenderConfig, UnknownItemIndexError
+from crsagent.recommenders.base_model import BaseRecommender, Recommender, SavedModelError
 from crsagent.recommenders.ease import EASE, EASEConfig
 from crsagent.recommenders.itemknn import ItemKNN, ItemKNNConfig
 from crsagent.recommenders.metrics import evaluate_model, evaluate_scores

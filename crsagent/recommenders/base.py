@@ -1,9 +1,6 @@
-"""The protocol every recommender implements, its typed config base, errors and input checks."""
+"""The typed config base of every recommender, its errors and its input checks."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,42 +25,6 @@ class RecommenderConfig(BaseModel):
     """Base of every model's typed config: unknown fields are refused, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@runtime_checkable
-class Recommender(Protocol):
-    """A model fitted on train interactions that scores catalog items for a user's history.
-
-    Items are catalog indices. ``score`` returns one float per candidate (every catalog item when
-    ``candidates`` is None); higher is better. Unknown (out-of-range) items raise ``ValueError``; an
-    empty history (a cold user) still returns finite scores. Scores include the history's own items:
-    a caller that must not recommend them again masks them.
-    """
-
-    name: ClassVar[str]
-    """Registry name of the model ("ease", "sasrec", ...)."""
-
-    @property
-    def n_items(self) -> int:
-        """Catalog size the model was fitted for (0 before ``fit``)."""
-        ...
-
-    def fit(self, train: Interactions, n_items: int) -> Self:
-        """Fit on ``train`` only (never valid / test pairs); returns self."""
-        ...
-
-    def score(self, history: ArrayLike, candidates: ArrayLike | None = None) -> NDArray[np.float32]:
-        """Scores of ``candidates`` (or of all items) for a user whose liked items are ``history``.
-
-        ``history`` holds catalog indices in time order (oldest first).
-        """
-        ...
-
-    def score_users(
-        self, histories: Sequence[ArrayLike], candidates: ArrayLike | None = None
-    ) -> NDArray[np.float32]:
-        """Batched ``score``: row ``u`` equals ``score(histories[u], candidates)``."""
-        ...
 
 
 def _describe(values: NDArray[np.int64]) -> str:

@@ -56,7 +56,8 @@ class BaseRecommender(ABC, Generic[ConfigT]):
     Subclasses implement ``_fit``, ``_score_history`` (one non-empty, checked history -> scores of
     every item) and ``_score_histories`` (the batched form), plus ``_arrays`` / ``_restore`` for
     persistence. A cold user (empty history) gets the train popularity counts: finite, and the best
-    a model without any history can do.
+    a model without any history can do. Scores include the history's own items: a caller that must
+    not recommend them again masks them.
     """
 
     name: ClassVar[str]
@@ -194,3 +195,7 @@ class BaseRecommender(ABC, Generic[ConfigT]):
     def _save_extra(self, folder: Path) -> None:
         """Write state that is not a numpy array (torch weights); nothing by default."""
         del folder
+
+
+# What callers hold: any fitted model (every one is a BaseRecommender; docs/architecture.md).
+Recommender = BaseRecommender[Any]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from crsagent.recommenders.base import Recommender
+from crsagent.recommenders.base_model import Recommender
 
 
 def target_ranks(

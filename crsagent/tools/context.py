@@ -16,7 +16,7 @@ from crsagent.tools.vocabulary import Vocabulary
 
 if TYPE_CHECKING:  # heavy optional parts: imported only by those who build them
     from crsagent.knowledge_graph.graph import KnowledgeGraph
-    from crsagent.recommenders.base import Recommender
+    from crsagent.recommenders.base_model import Recommender
     from crsagent.tools.vector_index import VectorIndex
 
 # Resolves free-text item names to catalog ids, best first (exact titles by default; the grounder

@@ -15,7 +15,7 @@ import numpy as np
 from crsagent.data.candidates import Candidates
 from crsagent.data.catalog import Catalog
 from crsagent.evals.redial.ranking_metrics import DEPTH
-from crsagent.recommenders.base import Recommender
+from crsagent.recommenders.base_model import Recommender
 
 
 class PopularityBaseline:
