@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import urllib.parse
 import urllib.request
-import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ import pooch
 import requests
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from crsagent.data.files import replace_folder
 from crsagent.errors import DownloadError
 
 _USER_AGENT = "crsagent-downloader/0.2 (+pooch)"
@@ -208,7 +208,7 @@ def download_dataset(
             if problems:
                 shown = "; ".join(problem.replace(f"{staging}/", "") for problem in problems)
                 raise DownloadError(f"archive from {url} for {source.name!r} failed verification: {shown}")
-            _install(staging, target)
+            replace_folder(staging, target)
     except OSError as error:  # disk full, permissions, a folder appearing at the target meanwhile
         raise DownloadError(
             f"installing {source.name!r} from {url} into {dest_root} failed: {error}"
@@ -275,21 +275,3 @@ def _fetch_and_unzip(
     except ValueError as error:  # pooch: the archive's sha256 is not the recorded one
         raise DownloadError(f"archive from {url} for {source.name!r}: {error}") from error
     return work / "unzipped"
-
-
-def _install(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target`` by rename; an old ``target`` is moved aside and removed after."""
-    if not target.exists() and not target.is_symlink():
-        staging.replace(target)
-        return
-    aside = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    target.replace(aside)
-    try:
-        staging.replace(target)
-    except OSError:
-        aside.replace(target)  # put the old folder back
-        raise
-    if aside.is_dir() and not aside.is_symlink():
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        aside.unlink(missing_ok=True)

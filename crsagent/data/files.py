@@ -1,9 +1,12 @@
-"""Reading dataset files with errors that name the file, the line and the problem."""
+"""Reading dataset files with errors that name the file, the line and the problem; installing a
+finished dataset folder in place of an old one."""
 
 from __future__ import annotations
 
 import csv
 import json
+import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -128,3 +131,21 @@ def parse_field(path: Path, line: int, column: str, text: str, convert: Callable
     except ValueError:
         kind = getattr(convert, "__name__", "value")
         raise DataFileError(path, f"line {line}: column {column!r} is not a valid {kind}: {text!r}") from None
+
+
+def replace_folder(staging: Path, target: Path) -> None:
+    """Move ``staging`` to ``target`` by rename; an old ``target`` is moved aside and removed after."""
+    if not target.exists() and not target.is_symlink():
+        staging.replace(target)
+        return
+    aside = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    target.replace(aside)
+    try:
+        staging.replace(target)
+    except OSError:
+        aside.replace(target)  # put the old folder back
+        raise
+    if aside.is_dir() and not aside.is_symlink():
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        aside.unlink(missing_ok=True)

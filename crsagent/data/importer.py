@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.config import Settings
+from crsagent.data.files import replace_folder
 from crsagent.data.importer_read import FileFormat, detect_format, iter_rows, read_header
 from crsagent.data.importer_rows import InteractionColumns, ItemColumns, Row
 from crsagent.errors import CrsAgentError, DataFileError
@@ -153,9 +154,7 @@ def import_catalog(
             "min_split_positives": options.min_split_positives,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        replace_folder(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
