@@ -9,10 +9,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "crsagent"
-
-
 class Settings(BaseSettings):
     """Where data lives and which LLM to talk to. Every field can be set as ``CRSAGENT_<FIELD>``."""
 
@@ -23,7 +19,7 @@ class Settings(BaseSettings):
         description="Folder holding dataset folders (ml-latest-small/, crs-lastfm/, ...).",
     )
     cache_dir: Path = Field(
-        default_factory=_default_cache_dir,
+        default_factory=lambda: Path.home() / ".cache" / "crsagent",
         description="Downloads, parsed-dataset caches and catalog databases go here.",
     )
     require_data: bool = Field(
