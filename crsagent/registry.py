@@ -71,15 +71,13 @@ class Plugin(Generic[T]):
 
     def factory(self) -> Callable[..., T]:
         """What builds one (a class or a function; its arguments depend on the kind)."""
-        built: Callable[..., T] = _resolve(self.kind, self.name, self.target)
-        return built
+        return _resolve(self.kind, self.name, self.target)
 
     def config_model(self) -> type[BaseModel] | None:
         """The typed settings this plug-in takes; None when it takes none."""
         if self.config_target is None:
             return None
-        model: type[BaseModel] = _resolve(self.kind, self.name, self.config_target)
-        return model
+        return _resolve(self.kind, self.name, self.config_target)
 
     def settings(self, values: BaseModel | Mapping[str, Any] | None = None) -> BaseModel | None:
         """``values`` validated into the plug-in's settings model (its defaults when None).
