@@ -25,7 +25,7 @@ from crsagent.data.catalog import Catalog
 from crsagent.understanding import lexicon
 from crsagent.understanding.message import MAX_MESSAGE_CHARS, MAX_TOKENS, Message, fold_tokens
 from crsagent.understanding.offered import OfferedValues
-from crsagent.understanding.polarity import Answer, Polarity, analyse_polarity, detect_answer
+from crsagent.understanding.polarity import ANSWER_WORDS, Answer, Polarity, analyse_polarity, detect_answer
 from crsagent.understanding.shown import ShownItems, ShownRefs
 from crsagent.understanding.spotter import CatalogSpotter
 from crsagent.understanding.surfaces import PERSON_TYPES
@@ -35,7 +35,6 @@ from crsagent.understanding.years import YearFacts, add_eras, parse_years
 __all__ = ["MAX_MESSAGE_CHARS", "MAX_TOKENS", "MAX_WISHES_CHARS", "OfflineNLU"]
 
 MAX_WISHES_CHARS = 500
-_ANSWER_PHRASES = (lexicon.YES, lexicon.NO, lexicon.NO_PREFERENCE, lexicon.ALL_OFFERED, lexicon.NONE_OFFERED)
 # Words that carry no wish of their own: a message made only of these (and understood parts) has
 # empty ``wishes``.
 _EMPTY_WORDS = (
@@ -47,9 +46,7 @@ _EMPTY_WORDS = (
     | lexicon.POSITION_MARKERS
     | frozenset(lexicon.ORDINALS)
     | frozenset(lexicon.NUMBER_WORDS)
-    | frozenset(
-        word for phrases in _ANSWER_PHRASES for phrase in phrases for word in phrase.rstrip("$").split()
-    )
+    | ANSWER_WORDS
 )
 
 

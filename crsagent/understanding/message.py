@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -166,33 +166,26 @@ class PhraseSet:
     """Phrases (normalised, trailing ``$`` = must stand alone) matched longest-first at a position."""
 
     def __init__(self, phrases: Iterable[str] | Mapping[str, object]) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], bool, str]]] = {}
+        self._by_first: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         for phrase in phrases:
-            alone = phrase.endswith("$")
             words = fold_tokens(phrase.rstrip("$"))
             if words:
-                self._by_first.setdefault(words[0], []).append((words, alone, phrase.rstrip("$")))
+                self._by_first.setdefault(words[0], []).append((words, phrase.endswith("$")))
         for entries in self._by_first.values():
             entries.sort(key=lambda entry: -len(entry[0]))
 
-    def match(self, norms: Sequence[str], index: int, *, alone_ok: Iterable[str] = ()) -> tuple[int, str]:
-        """Length and text of the longest phrase at ``index`` ((0, "") if none).
+    def match(self, norms: Sequence[str], index: int, *, alone_ok: Collection[str] = ()) -> int:
+        """Length of the longest phrase at ``index`` (0 if none).
 
         A ``$`` phrase matches only when the next token is the end, punctuation or in ``alone_ok``.
         """
         if index >= len(norms) or norms[index] not in self._by_first:
-            return 0, ""
-        followers = alone_ok if isinstance(alone_ok, (set, frozenset)) else set(alone_ok)
-        for words, alone, phrase in self._by_first[norms[index]]:
+            return 0
+        for words, alone in self._by_first[norms[index]]:
             end = index + len(words)
             if tuple(norms[index:end]) != words:
                 continue
-            if (
-                alone
-                and end < len(norms)
-                and norms[end] not in BOUNDARY_PUNCT
-                and norms[end] not in followers
-            ):
+            if alone and end < len(norms) and norms[end] not in BOUNDARY_PUNCT and norms[end] not in alone_ok:
                 continue
-            return len(words), phrase
-        return 0, ""
+            return len(words)
+        return 0

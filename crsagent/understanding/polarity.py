@@ -92,7 +92,7 @@ def analyse_polarity(message: Message) -> Polarity:
         # The longest phrase of any role wins at a position; ties go to the earlier role listed.
         length, role = 0, ""
         for candidate in ("restart", "neutral", "before", "after", "seen"):
-            found = phrases[candidate].match(norms, index)[0]
+            found = phrases[candidate].match(norms, index)
             if found > length:
                 length, role = found, candidate
         if not length:
@@ -125,22 +125,18 @@ def analyse_polarity(message: Message) -> Polarity:
 MIN_CORRECTED_LETTERS = 4
 
 
-@cache
-def _answer_words() -> tuple[frozenset[str], frozenset[str]]:
-    """(words of the answer phrases long enough to correct, every word the lexicon knows)."""
-    answer_phrases = (
-        *lexicon.YES,
-        *lexicon.NO,
-        *lexicon.NO_PREFERENCE,
-        *lexicon.ALL_OFFERED,
-        *lexicon.NONE_OFFERED,
-    )
-    words = {w for p in answer_phrases for w in p.rstrip("$").split()}
-    answer = frozenset(w for w in words if len(w) >= MIN_CORRECTED_LETTERS)
-    known = words.union(
-        lexicon.STOPWORDS, lexicon.FILLERS, lexicon.SOCIAL, lexicon.MEDIA_NOUNS, lexicon.FEEDBACK_WORDS
-    )
-    return answer, frozenset(known)
+# Every word of the answer phrases ("yes", "none of these", ...), and those long enough to correct.
+ANSWER_WORDS = frozenset(
+    word
+    for phrases in (lexicon.YES, lexicon.NO, lexicon.NO_PREFERENCE, lexicon.ALL_OFFERED, lexicon.NONE_OFFERED)
+    for phrase in phrases
+    for word in phrase.rstrip("$").split()
+)
+_CORRECTABLE = frozenset(w for w in ANSWER_WORDS if len(w) >= MIN_CORRECTED_LETTERS)
+# Every word the lexicon knows: never corrected.
+_KNOWN = ANSWER_WORDS.union(
+    lexicon.STOPWORDS, lexicon.FILLERS, lexicon.SOCIAL, lexicon.MEDIA_NOUNS, lexicon.FEEDBACK_WORDS
+)
 
 
 def correct_answer_typos(norms: list[str]) -> list[str]:
@@ -149,11 +145,10 @@ def correct_answer_typos(norms: list[str]) -> list[str]:
     Only unknown words are touched; a catalog value that happens to be close to an answer word is
     safe because values are matched on the original tokens, not on these.
     """
-    answer, known = _answer_words()
     corrected = []
     for norm in norms:
-        if len(norm) >= MIN_CORRECTED_LETTERS and norm.isalpha() and norm not in known:
-            close = [word for word in answer if OSA.distance(norm, word, score_cutoff=1) <= 1]
+        if len(norm) >= MIN_CORRECTED_LETTERS and norm.isalpha() and norm not in _KNOWN:
+            close = [word for word in _CORRECTABLE if OSA.distance(norm, word, score_cutoff=1) <= 1]
             if len(close) == 1:
                 norm = close[0]
         corrected.append(norm)
@@ -183,7 +178,7 @@ def detect_answer(message: Message) -> tuple[Answer | None, frozenset[int]]:
     def at(index: int) -> tuple[int, Answer | None]:
         best: tuple[int, Answer | None] = (0, None)
         for role, answer in roles:
-            length = phrases[role].match(norms, index, alone_ok=followers)[0]
+            length = phrases[role].match(norms, index, alone_ok=followers)
             if length > best[0]:
                 best = (length, answer)
         return best
@@ -199,7 +194,7 @@ def detect_answer(message: Message) -> tuple[Answer | None, frozenset[int]]:
         start += 1
     for index in range(1, len(norms)):
         # Turning the offered set down is unambiguous anywhere: "show me something else".
-        length = phrases["none"].match(norms, index, alone_ok=followers)[0]
+        length = phrases["none"].match(norms, index, alone_ok=followers)
         if length:
             return Answer.NONE, frozenset(range(index, index + length))
         if not message.is_boundary(index - 1):
