@@ -56,7 +56,6 @@ class Kind(IntEnum):
 
 
 TITLE_KINDS = frozenset({Kind.TITLE_YEAR, Kind.TITLE, Kind.TITLE_PREFIX})
-VALUE_KINDS = frozenset({Kind.PERSON, Kind.SURNAME, Kind.GENRE, Kind.MOOD, Kind.TAG})
 HARD_KINDS = frozenset({Kind.PERSON, Kind.SURNAME, Kind.GENRE, Kind.DECADE})
 
 
