@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +28,7 @@ from crsagent.evals.spec import RESUMABLE_CHANGES
 from crsagent.simulators.base import Episode
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R", bound=BaseModel)
 
 SPEC_TEXT_FILE = "spec.toml"
 SPEC_FILE = "spec.json"
@@ -95,54 +96,63 @@ class RunFolder:
 
     def read_episodes(self) -> dict[int, Episode]:
         """Logged episodes by index (the last record of an index wins); repairs a torn last line."""
-        path = self.file(EPISODES_FILE)
-        if not path.is_file():
-            return {}
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            logger.warning(
-                "%s: dropping a partial last line (%d bytes) left by a killed run", path, len(data) - cut
-            )
-            with path.open("r+b") as handle:
-                handle.truncate(cut)
-            data = data[:cut]
-        episodes: dict[int, Episode] = {}
-        for number, raw in enumerate(data.split(b"\n"), start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                logger.warning(
-                    "%s: line %d is not UTF-8 (%s): its episode is played again", path, number, error.reason
-                )
-                continue
-            if not line.strip():
-                continue
-            try:
-                episode = Episode.model_validate_json(line)
-            except ValidationError as error:
-                raise RunFolderError(
-                    f"{path}: line {number} is not an episode record ({error.error_count()} problem(s), "
-                    f"first: {error.errors(include_url=False)[0]['msg']}); the log is corrupt"
-                ) from None
-            episodes[episode.episode] = episode
-        return episodes
+        return {episode.episode: episode for episode in read_log(self.file(EPISODES_FILE), Episode)}
 
-    @contextlib.contextmanager
-    def log(self) -> Iterator[EpisodeLog]:
+    def log(self) -> contextlib.AbstractContextManager[JsonLinesLog]:
         """An append-only writer of episode lines, open for the ``with`` block."""
-        with self.file(EPISODES_FILE).open("a", encoding="utf-8") as handle:
-            yield EpisodeLog(handle)
+        return append_log(self.file(EPISODES_FILE))
+
+
+def read_log(path: Path, model: type[R]) -> list[R]:
+    """The records of a JSON-lines log in order (none when it is missing); repairs a torn last line.
+
+    A line that is not UTF-8 is skipped (its record is redone); any other line that is not a record
+    is corruption, a ``RunFolderError`` naming the line."""
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        logger.warning(
+            "%s: dropping a partial last line (%d bytes) left by a killed run", path, len(data) - cut
+        )
+        with path.open("r+b") as handle:
+            handle.truncate(cut)
+        data = data[:cut]
+    records: list[R] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            logger.warning("%s: line %d is not UTF-8 (%s): its record is redone", path, number, error.reason)
+            continue
+        if not line.strip():
+            continue
+        try:
+            records.append(model.model_validate_json(line))
+        except ValidationError as error:
+            raise RunFolderError(
+                f"{path}: line {number} is not a valid {model.__name__} record ({error.error_count()} problem(s), "
+                f"first: {error.errors(include_url=False)[0]['msg']}); the log is corrupt"
+            ) from None
+    return records
+
+
+@contextlib.contextmanager
+def append_log(path: Path) -> Iterator[JsonLinesLog]:
+    """An append-only writer of record lines to ``path``, open for the ``with`` block."""
+    with path.open("a", encoding="utf-8") as handle:
+        yield JsonLinesLog(handle)
 
 
 @dataclass(frozen=True)
-class EpisodeLog:
-    """Appends one JSON line per episode and flushes it at once (a kill loses nothing written)."""
+class JsonLinesLog:
+    """Appends one JSON line per record and flushes it at once (a kill loses nothing written)."""
 
     handle: IO[str]
 
-    def write(self, episode: Episode) -> None:
+    def write(self, record: BaseModel) -> None:
         # One write of the whole line: a kill mid-write leaves a line without its newline, which
-        # read_episodes recognises and drops.
-        self.handle.write(episode.model_dump_json() + "\n")
+        # read_log recognises and drops.
+        self.handle.write(record.model_dump_json() + "\n")
         self.handle.flush()

@@ -75,7 +75,7 @@ def test_a_torn_last_line_is_dropped_and_the_file_repaired(tmp_path: Path) -> No
 def test_a_broken_line_inside_the_log_is_corruption(tmp_path: Path) -> None:
     path = tmp_path / EPISODES_FILE
     path.write_text(episode(0).model_dump_json() + "\n{not json}\n" + episode(1).model_dump_json() + "\n")
-    with pytest.raises(RunFolderError, match="line 2 is not an episode record"):
+    with pytest.raises(RunFolderError, match="line 2 is not a valid Episode record"):
         RunFolder(tmp_path).read_episodes()
 
 

@@ -14,8 +14,9 @@ from tqdm import tqdm
 
 from crsagent.agent.facade import Agent
 from crsagent.evals.redial.ranking_metrics import rank_of, ranking_metrics
-from crsagent.evals.redial.records import POINTS_FILE, PointRecord, read_points, rewrite_points
+from crsagent.evals.redial.records import POINTS_FILE, PointRecord
 from crsagent.evals.redial.samples import PointCounts, RecommendationPoint
+from crsagent.evals.store import append_log, read_log
 
 AGENT = "agent"
 
@@ -54,14 +55,12 @@ def run_points(
 ) -> list[PointRecord]:
     """Evaluates the points not yet in ``folder``'s log, appending each as it finishes."""
     path = folder / POINTS_FILE
-    done = read_points(path)
-    rewrite_points(path, done)
+    done = {record.point_id: record for record in read_log(path, PointRecord)}
     todo = [point for point in points if point.point_id not in done]
-    with path.open("a", encoding="utf-8") as log:
+    with append_log(path) as log:
         for point in tqdm(todo, desc="redial points", disable=not progress, unit="point"):
             record = evaluate_point(agent, baselines, point)
-            log.write(record.model_dump_json() + "\n")
-            log.flush()
+            log.write(record)
             done[record.point_id] = record
     wanted = {point.point_id for point in points}
     return [record for point_id, record in done.items() if point_id in wanted]
