@@ -66,9 +66,10 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """``write`` into a temporary file, then rename it to ``path``: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(descriptor)
     temporary = Path(temporary_name)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        with temporary.open("r+b") as handle:  # named: a writer may also open the file by handle.name
             write(handle)
         temporary.replace(path)
     finally:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from crsagent.data.raw_sql import (
     SqlResult,
     run_raw_sql,
 )
+from crsagent.pickle_cache import write_atomically
 
 SCHEMA_VERSION = 1
 """Stored as ``PRAGMA user_version``; a cached file with another version is rebuilt."""
@@ -151,22 +152,15 @@ class CatalogStore:
         return version == SCHEMA_VERSION and {ITEMS_TABLE, ATTRIBUTES_TABLE} <= tables
 
     def _write_database(self) -> None:
-        folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp", dir=folder)
-        os.close(handle)
-        temporary = Path(temporary_name)
-        try:
-            connection = sqlite3.connect(temporary, isolation_level=None)
+        def write(handle: IO[bytes]) -> None:
+            connection = sqlite3.connect(handle.name, isolation_level=None)
             try:
                 self._fill(connection)
             finally:
                 connection.close()
-            with temporary.open("rb+") as written:
-                os.fsync(written.fileno())  # the bytes are on disk before the name points at them
-            temporary.replace(self.path)  # atomic (os.replace): readers see old or whole new file
-        finally:
-            temporary.unlink(missing_ok=True)
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+
+        write_atomically(self.path, write)  # readers see the old file or the whole new one
 
     def _fill(self, connection: sqlite3.Connection) -> None:
         # Nothing to protect while filling a private temporary file: no journal, no syncs.
