@@ -24,6 +24,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ValidationError
 
 from crsagent.errors import CrsAgentError
+from crsagent.validation import describe_validation_error
 
 T = TypeVar("T")
 
@@ -96,9 +97,7 @@ class Plugin(Generic[T]):
         try:
             return model.model_validate(raw)
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(map(str, p['loc'])) or '(top level)'}: {p['msg']}" for p in error.errors()
-            )
+            problems = describe_validation_error(error)
             raise PluginSettingsError(
                 f"invalid settings for {self.kind} {self.name!r}: {problems}"
             ) from error
