@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,29 +27,24 @@ from crsagent.simulators.runner import hit_rank, run_dialogue
 from crsagent.simulators.template import TemplateConfig, TemplateUser
 
 
-def _graph(name: str, dataset: Dataset | None, kg: KnowledgeGraph | None) -> KnowledgeGraph:
-    if kg is not None:
-        return kg
-    if dataset is None:
-        raise ValueError(f"the {name} simulator needs a knowledge graph or a dataset to build one")
-    return KnowledgeGraph.from_dataset(dataset)
+def _graph_user(name: str, user: Callable[..., UserSimulator]) -> Callable[..., UserSimulator]:
+    """The factory of a simulator over the knowledge graph (given, or built from the dataset)."""
 
+    def build(
+        *,
+        dataset: Dataset | None = None,
+        kg: KnowledgeGraph | None = None,
+        seed: int = 0,
+        config: BaseModel | None = None,
+        **_: object,
+    ) -> UserSimulator:
+        if kg is None:
+            if dataset is None:
+                raise ValueError(f"the {name} simulator needs a knowledge graph or a dataset to build one")
+            kg = KnowledgeGraph.from_dataset(dataset)
+        return user(kg, seed=seed) if config is None else user(kg, seed=seed, config=config)
 
-def _rule_user(
-    *, dataset: Dataset | None = None, kg: KnowledgeGraph | None = None, seed: int = 0, **_: object
-) -> UserSimulator:
-    return RuleUser(_graph("rule", dataset, kg), seed=seed)
-
-
-def _template_user(
-    *,
-    dataset: Dataset | None = None,
-    kg: KnowledgeGraph | None = None,
-    seed: int = 0,
-    config: TemplateConfig | None = None,
-    **_: object,
-) -> UserSimulator:
-    return TemplateUser(_graph("template", dataset, kg), seed=seed, config=config)
+    return build
 
 
 def _llm_user(
@@ -74,13 +69,13 @@ def _llm_user(
 SIMULATORS.register(
     "rule",
     summary="the CPR rule user: truthful about the target's values, speaks structured turns",
-    factory=_rule_user,
+    factory=_graph_user("rule", RuleUser),
     tags={OFFLINE_SIMULATOR},
 )
 SIMULATORS.register(
     "template",
     summary="the rule user's decisions as varied text with typos (measures the NLU; no LLM)",
-    factory=_template_user,
+    factory=_graph_user("template", TemplateUser),
     config=TemplateConfig,
     tags={OFFLINE_SIMULATOR},
 )
