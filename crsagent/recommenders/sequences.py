@@ -15,18 +15,9 @@ def user_sequences(interactions: Interactions) -> dict[int, NDArray[np.int64]]:
     SCPR files have none). Ties in time keep row order (a stable sort), so MovieLens ratings given
     in the same second stay in file order.
     """
-    if len(interactions) == 0:
-        return {}
-    if interactions.timestamps is None:
-        order = np.argsort(interactions.users, kind="stable")
-    else:
-        # lexsort sorts by the last key first: user, then timestamp; equal keys keep row order.
-        order = np.lexsort((interactions.timestamps, interactions.users))
-    users = interactions.users[order]
-    items = interactions.items[order].astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    ends = np.r_[starts[1:], len(users)]
-    return {int(users[s]): items[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)}
+    if interactions.timestamps is not None:
+        interactions = interactions.subset(np.argsort(interactions.timestamps, kind="stable"))
+    return {user: items.astype(np.int64) for user, items in interactions.items_by_user().items()}
 
 
 def targets_by_user(interactions: Interactions) -> dict[int, NDArray[np.int64]]:

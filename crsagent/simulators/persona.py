@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
+from crsagent.recommenders.sequences import user_sequences
 from crsagent.simulators.leak import LeakDetector
 from crsagent.simulators.render import display_title
 
@@ -60,15 +61,9 @@ class PersonaBuilder:
         self.values_per_type = values_per_type
         self.attribute_types = attribute_types
         # Each user's train items, most recent last (by timestamp when there are some, else row order).
-        self._history: dict[int, NDArray[np.int32]] = {}
+        self._history: dict[int, NDArray[np.int64]] = {}
         if dataset is not None and history_items > 0:
-            train = dataset.split("train")
-            order = (
-                np.arange(len(train))
-                if train.timestamps is None
-                else np.argsort(train.timestamps, kind="stable")
-            )
-            self._history = train.subset(order).items_by_user()
+            self._history = user_sequences(dataset.split("train"))
 
     def history_titles(self, user: int | None, target_id: str, detector: LeakDetector) -> list[str]:
         """Titles of the user's recent train items, without the target or any item sharing its name."""
