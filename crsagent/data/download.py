@@ -149,11 +149,6 @@ def get_source(name: str) -> DatasetSource:
     )
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's content."""
-    return pooch.file_hash(str(path), alg="sha256")
-
-
 def verify_dataset_folder(folder: Path, source: DatasetSource) -> list[str]:
     """Problems with ``folder`` against ``source.files`` (missing file, wrong sha256); [] when all verify."""
     folder = Path(folder)
@@ -165,7 +160,7 @@ def verify_dataset_folder(folder: Path, source: DatasetSource) -> list[str]:
         if not path.is_file():
             problems.append(f"{path}: file is missing")
             continue
-        actual = sha256_file(path)
+        actual = pooch.file_hash(str(path), alg="sha256")
         if actual != expected:
             problems.append(f"{path}: sha256 {actual} does not match the recorded {expected}")
     return problems
