@@ -28,6 +28,7 @@ from crsagent.simulators.base import Signal, SimulatorTurn, Target
 from crsagent.simulators.leak import LeakDetector
 from crsagent.simulators.persona import PersonaBuilder
 from crsagent.simulators.render import display_title
+from crsagent.simulators.rule import catalog_domain
 
 GREETING = "Hi! What are you looking for today?"
 LEAK_WARNING = (
@@ -81,13 +82,10 @@ class LLMUser:
         self.chat_model = chat_model
         self.catalog = catalog
         self.config = config or LLMUserConfig()
-        domain = self.config.domain
-        if domain == "auto":
-            domain = "music" if "lastfm" in catalog.name.lower() else "movies"
         self._persona = PersonaBuilder(
             catalog,
             dataset,
-            domain=domain,
+            domain=catalog_domain(catalog.name) if self.config.domain == "auto" else self.config.domain,
             history_items=self.config.history_items,
             values_per_type=self.config.values_per_type,
             attribute_types=self.config.attribute_types,

@@ -34,9 +34,9 @@ def episode_rng(seed: int, target: Target, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, stream, item, user + 1])
 
 
-def catalog_domain(kg: KnowledgeGraph) -> str:
+def catalog_domain(catalog_name: str) -> str:
     """``music`` for the Last.fm catalogs, ``movies`` otherwise: which nouns the user says."""
-    name = kg.catalog.name.lower()
+    name = catalog_name.lower()
     return "music" if "lastfm" in name or "music" in name else "movies"
 
 
@@ -48,7 +48,7 @@ class RuleUser:
     def __init__(self, kg: KnowledgeGraph, *, seed: int = 0) -> None:
         self.kg = kg
         self.seed = seed
-        self._renderer = Renderer(load_phrasings(), catalog_domain(kg), None)
+        self._renderer = Renderer(load_phrasings(), catalog_domain(kg.catalog.name), None)
         self._decider: CprDecider | None = None
         self._wording: np.random.Generator | None = None
 

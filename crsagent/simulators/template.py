@@ -41,5 +41,5 @@ class TemplateUser(RuleUser):
     def __init__(self, kg: KnowledgeGraph, *, seed: int = 0, config: TemplateConfig | None = None) -> None:
         super().__init__(kg, seed=seed)
         self.config = config or TemplateConfig()
-        domain = catalog_domain(kg) if self.config.domain == "auto" else self.config.domain
+        domain = catalog_domain(kg.catalog.name) if self.config.domain == "auto" else self.config.domain
         self._renderer = Renderer(load_phrasings(self.config.phrasings), domain, self.config)
