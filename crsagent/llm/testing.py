@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from crsagent.llm.errors import ScriptExhaustedError
 from crsagent.llm.messages import ToolCall
 from crsagent.llm.protocol import ChatModel, ChatRequest
 from crsagent.llm.results import Completion, Usage
+from crsagent.validation import describe_validation_error
 
 
 class ScriptedToolCall(BaseModel):
@@ -36,6 +37,17 @@ class ScriptedToolCall(BaseModel):
 
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class FileReply(BaseModel):
+    """A reply in a script file; a bare string there is the text alone."""
+
+    text: str = ""
+    tool_calls: list[ScriptedToolCall] = Field(default_factory=list)
+
+    def reply(self) -> ScriptedReply:
+        calls = (ToolCall(id="", name=c.name, arguments=json.dumps(c.arguments)) for c in self.tool_calls)
+        return ScriptedReply(text=self.text, tool_calls=tuple(calls))
 
 
 class ScriptedReply(BaseModel):
@@ -93,17 +105,14 @@ class ScriptedChatModel(ChatModel):
     def from_file(cls, path: Path) -> ScriptedChatModel:
         """A script from a JSON file: a list of strings or {"text", "tool_calls"} objects."""
         try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
+            entries = TypeAdapter(list[str | FileReply]).validate_json(path.read_bytes())
         except OSError as error:
             raise ValueError(f"{path}: cannot read the script: {error.strerror}") from error
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}: the script is not JSON ({error.msg}, line {error.lineno})") from error
-        if not isinstance(entries, list):
-            raise ValueError(f"{path}: the script must be a JSON list of replies")
-        return cls(
-            [_file_entry(path, index, entry) for index, entry in enumerate(entries)],
-            name=f"scripted:{path}",
-        )
+        except ValidationError as error:
+            problems = describe_validation_error(error)
+            raise ValueError(f"{path}: not a script (a JSON list of replies): {problems}") from error
+        replies = [ScriptedReply(text=e) if isinstance(e, str) else e.reply() for e in entries]
+        return cls(replies, name=f"scripted:{path}")
 
     def add(self, *entries: ScriptEntry) -> None:
         """Append replies to the script."""
@@ -141,18 +150,3 @@ class ScriptedChatModel(ChatModel):
             finish_reason="tool_calls" if calls else reply.finish_reason,
             model=self.name,
         )
-
-
-def _file_entry(path: Path, index: int, entry: Any) -> ScriptedReply:
-    if isinstance(entry, str):
-        return ScriptedReply(text=entry)
-    if not isinstance(entry, dict):
-        raise ValueError(f"{path}: reply {index} must be a string or an object, not {type(entry).__name__}")
-    try:
-        calls = [ScriptedToolCall.model_validate(call) for call in entry.get("tool_calls", [])]
-        return ScriptedReply(
-            text=str(entry.get("text", "")),
-            tool_calls=tuple(ToolCall(id="", name=c.name, arguments=json.dumps(c.arguments)) for c in calls),
-        )
-    except (ValidationError, TypeError) as error:
-        raise ValueError(f"{path}: reply {index} is not a valid reply: {error}") from error

@@ -165,10 +165,10 @@ def test_script_files(tmp_path: Path) -> None:
 
     bad = tmp_path / "bad.json"
     for content, problem in [
-        ("{", "not JSON"),
-        ('{"a": 1}', "must be a JSON list"),
-        ("[1]", "reply 0 must be a string or an object"),
-        ('[{"tool_calls": [{"arguments": {}}]}]', "reply 0 is not a valid reply"),
+        ("{", "not a script .*Invalid JSON"),
+        ('{"a": 1}', "not a script .*: input: Input should be a valid array"),
+        ("[1]", r"not a script .*: 0\.str: Input should be a valid string"),
+        ('[{"tool_calls": [{"arguments": {}}]}]', r"0\.FileReply\.tool_calls\.0\.name: Field required"),
     ]:
         bad.write_text(content)
         with pytest.raises(ValueError, match=problem):
