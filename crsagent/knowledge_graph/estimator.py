@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +33,7 @@ from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief import Belief
 from crsagent.knowledge_graph.conversations import simulate_state
 from crsagent.knowledge_graph.features import (
+    BoundedRows,
     LargeCatalogConfig,
     PriorFeatureConfig,
     PriorFeatures,
@@ -44,6 +46,11 @@ from crsagent.knowledge_graph.state import DialogueState
 logger = logging.getLogger(__name__)
 
 CONVERSATION_FEATURES = ("accepted_affinity", "rejected_values", "rejected_affinity")
+
+# Memory for the kept states of ``PreferenceEstimator.belief``: candidates, their entries and scores.
+STATE_CACHE_BYTES = 64 * 1024 * 1024
+Scores = NDArray[np.float64]
+KeptState = tuple[NDArray[np.int64], Entries | None, Scores]
 
 
 class EstimatorConfig(BaseModel):
@@ -111,10 +118,7 @@ class EstimatorWeights:
 class PreferenceEstimator:
     """Scores candidates for a user and a conversation state; see the module docstring."""
 
-    # Estimators stored before these existed: the default settings, nothing kept.
-    large = LargeCatalogConfig()
-    _cached_items: NDArray[np.int64] | None = None
-    _cached_entries: tuple[NDArray[np.int64], Entries | None] | None = None
+    large = LargeCatalogConfig()  # estimators stored before the setting: its default
 
     def __init__(
         self, kg: KnowledgeGraph, prior: PriorFeatures, affinity: ValueAffinity, weights: EstimatorWeights
@@ -124,13 +128,11 @@ class PreferenceEstimator:
         self.affinity = affinity
         self.weights = weights
         self._theta = np.r_[weights.prior, weights.conversation]
-        self._cached_user: int | None = None
-        self._cached_matrix: NDArray[np.float32] | None = None
-        self._cached_scores: NDArray[np.float64] | None = None
-        self._cached_conversation: (
-            tuple[tuple[tuple[int, ...], tuple[int, ...]], NDArray[np.int64] | None, NDArray[np.float64]]
-            | None
-        ) = None
+        self.forget_user()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.forget_user()  # estimators stored before some of the caches existed
 
     @property
     def n_features(self) -> int:
@@ -179,13 +181,12 @@ class PreferenceEstimator:
         return self._cached_scores[rows]
 
     def forget_user(self) -> None:
-        """Drop the kept per-user and per-answer scores (they are rebuilt on demand)."""
-        self._cached_user = None
-        self._cached_matrix = None
-        self._cached_scores = None
-        self._cached_items = None
-        self._cached_conversation = None
-        self._cached_entries = None
+        """Drop the kept per-user, per-answer and per-state scores (they are rebuilt on demand)."""
+        self._cached_user: int | None = None
+        self._cached_matrix: NDArray[np.float32] | None = None
+        self._cached_scores: NDArray[np.float64] | None = None
+        self._cached_items: NDArray[np.int64] | None = None
+        self._states: BoundedRows[KeptState] = BoundedRows(STATE_CACHE_BYTES)
 
     def _load_user(self, user: int | None, items: NDArray[np.int64], entries: Entries | None) -> None:
         # Episodes come grouped by user, so keeping one user's scores is nearly a perfect cache.
@@ -225,15 +226,8 @@ class PreferenceEstimator:
         """The conversation block's score of ``items`` (every item when None; ``entries``: theirs).
 
         Sums over the items' own values, so a turn costs what its candidates hold, not the
-        catalog. The last answer sets' scores are kept: after a rejected list they have not
-        changed, and the new candidates are a subset of the old.
+        catalog.
         """
-        key = (tuple(accepted), tuple(rejected))
-        cached = self._cached_conversation
-        if cached is not None and cached[0] == key:
-            hit = _rows_of(cached[1], items)
-            if hit is not None:
-                return cached[2][hit]
         w_accepted, w_count, w_rejected = self.weights.conversation
         per_value = w_accepted * self.affinity.combined_row(accepted)
         if rejected:
@@ -246,7 +240,6 @@ class PreferenceEstimator:
             indicator = np.zeros(self.kg.n_values)
             indicator[rejected] = w_count
             scores += self.kg.item_sums(items, indicator, entries)
-        self._cached_conversation = (key, items, scores)
         return scores
 
     def features(self, state: DialogueState) -> NDArray[np.float64]:
@@ -257,24 +250,34 @@ class PreferenceEstimator:
         conversation = self.conversation_features(state.candidates, state.accepted, state.rejected)
         return np.hstack([prior, conversation])
 
-    def log_scores(self, state: DialogueState, entries: Entries | None = None) -> NDArray[np.float64]:
-        """Unnormalised log-probability of each candidate of ``state`` (``entries``: theirs)."""
-        candidates = state.candidates
-        scores = self.prior_scores(state.user, candidates, entries)
-        scores = scores + self.conversation_scores(state.accepted, state.rejected, candidates, entries)
-        if state.weight_shift is not None:
-            scores = scores + self.features(state) @ state.weight_shift
-        return scores
+    def log_scores(self, state: DialogueState) -> NDArray[np.float64]:
+        """Unnormalised log-probability of each candidate of ``state``."""
+        return self.belief(state).log_scores
 
     def belief(self, state: DialogueState) -> Belief:
         """P(target = candidate) for every candidate of ``state``."""
-        # The candidates' incidence entries serve both the scores and the belief's value sums, and
-        # the next belief of the same candidates (a policy's and then the agent's, a reflection's).
-        kept = self._cached_entries
-        if kept is None or not np.array_equal(kept[0], state.candidates):
-            kept = self._cached_entries = (state.candidates.copy(), self.kg.entries(state.candidates))
-        entries = kept[1]
-        return Belief(self.kg, state.candidates, self.log_scores(state, entries), entries)
+        # A state's candidates follow from its answers, and states recur across conversations (each
+        # opening value, common first answers): their incidence entries (for the scores and the
+        # belief's value sums) and conversation scores are kept per answer sets.
+        key = (tuple(state.accepted), tuple(state.rejected))
+        kept = self._states.get(key)
+        candidates = state.candidates
+        if kept is not None and np.array_equal(kept[0], candidates):
+            candidates, entries, conversation = kept
+        else:
+            entries = self.kg.entries(candidates)
+            rows = None if kept is None else _rows_of(kept[0], candidates)
+            if kept is not None and rows is not None:  # a rejected list left: same answers, fewer items
+                conversation = kept[2][rows]
+            else:
+                candidates = candidates.copy()
+                conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
+                size = 2 * candidates.nbytes + (0 if entries is None else 2 * entries[0].nbytes)
+                self._states.put(key, (candidates, entries, conversation), size)
+        scores = self.prior_scores(state.user, candidates, entries) + conversation
+        if state.weight_shift is not None:
+            scores = scores + self.features(state) @ state.weight_shift
+        return Belief(self.kg, candidates, scores, entries)
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...], step: float) -> None:
         """EAR-style reflection: move this conversation's weights to explain a rejected list.

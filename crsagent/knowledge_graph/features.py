@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,8 @@ from crsagent.registry import HistoryRecommenderName
 
 # Memory for each of ValueAffinity's row caches (PMI rows, summed rows of answer sets).
 AFFINITY_CACHE_BYTES = 64 * 1024 * 1024
+
+Row = TypeVar("Row")
 
 
 class CollaborativeModel(BaseModel):
@@ -203,58 +206,60 @@ class PriorFeatures:
         """
         history = self.history(user)
         n = self.kg.n_items if items is None else items.size
-        columns: list[NDArray[np.float64]] = []
-        for model in self.models:
-            # A cold user would get the model's popularity fallback, on another scale: use 0 instead.
+        matrix = np.zeros((n, self.n_features), dtype=np.float32)
+        for column, model in enumerate(self.models):
+            # A cold user would get the model's popularity fallback, on another scale: 0 instead.
             if history.size:
-                scores = model.score(history).astype(np.float64)
-                columns.append(scores if items is None else scores[items])
-            else:
-                columns.append(np.zeros(n, dtype=np.float64))
+                scores = model.score(history)
+                matrix[:, column] = scores if items is None else scores[items]
         seen = np.zeros(self.kg.n_items)
         seen[history] = 1.0
-        matrix = np.empty((n, self.n_features), dtype=np.float32)
-        k = len(columns)
-        if k:
-            matrix[:, :k] = np.stack(columns, axis=1)
-        static = self._static.shape[1]
+        k, static = len(self.models), self._static.shape[1]
         matrix[:, k : k + static] = self._static if items is None else self._static[items]
         matrix[:, k + static] = self.content_scores(history, items)
         matrix[:, k + static + 1] = seen if items is None else seen[items]
         return matrix
 
 
-class BoundedRows:
-    """A cache of float rows keyed by value ids, within a byte budget (oldest entries leave first).
+class BoundedRows(Generic[Row]):
+    """A cache of arrays (or tuples of them) by key, within a byte budget (least recently used leave first).
 
     PMI rows are vocabulary-long: on a catalog with 100k values each is 800 kB, so an unbounded
     cache of every value ever asked would grow without limit in a long-running server.
     """
 
-    def __init__(self, row_length: int, budget_bytes: int) -> None:
-        self.capacity = max(1, budget_bytes // max(8 * row_length, 1))
-        self._rows: dict[Hashable, NDArray[np.float64]] = {}
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        # Ordered: dropping the oldest of a plain dict scans the holes its earlier drops left.
+        self._rows: OrderedDict[Hashable, tuple[Row, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled with a fitted estimator: the rows are derived data and the lock cannot travel.
-        return {"capacity": self.capacity}
+        return {"budget": self.budget}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.capacity = int(state["capacity"])
-        self._rows = {}
-        self._lock = threading.Lock()
+        # Stored before the budget was in bytes: a row count of the (only ever used) default budget.
+        self.__init__(int(state.get("budget", AFFINITY_CACHE_BYTES)))
 
-    def get(self, key: Hashable) -> NDArray[np.float64] | None:
+    def get(self, key: Hashable) -> Row | None:
         """The row kept under ``key``, if any."""
-        return self._rows.get(key)
-
-    def put(self, key: Hashable, row: NDArray[np.float64]) -> None:
-        """Keep ``row``; drop the oldest row when over capacity."""
         with self._lock:
-            self._rows[key] = row
-            while len(self._rows) > self.capacity:
-                del self._rows[next(iter(self._rows))]
+            kept = self._rows.get(key)
+            if kept is None:
+                return None
+            self._rows.move_to_end(key)
+            return kept[0]
+
+    def put(self, key: Hashable, row: Row, size: int) -> None:
+        """Keep ``row`` of ``size`` bytes (replacing ``key``'s); drop the least recently used rows when
+        over budget, never the newest."""
+        with self._lock:
+            self._bytes += size - self._rows.pop(key, (None, 0))[1]
+            self._rows[key] = (row, size)
+            while self._bytes > self.budget and len(self._rows) > 1:
+                self._bytes -= self._rows.popitem(last=False)[1][1]
 
 
 class ValueAffinity:
@@ -277,17 +282,17 @@ class ValueAffinity:
         # Per value, its items' weights summed in ascending item order (no weighted incidence).
         self._value_weight = kg.value_mass(np.arange(kg.n_items), weights)
         self._total = float(weights.sum())
-        self._rows = BoundedRows(kg.n_values, AFFINITY_CACHE_BYTES)
+        self._rows: BoundedRows[NDArray[np.float64]] = BoundedRows(AFFINITY_CACHE_BYTES)
         # Summed rows of answer sets: the same openings recur across conversations.
-        self._combined = BoundedRows(kg.n_values, AFFINITY_CACHE_BYTES)
+        self._combined: BoundedRows[NDArray[np.float64]] = BoundedRows(AFFINITY_CACHE_BYTES)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Estimators pickled before the row caches were bounded kept a plain dict of rows.
         self.__dict__.update(state)
         if not isinstance(state.get("_rows"), BoundedRows):
-            self._rows = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
+            self._rows = BoundedRows(AFFINITY_CACHE_BYTES)
         if "_combined" not in state:
-            self._combined = BoundedRows(self.kg.n_values, AFFINITY_CACHE_BYTES)
+            self._combined = BoundedRows(AFFINITY_CACHE_BYTES)
         if "_item_weight" not in state:
             # Each stored entry of _weighted is the item's weight times 1.
             weighted = state["_weighted"]
@@ -316,7 +321,7 @@ class ValueAffinity:
         positive = (joint > 0) & (expected > 0)
         row[positive] = np.log(joint[positive] / expected[positive])
         row[value] = 0.0
-        self._rows.put(value, row)
+        self._rows.put(value, row, row.nbytes)
         return row
 
     def combined_row(self, values: list[int]) -> NDArray[np.float64]:
@@ -327,7 +332,7 @@ class ValueAffinity:
         cached = self._combined.get(key)
         if cached is None:
             cached = np.sum([self.row(v) for v in values], axis=0)
-            self._combined.put(key, cached)
+            self._combined.put(key, cached, cached.nbytes)
         return cached
 
     def item_affinity(self, items: NDArray[np.int64] | None, values: list[int]) -> NDArray[np.float64]:

@@ -56,7 +56,7 @@ def expected_top_mass(belief: Belief, askable: np.ndarray, list_size: int) -> np
     p = belief.probabilities[order]
     values = np.flatnonzero(askable)
     if dense is not None:
-        carries = dense[np.ix_(items, values)] > 0
+        carries = dense[np.ix_(items, values)]
     else:
         carries = belief.kg.incidence[items][:, values].toarray() > 0
     yes_rank = np.cumsum(carries, axis=0)

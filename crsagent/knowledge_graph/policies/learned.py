@@ -65,16 +65,16 @@ def state_features(state: DialogueState, belief: Belief, best_bits: float) -> ND
     """The switch's inputs for ``state`` (order: ``STATE_FEATURES``)."""
     size = state.list_size
     candidates = max(belief.candidates.size, 1)
-    # The longer prefix first: the top list (and the list recommended) are then its head, free.
-    belief.top_positions(2 * size)
     p = belief.probabilities
+    # The longer prefix first: the top list (and the list recommended) are then its head, free.
+    top = p[belief.top_positions(2 * size)]
     entropy = float(-(p * np.log(np.maximum(p, 1e-300))).sum()) / math.log(candidates + 1)
     return np.array(
         [
             1.0,
-            belief.top_mass(size),
-            belief.top_mass(2 * size),
-            float(p.max()) if p.size else 0.0,
+            top[:size].sum(),  # belief.top_mass(size), from the prefix in hand
+            top.sum(),
+            p.max() if p.size else 0.0,
             math.log(candidates) / 10.0,
             best_bits,
             entropy,
@@ -119,11 +119,13 @@ class LearnedPolicy(EstimatorPolicy):
 
     def decide(self, state: DialogueState) -> Action:
         belief = self.estimator.belief(state)
-        askable = belief.askable(state.asked)
-        if belief.candidates.size <= state.list_size or state.actions_left <= 1 or not askable.any():
+        if belief.candidates.size <= state.list_size or state.actions_left <= 1:
             return self.recommend(state, belief)  # forced: asking cannot help any more
+        askable = belief.askable(state.asked)
+        if not askable.any():
+            return self.recommend(state, belief)
         bits = binary_entropy(belief.value_probability)
-        best = int(np.argmax(np.where(askable, bits, -1.0)))
+        best = int(np.where(askable, bits, -1.0).argmax())
         features = state_features(state, belief, float(bits[best]))
         probability = self.recommend_probability(features)
         recommended = bool(state.rng.random() < probability) if self.explore else probability > 0.5
