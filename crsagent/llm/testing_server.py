@@ -201,14 +201,12 @@ class OpenAITestServer:
         *,
         responder: Callable[[dict[str, Any]], ServerReply] | None = None,
         model: str = "test-model",
-        chunk_chars: int = 4,
     ) -> None:
         self.model = model
-        self.chunk_chars = chunk_chars
         self.responder = responder
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
-        self.paths: list[str] = []  # of every scripted request, in order
+        self.paths: list[str] = []
         self.stopping = threading.Event()
         self._replies: collections.deque[ServerReply] = collections.deque(replies)
         self._lock = threading.Lock()
@@ -261,15 +259,12 @@ class OpenAITestServer:
         with self._lock:
             self._replies.extend(replies)
 
-    def next_reply(
-        self, body: dict[str, Any], headers: dict[str, str] | None = None, path: str | None = None
-    ) -> ServerReply:
-        """The reply to a request (recorded in ``requests`` and ``headers``, lower-case names)."""
+    def next_reply(self, body: dict[str, Any], headers: dict[str, str], path: str) -> ServerReply:
+        """The reply to a request (recorded in ``requests``, ``headers`` with lower-case names, ``paths``)."""
         with self._lock:
-            if path is not None:
-                self.paths.append(path)
+            self.paths.append(path)
             self.requests.append(body)
-            self.headers.append(headers or {})
+            self.headers.append(headers)
             if self._replies:
                 return self._replies.popleft()
         if self.responder is not None:
@@ -316,8 +311,8 @@ class OpenAITestServer:
 
         yield chunk({"role": "assistant", "content": ""})
         text = reply.text
-        for i in range(0, len(text), self.chunk_chars):
-            yield chunk({"content": text[i : i + self.chunk_chars]})
+        for i in range(0, len(text), 4):  # four characters a delta
+            yield chunk({"content": text[i : i + 4]})
         for index, (name, arguments) in enumerate(reply.tool_calls):
             half = len(arguments) // 2
             head = {"index": index, "id": f"call_{index}", "type": "function"}
