@@ -125,7 +125,7 @@ class TransformersChatModel(ChatModel):
             generation.update(stop_strings=list(options.stop), tokenizer=loaded.tokenizer)
         return loaded, inputs, generation, options
 
-    def _generate(self, request: ChatRequest, streamer: Any = None) -> Completion:
+    def _complete(self, request: ChatRequest, streamer: Any = None) -> Completion:
         loaded, inputs, generation, options = self._inputs(request)  # loads, or says what is missing
         import torch
         from transformers import set_seed
@@ -148,9 +148,6 @@ class TransformersChatModel(ChatModel):
             model=self.name,
         )
 
-    def _complete(self, request: ChatRequest) -> Completion:
-        return self._generate(request)
-
     def _stream(self, request: ChatRequest) -> Iterator[TextDelta | Completion]:
         """Token-by-token text. With tools offered the text may hold call markup, so it is sent
         whole at the end instead (the default)."""
@@ -162,7 +159,7 @@ class TransformersChatModel(ChatModel):
         tokenizer = self.load().tokenizer
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crsagent-hf-stream") as pool:
-            future = pool.submit(self._generate, request, streamer)
+            future = pool.submit(self._complete, request, streamer)
             # generate() ends the streamer when it finishes, not when it raises: end it then, so the
             # loop below stops and future.result() re-raises the error here.
             future.add_done_callback(lambda done: streamer.end() if done.exception() else None)
