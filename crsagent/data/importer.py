@@ -83,17 +83,6 @@ class ImportSummary(BaseModel):
     users: int
 
 
-def check_name(name: str) -> str:
-    """``name`` if it can name an imported dataset, else an error saying what a name may hold."""
-    if not _NAME.match(name):
-        raise CrsAgentError(
-            f"dataset name {name!r}: use 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
-        )
-    if name in RESERVED_NAMES:
-        raise CrsAgentError(f"dataset name {name!r} is taken by a built-in dataset: choose another")
-    return name
-
-
 def imported_root(settings: Settings) -> Path:
     """Where ``crsagent data import`` stores datasets."""
     return settings.cache_dir / IMPORTED_FOLDER
@@ -128,7 +117,12 @@ def import_catalog(
     """Check every row of the files and store the dataset under the cache dir (all or nothing)."""
     options = options or ImportOptions()
     settings = settings or Settings()
-    check_name(name)
+    if not _NAME.match(name):
+        raise CrsAgentError(
+            f"dataset name {name!r}: use 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
+        )
+    if name in RESERVED_NAMES:
+        raise CrsAgentError(f"dataset name {name!r} is taken by a built-in dataset: choose another")
     target = imported_root(settings) / name
     if target.exists() and not replace:
         raise CrsAgentError(
