@@ -50,6 +50,19 @@ class Question(BaseModel):
         return [*self.values, "none of these"]
 
 
+class QuestionView(BaseModel):
+    """The attribute question the agent asked."""  # as the servers and the UI's API hand it out
+
+    attribute: str = Field(description="Attribute type asked about (genre, director, decade, ...).")
+    values: list[str] = Field(description="Values offered; one value is a yes / no question.")
+    text: str = Field(description="The question as shown.")
+    quick_replies: list[str] = Field(description="Answers a client can offer as buttons.")
+
+    @classmethod
+    def of(cls, question: Question) -> QuestionView:
+        return cls(**question.model_dump(), quick_replies=question.quick_replies())
+
+
 class Trace(BaseModel):
     """How the reply came about: what was understood, which tools ran, what the policy decided."""
 

@@ -20,8 +20,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.agent.conversation import ConversationReply, RankedItem
-from crsagent.agent.reply import Trace, stream_pieces
-from crsagent.serve.views import ItemView, QuestionView, ReplyView
+from crsagent.agent.reply import QuestionView, Trace, stream_pieces
+from crsagent.serve.views import ItemView, ReplyView
 
 SHOW_ITEMS_TOOL = "show_items"
 

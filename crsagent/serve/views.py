@@ -1,12 +1,12 @@
 """The structured part of a reply as both servers hand it out: items with catalog ids, the question
-with its quick replies. Kept apart from the agent's own ``Reply`` so that the wire format changes
-only when we mean it to."""
+with its quick replies (``QuestionView``, shared with the UI's API). Kept apart from the agent's own
+``Reply`` so that the wire format changes only when we mean it to."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from crsagent.agent.reply import Question, Reply
+from crsagent.agent.reply import QuestionView, Reply
 
 
 class ItemView(BaseModel):
@@ -16,19 +16,6 @@ class ItemView(BaseModel):
     title: str = Field(description="Display title.")
     year: int | None = Field(default=None, description="Release year, when known.")
     reasons: list[str] = Field(default_factory=list, description="Why it is recommended, best first.")
-
-
-class QuestionView(BaseModel):
-    """The attribute question the agent asked."""
-
-    attribute: str = Field(description="Attribute type asked about (genre, director, decade, ...).")
-    values: list[str] = Field(description="Values offered; one value is a yes / no question.")
-    text: str = Field(description="The question as shown.")
-    quick_replies: list[str] = Field(description="Answers a client can offer as buttons.")
-
-    @classmethod
-    def of(cls, question: Question) -> QuestionView:
-        return cls(**question.model_dump(), quick_replies=question.quick_replies())
 
 
 class ReplyView(BaseModel):

@@ -20,20 +20,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from crsagent.agent.reply import Reply, ReplyItem
+from crsagent.agent.reply import QuestionView, Reply, ReplyItem
 from crsagent.errors import CrsAgentError
 from crsagent.ui.optional import gr
 from crsagent.ui.service import ChatService
 from crsagent.ui.sessions import SessionView, llm_label
 
 TURN_GROUP = "agent-turn"  # the concurrency group of every event that runs an agent turn
-
-
-class ApiQuestion(BaseModel):
-    attribute: str
-    values: list[str]
-    text: str
-    quick_replies: list[str] = Field(description="The answers the page offers as buttons.")
 
 
 class ApiTrace(BaseModel):
@@ -54,19 +47,16 @@ class ApiReply(BaseModel):
     session: str = Field(description="The session handle: pass it back to continue.")
     text: str = Field(description="The reply as plain text.")
     items: list[ReplyItem]
-    question: ApiQuestion | None
+    question: QuestionView | None
     trace: ApiTrace
 
     @classmethod
     def of(cls, reply: Reply, handle: str) -> ApiReply:
-        question = reply.question
         return cls(
             session=handle,
             text=reply.text,
             items=reply.items,
-            question=None
-            if question is None
-            else ApiQuestion(**question.model_dump(), quick_replies=question.quick_replies()),
+            question=QuestionView.of(reply.question) if reply.question is not None else None,
             trace=ApiTrace(**reply.trace.model_dump(include=set(ApiTrace.model_fields))),
         )
 
