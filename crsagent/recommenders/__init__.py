@@ -10,12 +10,11 @@ from crsagent.recommenders.ease import EASE, EASEConfig
 from crsagent.recommenders.itemknn import ItemKNN, ItemKNNConfig
 from crsagent.recommenders.metrics import evaluate_model, evaluate_scores
 from crsagent.recommenders.popularity import Popularity, PopularityConfig
-from crsagent.recommenders.registry import RECOMMENDER_NAMES, load_recommender, make_recommender
+from crsagent.recommenders.registry import load_recommender, make_recommender
 from crsagent.recommenders.sequences import targets_by_user, user_sequences
 
 __all__ = [
     "EASE",
-    "RECOMMENDER_NAMES",
     "BaseRecommender",
     "EASEConfig",
     "ItemKNN",

@@ -15,8 +15,6 @@ from crsagent.recommenders.base import RecommenderConfig
 from crsagent.recommenders.base_model import MANIFEST_FILE, BaseRecommender, read_manifest
 from crsagent.registry import RECOMMENDERS
 
-RECOMMENDER_NAMES: tuple[str, ...] = RECOMMENDERS.names()
-
 
 def recommender_class(name: str) -> type[BaseRecommender[Any]]:
     """The model class registered under ``name``; an unknown name lists the known ones."""

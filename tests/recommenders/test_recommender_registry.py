@@ -10,7 +10,6 @@ import pytest
 
 from crsagent.recommenders import (
     EASE,
-    RECOMMENDER_NAMES,
     EASEConfig,
     ItemKNN,
     Popularity,
@@ -18,11 +17,12 @@ from crsagent.recommenders import (
     load_recommender,
     make_recommender,
 )
+from crsagent.registry import RECOMMENDERS
 from tests.recommenders.recommender_toys import N_ITEMS, toy_train
 
 
 def test_every_name_builds_its_model_with_defaults() -> None:
-    for name in RECOMMENDER_NAMES:
+    for name in RECOMMENDERS.names():
         if name == "sasrec":
             pytest.importorskip("torch")
         model = make_recommender(name)
