@@ -92,11 +92,10 @@ def _check_attribute_ids(folder: Path, features: dict[int, list[int]], names: di
 
 
 def _read_split(
-    folder: Path, split: str, user_of: dict[str, int], index: dict[int, int]
+    path: Path, data: dict[str, Any], user_of: dict[str, int], index: dict[int, int]
 ) -> list[tuple[int, int]]:
-    path = folder / "UI_Interaction_data" / f"review_dict_{split}.json"
     pairs: list[tuple[int, int]] = []
-    for user, items in read_json_object(path).items():
+    for user, items in data.items():
         _int_key(path, user, "user")
         if not isinstance(items, list):
             raise DataFileError(path, f"user {user}: expected a list of item ids")
@@ -107,13 +106,6 @@ def _read_split(
     return pairs
 
 
-def _user_ids(folder: Path) -> list[str]:
-    users: set[str] = set()
-    for split in SPLIT_NAMES:
-        users.update(read_json_object(folder / "UI_Interaction_data" / f"review_dict_{split}.json"))
-    return sorted(users, key=lambda u: int(u) if u.lstrip("-").isdigit() else 0)
-
-
 def load_scpr(folder: Path, *, artists_file: Path | None = None, name: str | None = None) -> Dataset:
     """Load an SCPR-layout folder; ``artists_file`` (HetRec ``artists.dat``) gives artist names."""
     item_ids, features, business = _read_items(folder)
@@ -121,9 +113,12 @@ def load_scpr(folder: Path, *, artists_file: Path | None = None, name: str | Non
     _check_attribute_ids(folder, features, attribute_names)
     artist_names = _artist_names(artists_file)
     index = {item: position for position, item in enumerate(item_ids)}
-    user_ids = _user_ids(folder)
+    paths = {split: folder / "UI_Interaction_data" / f"review_dict_{split}.json" for split in SPLIT_NAMES}
+    raw = {split: read_json_object(path) for split, path in paths.items()}
+    users = {user for data in raw.values() for user in data}
+    user_ids = sorted(users, key=lambda u: int(u) if u.lstrip("-").isdigit() else 0)
     user_of = {user: position for position, user in enumerate(user_ids)}
-    split_pairs = {split: _read_split(folder, split, user_of, index) for split in SPLIT_NAMES}
+    split_pairs = {split: _read_split(paths[split], raw[split], user_of, index) for split in SPLIT_NAMES}
     splits = {split: Interactions.from_pairs(user_ids, pairs) for split, pairs in split_pairs.items()}
     everything = Interactions.from_pairs(user_ids, [p for pairs in split_pairs.values() for p in pairs])
     popularity = train_popularity(splits["train"], len(item_ids))
