@@ -275,17 +275,6 @@ def _seeker_interactions(dialogues: list[RedialDialogue], index: dict[str, int])
     )
 
 
-def _movielens_map(
-    metadata: dict[str, MovieMetadata], links_csv: Path, catalog_ids: dict[str, int]
-) -> dict[str, str]:
-    links = read_movielens_imdb_links(links_csv)
-    return {
-        movie_id: links[meta.imdb_id]
-        for movie_id, meta in metadata.items()
-        if movie_id in catalog_ids and meta.imdb_id in links
-    }
-
-
 def load_redial(
     folder: Path, *, metadata_file: Path | None = None, movielens_links: Path | None = None
 ) -> RedialDataset:
@@ -304,7 +293,10 @@ def load_redial(
     index = {movie_id: position for position, movie_id in enumerate(titles)}
     dialogues = list(read_dialogues(folder / DIALOGUES_FILE, titles))
     metadata = load_movie_metadata(metadata_file) if metadata_file is not None else {}
-    to_movielens = _movielens_map(metadata, movielens_links, index) if movielens_links is not None else {}
+    links = read_movielens_imdb_links(movielens_links) if movielens_links is not None else {}
+    to_movielens = {
+        m: links[meta.imdb_id] for m, meta in metadata.items() if m in index and meta.imdb_id in links
+    }
 
     interactions = _seeker_interactions(dialogues, index)
     assert interactions.ratings is not None
