@@ -158,17 +158,6 @@ def _read_ratings(folder: Path, index: dict[str, int]) -> Interactions:
     )
 
 
-def _metadata_by_movie(metadata_file: Path, folder: Path, index: dict[str, int]) -> dict[int, Any]:
-    """MovieLens index -> metadata, joined through imdbId (one entry per imdb id, deduplicated)."""
-    links = read_movielens_imdb_links(folder / "links.csv")
-    joined: dict[int, Any] = {}
-    for imdb_id, (_, meta) in metadata_by_imdb(load_movie_metadata(metadata_file)).items():
-        movie_id = links.get(imdb_id)
-        if movie_id is not None and movie_id in index:
-            joined[index[movie_id]] = meta
-    return joined
-
-
 def load_movielens(
     folder: Path, *, metadata_file: Path | None = None, options: MovieLensOptions | None = None
 ) -> Dataset:
@@ -184,7 +173,12 @@ def load_movielens(
         _check_links(folder, lines)
     for movie, tags in _frequent_tags(folder, index, options.min_tag_users).items():
         movies[movie]["attributes"]["tag"] = tags
-    metadata = _metadata_by_movie(metadata_file, folder, index) if metadata_file is not None else {}
+    metadata: dict[int, Any] = {}  # MovieLens index -> its id2info entry, joined through imdbId
+    if metadata_file is not None:
+        links = read_movielens_imdb_links(folder / "links.csv")
+        for imdb_id, (_, meta) in metadata_by_imdb(load_movie_metadata(metadata_file)).items():
+            if links.get(imdb_id) in index:
+                metadata[index[links[imdb_id]]] = meta
     for movie, meta in metadata.items():
         movies[movie]["attributes"].update(meta.people())
         movies[movie]["text"] = meta.plot or ""
