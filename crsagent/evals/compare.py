@@ -33,12 +33,6 @@ def read_metrics(folder: Path) -> dict[str, Any]:
     return record
 
 
-def _column_names(folders: Sequence[Path]) -> list[str]:
-    """Folder names, or their full paths where two names collide."""
-    names = [folder.name for folder in folders]
-    return [str(f) if names.count(f.name) > 1 else f.name for f in folders]
-
-
 def comparison_table(folders: Sequence[Path]) -> str:
     """A markdown table: the setup rows of the runs' reports, then every metric any run reports."""
     if len(folders) < 2:
@@ -46,7 +40,8 @@ def comparison_table(folders: Sequence[Path]) -> str:
     records = [read_metrics(folder) for folder in folders]
     keys = list(dict.fromkeys(k for record in records for k in metric_keys(record)))
     described = [k for k in SETUP_KEYS if any(record.get(k) is not None for record in records)]
-    header = "| | " + " | ".join(_column_names(folders)) + " |"
+    names = [folder.name for folder in folders]  # a column is a folder's name, or its path where two collide
+    header = "| | " + " | ".join(str(f) if names.count(f.name) > 1 else f.name for f in folders) + " |"
     rule = "|---|" + "---:|" * len(folders)
     rows = [
         f"| {key} | " + " | ".join(format_value(record.get(key)) for record in records) + " |"
