@@ -19,12 +19,11 @@ def _serve(args: argparse.Namespace) -> int:
         raise CrsAgentError(
             f"crsagent serve needs the 'serve' extra (pip install 'crsagent[serve]'): {error}"
         ) from None
-    from crsagent.serve.settings import ServeLimits, ServeOptions
+    from crsagent.serve.settings import ServeOptions
 
     settings = settings_from_args(args)
-    limits = ServeLimits()
-    if args.rate_per_minute is not None:
-        limits = limits.model_copy(update={"rate_per_minute": args.rate_per_minute})
+    # Validated with the options (model_copy would let a negative rate through unchecked).
+    limits = {} if args.rate_per_minute is None else {"rate_per_minute": args.rate_per_minute}
     options = ServeOptions.model_validate(
         {
             "datasets": args.dataset or [settings.default_dataset],

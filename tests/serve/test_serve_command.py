@@ -78,6 +78,11 @@ def test_bad_command_lines_are_refused(argv: list[str]) -> None:
     assert exit_info.value.code == 2
 
 
+def test_a_negative_rate_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--rate-per-minute", "-5"]) == 2
+    assert "rate_per_minute" in capsys.readouterr().err
+
+
 def test_an_unknown_dataset_fails_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--dataset", str(tmp_path / "missing"), "--cache-dir", str(tmp_path)]) == 2
     assert "missing" in capsys.readouterr().err
