@@ -50,7 +50,7 @@ CONVERSATION_FEATURES = ("accepted_affinity", "rejected_values", "rejected_affin
 # Memory for the kept states of ``PreferenceEstimator.belief``: candidates, their entries and scores.
 STATE_CACHE_BYTES = 64 * 1024 * 1024
 Scores = NDArray[np.float64]
-KeptState = tuple[NDArray[np.int64], Entries | None, Scores]
+KeptState = tuple[NDArray[np.int64], Entries | None, Scores, Scores]
 
 
 class EstimatorConfig(BaseModel):
@@ -263,21 +263,22 @@ class PreferenceEstimator:
         kept = self._states.get(key)
         candidates = state.candidates
         if kept is not None and np.array_equal(kept[0], candidates):
-            candidates, entries, conversation = kept
+            candidates, entries, conversation, counts = kept
         else:
-            entries = self.kg.entries(candidates)
+            entries, counts = self.kg.entries(candidates), None
             rows = None if kept is None else _rows_of(kept[0], candidates)
             if kept is not None and rows is not None:  # a rejected list left: same answers, fewer items
                 conversation = kept[2][rows]
             else:
                 candidates = candidates.copy()
                 conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
+                counts = self.kg.count_values(candidates, entries)
                 size = 2 * candidates.nbytes + (0 if entries is None else 2 * entries[0].nbytes)
-                self._states.put(key, (candidates, entries, conversation), size)
+                self._states.put(key, (candidates, entries, conversation, counts), size)
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:
             scores = scores + self.features(state) @ state.weight_shift
-        return Belief(self.kg, candidates, scores, entries)
+        return Belief(self.kg, candidates, scores, entries, counts)
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...], step: float) -> None:
         """EAR-style reflection: move this conversation's weights to explain a rejected list.

@@ -179,12 +179,13 @@ class KnowledgeGraph:
         if not ascending(items):
             return None
         lengths = self.values_per_item[items]
-        total = int(lengths.sum())
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if items.size else 0
         if 4 * total > self._row_values.size > GATHERED_ENTRIES:
             return None
         positions = np.repeat(np.arange(items.size, dtype=np.int64), lengths)
         # Entry j of the output belongs to item i: row_start[i] + (j - first output entry of i).
-        offsets = np.repeat(self._row_starts[items] - (np.cumsum(lengths) - lengths), lengths)
+        offsets = np.repeat(self._row_starts[items] - (ends - lengths), lengths)
         return positions, self._row_values[offsets + np.arange(total, dtype=np.int64)]
 
     def value_mass(
@@ -207,6 +208,12 @@ class KnowledgeGraph:
         positions, values = gathered
         sums = np.bincount(values, weights=weights[positions], minlength=self.n_values)
         return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker
+
+    def count_values(self, items: NDArray[np.int64], entries: Entries | None = None) -> NDArray[np.float64]:
+        """Per value, how many of ascending ``items`` carry it (``entries``: theirs, when gathered)."""
+        if entries is None:
+            return self.value_mass(items, np.ones(items.size))
+        return np.bincount(entries[1], minlength=self.n_values).astype(np.float64)  # whole: exact
 
     def item_sums(
         self,

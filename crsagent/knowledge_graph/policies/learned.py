@@ -125,7 +125,8 @@ class LearnedPolicy(EstimatorPolicy):
         if not askable.any():
             return self.recommend(state, belief)
         bits = binary_entropy(belief.value_probability)
-        best = int(np.where(askable, bits, -1.0).argmax())
+        bits[~askable] = -1.0
+        best = int(bits.argmax())
         features = state_features(state, belief, float(bits[best]))
         probability = self.recommend_probability(features)
         recommended = bool(state.rng.random() < probability) if self.explore else probability > 0.5
