@@ -309,7 +309,7 @@ class ValueAffinity:
             return cached
         # The weighted co-occurrence of ``value`` with every value, from the items carrying it only
         # (the same ascending-item sums as the sparse product of the whole incidence).
-        carriers = self.kg.items_with(value)
+        carriers = self.kg.items_with(value).astype(np.int64)
         sampled = self.kg.n_items > self.large.exact_items and carriers.size > self.large.pmi_carriers
         if sampled:
             carriers = carriers[:: -(-carriers.size // self.large.pmi_carriers)]  # evenly spaced

@@ -52,7 +52,8 @@ class AttributeValue:
 GATHERED_ENTRIES = 1_000_000
 
 # The incidence entries of some items: (position of the item in its array, value id), in order.
-Entries = tuple[NDArray[np.int64], NDArray[np.int64]]
+Index = NDArray[np.int32 | np.int64]  # int32 unless the incidence outgrows it
+Entries = tuple[NDArray[np.int64], Index]
 
 
 def ascending(items: NDArray[np.int64]) -> bool:
@@ -102,10 +103,11 @@ class KnowledgeGraph:
         self.value_types: NDArray[np.int64] = np.asarray(type_of_value, dtype=np.int64)
         self.n_items: int = shape[0]
         self.n_values: int = shape[1]
-        # int64 copies of the index arrays: slices of them are what item_values / items_with return.
-        self._row_values: NDArray[np.int64] = self.incidence.indices.astype(np.int64)
-        self._column_items: NDArray[np.int64] = self.incidence_csc.indices.astype(np.int64)
-        self._row_starts: NDArray[np.int64] = self.incidence.indptr[:-1].astype(np.int64)
+        # The sparse matrices' own int32 index arrays (no int64 copies: 400 MB at a million items);
+        # slices of them are what item_values / items_with return.
+        self._row_values: Index = self.incidence.indices
+        self._column_items: Index = self.incidence_csc.indices
+        self._row_starts: Index = self.incidence.indptr[:-1]
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> KnowledgeGraph:
@@ -135,12 +137,12 @@ class KnowledgeGraph:
             )
         return found
 
-    def item_values(self, index: int) -> NDArray[np.int64]:
+    def item_values(self, index: int) -> Index:
         """Value ids of the item at ``index``, ascending."""
         start, end = self.incidence.indptr[index], self.incidence.indptr[index + 1]
         return self._row_values[start:end]
 
-    def items_with(self, value_id: int) -> NDArray[np.int64]:
+    def items_with(self, value_id: int) -> Index:
         """Catalog indices of the items carrying ``value_id``, ascending."""
         start, end = self.incidence_csc.indptr[value_id], self.incidence_csc.indptr[value_id + 1]
         return self._column_items[start:end]
@@ -154,7 +156,8 @@ class KnowledgeGraph:
         if carriers.size == 0:
             return np.zeros(items.shape, dtype=bool)
         # A binary search in the value's (ascending) items: no catalog-length mask per answer.
-        rows = np.minimum(np.searchsorted(carriers, items), carriers.size - 1)
+        # In the carriers' int32: a search with int64 items would first copy the carriers to int64.
+        rows = np.minimum(np.searchsorted(carriers, items.astype(carriers.dtype)), carriers.size - 1)
         return carriers[rows] == items
 
     def items_with_all(self, value_ids: Iterable[int]) -> NDArray[np.int64]:
@@ -162,9 +165,9 @@ class KnowledgeGraph:
         ids = list(value_ids)
         if not ids:
             return np.arange(self.n_items, dtype=np.int64)
-        result = self.items_with(ids[0]).copy()
+        result = self.items_with(ids[0]).astype(np.int64)
         for value_id in ids[1:]:
-            result = np.intersect1d(result, self.items_with(value_id), assume_unique=True)
+            result = np.intersect1d(result, self.items_with(value_id), assume_unique=True).astype(np.int64)
         return result
 
     def entries(self, items: NDArray[np.int64]) -> Entries | None:
