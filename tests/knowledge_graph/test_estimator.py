@@ -146,3 +146,27 @@ def test_a_cached_estimator_scores_the_same_and_is_stored_without_the_catalog(tm
     state = DialogueState.open(kg, 0, [kg.value_id("tag:rock")])
     assert np.array_equal(loaded.log_scores(state), fitted.log_scores(state))
     assert fitted.kg is kg  # storing did not detach the live estimator
+
+
+def test_kept_states_give_the_beliefs_of_fresh_ones(estimator: PreferenceEstimator) -> None:
+    kg = estimator.kg
+    rock, jazz = kg.value_id("tag:rock"), kg.value_id("tag:jazz")
+
+    def scores(state: DialogueState) -> tuple[list[float], list[float]]:
+        belief = estimator.belief(state)
+        return belief.log_scores.tolist(), belief.value_counts.tolist()
+
+    state = DialogueState.open(kg, 1, [rock])
+    state.answer(kg, jazz, yes=False)
+    warm = scores(state)  # kept now, for the same answers
+    estimator.forget_user()
+    assert scores(state) == warm
+    shown = tuple(state.candidates[:2].tolist())
+    state.reject_items(shown)  # same answers, fewer candidates than kept: its scores, not theirs
+    fewer = scores(state)
+    estimator.forget_user()
+    assert scores(state) == fewer and len(fewer[0]) == len(warm[0]) - 2
+    other = DialogueState.open(kg, 1, [rock])
+    other.answer(kg, jazz, yes=False)
+    other.candidates = other.candidates[1:]  # the same answers, other candidates than any kept
+    assert len(scores(other)[0]) == len(warm[0]) - 1
