@@ -191,7 +191,7 @@ class PreferenceEstimator:
     def _load_user(self, user: int | None, items: NDArray[np.int64], entries: Entries | None) -> None:
         # Episodes come grouped by user, so keeping one user's scores is nearly a perfect cache.
         if self.kg.n_items <= self.large.exact_items:
-            self._cached_matrix = self.prior.user_matrix(user)
+            self._cached_matrix = self.prior.user_rows(user)
             self._cached_scores = self._cached_matrix.astype(np.float64) @ self.weights.prior
             self._cached_items = None
         else:  # only ``items``: a later turn's candidates are mostly among this turn's

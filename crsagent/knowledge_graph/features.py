@@ -1,6 +1,6 @@
 """Per-user item features from models fitted on the train split only.
 
-For one user, ``PriorFeatures.user_matrix`` is an items x features matrix: the collaborative
+For one user, ``PriorFeatures.user_rows`` is an items x features matrix: the collaborative
 scores of the user's train history (EASE, item-kNN: the recommenders of ``crsagent.tools``), train
 popularity, whether the item never occurs in train, how well the item's attribute values match the
 values of the user's train items, how many values the item has, and whether the user already has
@@ -144,7 +144,7 @@ class PriorFeatures:
 
     @property
     def n_features(self) -> int:
-        """Columns of ``user_matrix``."""
+        """Columns of ``user_rows``."""
         return len(self.names)
 
     def history(self, user: int | None) -> NDArray[np.int64]:
@@ -181,7 +181,7 @@ class PriorFeatures:
         items: NDArray[np.int64],
         entries: Entries | None,
     ) -> NDArray[np.float64]:
-        """``(user_matrix(user) @ weights)[items]`` up to float rounding, column by column: no items x
+        """``(user_rows(user) @ weights)[items]`` up to float rounding, column by column: no items x
         features matrix, the content match over ``items``' own ``entries`` (what a user's first turn
         costs on a large catalog: its candidates, not the catalog's 26M entries)."""
         history = self.history(user)
@@ -194,12 +194,9 @@ class PriorFeatures:
         scores[np.isin(items, history)] += weights[k + static + 1]
         return scores
 
-    def user_matrix(self, user: int | None) -> NDArray[np.float32]:
-        """Items x features for one user (a user without train history gets zero collaborative columns)."""
-        return self.user_rows(user, None)
-
-    def user_rows(self, user: int | None, items: NDArray[np.int64] | None) -> NDArray[np.float32]:
-        """``user_matrix(user)[items]`` (every item when None) without the catalog-long matrix.
+    def user_rows(self, user: int | None, items: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
+        """Items (every item when None) x features for one user, without the catalog-long matrix for
+        ``items`` (a user without train history gets zero collaborative columns).
 
         Fitting reads a few hundred sampled candidates per state; building every item's row for
         each of thousands of states made the fit quadratic in the catalog.

@@ -148,7 +148,7 @@ def test_test_pairs_reach_no_fitted_model() -> None:
     moved = prepare(CprRunConfig(dataset="tiny", cache_estimator=False), dataset=swapped).estimator
     assert base.weights.as_dict() == moved.weights.as_dict()
     for user in range(12):
-        assert np.array_equal(base.prior.user_matrix(user), moved.prior.user_matrix(user))
+        assert np.array_equal(base.prior.user_rows(user), moved.prior.user_rows(user))
 
 
 def test_the_learned_policy_trains_on_valid_and_runs(prepared: PreparedCpr, tmp_path: Path) -> None:

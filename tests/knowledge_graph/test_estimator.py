@@ -106,7 +106,7 @@ def test_only_train_pairs_reach_the_fitted_models() -> None:
         assert np.array_equal(model.popularity, expected_counts)  # fitted on exactly the train pairs
     names = estimator.prior.names
     for user in range(len(dataset.user_ids)):
-        matrix = estimator.prior.user_matrix(user)
+        matrix = estimator.prior.user_rows(user)
         for column, name in enumerate(names):
             if name.startswith(("itemknn", "ease")):
                 assert not matrix[poisoned, column].any(), f"{name} scores a test-only item"
