@@ -239,7 +239,7 @@ def graph_only(args: argparse.Namespace) -> dict[str, Any]:
     timings: dict[str, list[float]] = {"value_mass": [], "explain": [], "pagerank": [], "path": []}
     for _ in range(20):
         value = int(rng.integers(kg.n_values))
-        candidates = kg.items_with(value)  # a candidate set after one answered value
+        candidates = kg.items_with(value).astype(np.int64)  # a candidate set after one answered value
         weights = np.full(candidates.size, 1.0 / max(candidates.size, 1))
         item, liked = (int(i) for i in rng.integers(kg.n_items, size=2))
         for name, call in (
