@@ -51,8 +51,9 @@ class Belief:
         """Positions of the ``k`` most probable candidates, best first (same ties as ``order``).
 
         A partial sort: most turns need the top list only, not the order of thousands of
-        candidates (below about 500, one full sort costs less than a partition's extra steps). The longest prefix computed so far is kept, so a second, shorter request (the top
-        list after the top two lists) costs nothing.
+        candidates (up to 512 candidates, one full sort costs less than a partition's extra steps).
+        The longest prefix computed so far is kept, so a second, shorter request (the top list after
+        the top two lists) costs nothing.
         """
         n = self.candidates.size
         k = min(k, n)

@@ -273,7 +273,7 @@ class PreferenceEstimator:
                 candidates = candidates.copy()
                 conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
                 counts = self.kg.count_values(candidates, entries)
-                size = 2 * candidates.nbytes + sum(part.nbytes for part in entries or ())
+                size = sum(part.nbytes for part in (candidates, conversation, counts, *(entries or ())))
                 self._states.put(key, (candidates, entries, conversation, counts), size)
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:
