@@ -118,7 +118,7 @@ class EndpointScript:
         return ServerReply(text=json.dumps({"understanding": understanding, "tool_calls": []}))
 
 
-def serve(delay_ms: float = 0.0) -> None:
+def serve() -> None:
     """Serve ``EndpointScript`` on 127.0.0.1 (a free port) until interrupted; prints the model string.
 
     ``python -m crsagent.evals.testing`` lets a shipped LLM spec run offline end to end:
@@ -128,22 +128,13 @@ def serve(delay_ms: float = 0.0) -> None:
 
     from crsagent.llm.testing_server import OpenAITestServer
 
-    script = EndpointScript()
-
-    def respond(body: dict[str, Any]) -> ServerReply:
-        return script(body).model_copy(update={"delay_s": delay_ms / 1000})
-
-    with OpenAITestServer(responder=respond) as server:
+    with OpenAITestServer(responder=EndpointScript()) as server:
         print(f"vllm-server:{server.url}#{server.model}", flush=True)
         threading.Event().wait()
 
 
 if __name__ == "__main__":
-    import argparse
     import contextlib
 
-    parser = argparse.ArgumentParser(description="Serve the evaluation stand-in LLM on 127.0.0.1.")
-    parser.add_argument("--delay-ms", type=float, default=0.0, help="wait this long before each answer")
-    options = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is stopped
-        serve(options.delay_ms)
+        serve()
