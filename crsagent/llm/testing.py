@@ -78,10 +78,6 @@ def _as_reply(entry: str | BaseModel) -> ScriptedReply:
     return ScriptedReply(text=entry.model_dump_json())
 
 
-def _word_count(request: ChatRequest) -> int:
-    return sum(len(message.content.split()) for message in request.messages)
-
-
 class ScriptedChatModel(ChatModel):
     """Answers each call with the next script entry; ``requests`` holds every request received.
 
@@ -140,9 +136,8 @@ class ScriptedChatModel(ChatModel):
             call if call.id else call.model_copy(update={"id": f"call_{number}_{position}"})
             for position, call in enumerate(reply.tool_calls)
         )
-        usage = reply.usage or Usage(
-            prompt_tokens=_word_count(request), completion_tokens=len(reply.text.split())
-        )
+        prompt_words = sum(len(message.content.split()) for message in request.messages)
+        usage = reply.usage or Usage(prompt_tokens=prompt_words, completion_tokens=len(reply.text.split()))
         return Completion(
             text=reply.text,
             tool_calls=calls,

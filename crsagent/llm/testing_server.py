@@ -133,9 +133,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(value).encode(), "application/json", headers)
 
-    def _headers(self) -> dict[str, str]:
-        return {name.lower(): value for name, value in self.headers.items()}
-
     def do_GET(self) -> None:
         owner = self.owner
         if self.path.rstrip("/").endswith("/v1/models"):
@@ -161,7 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, owner: OpenAITestServer, body: dict[str, Any]) -> None:
         """The next scripted reply to this request; a client that gave up (a timeout test) is left."""
         try:
-            self._send_reply(owner, body, owner.next_reply(body, self._headers(), self.path))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            self._send_reply(owner, body, owner.next_reply(body, headers, self.path))
         except (BrokenPipeError, ConnectionResetError):
             return
 
