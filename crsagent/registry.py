@@ -263,12 +263,8 @@ RECOMMENDERS.register(
 DEFAULT_AGENT_RECOMMENDER = "ease"
 
 
-def _history_recommender(name: str) -> str:
-    return RECOMMENDERS.check(name, tag=HISTORY_CF)
-
-
 # A settings field naming an item-item recommender (tagged HISTORY_CF), checked against the registry.
-HistoryRecommenderName = Annotated[str, AfterValidator(_history_recommender)]
+HistoryRecommenderName = Annotated[str, AfterValidator(lambda name: RECOMMENDERS.check(name, tag=HISTORY_CF))]
 
 # Simulated users register themselves in crsagent.simulators (their factories share one keyword
 # signature there); asking for a name imports that package.

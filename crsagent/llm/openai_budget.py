@@ -65,15 +65,11 @@ def attempt_of(request: httpx2.Request | None) -> int:
         return 1
 
 
-def _seconds_of_date(value: str) -> float:
-    return email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-
-
 # The forms of a server's wait the SDK honours: retry-after-ms, Retry-After in seconds or as a date.
 _RETRY_HEADERS: tuple[tuple[str, Callable[[str], float]], ...] = (
     ("retry-after-ms", lambda value: float(value) / 1000),
     ("retry-after", float),
-    ("retry-after", _seconds_of_date),
+    ("retry-after", lambda value: email.utils.parsedate_to_datetime(value).timestamp() - time.time()),
 )
 
 
