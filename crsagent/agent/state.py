@@ -31,10 +31,9 @@ from crsagent.agent.reply import Decision, Mode, Reply
 from crsagent.agent.turns import Intent, UserTurn
 from crsagent.tools.bus import BusState, ToolCallRecord
 
-# The tool log keeps the latest calls only: a long session must not grow its checkpoint forever.
-MAX_TOOL_LOG = 200
-# The transcript likewise keeps the latest exchanges (the LLM prompt reads only the last few).
-MAX_TRANSCRIPT = 200
+# The tool log and the transcript keep their latest entries only: a long session must not grow its
+# checkpoint forever (the LLM prompt reads only the last few exchanges).
+MAX_LOG = 200
 # Longer messages are cut here (and the trace says so): no one types more, and a pasted book must
 # not reach an LLM prompt or the NLU whole.
 MAX_INPUT_CHARS = 4000
@@ -50,14 +49,12 @@ class TurnValue(LastValue[Any]):
         return True
 
 
-def add_exchanges(old: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Reducer of the transcript: append, keep the newest ``MAX_TRANSCRIPT``."""
-    return [*old, *new][-MAX_TRANSCRIPT:]
+Entry = TypeVar("Entry")
 
 
-def add_tool_records(old: list[ToolCallRecord], new: list[ToolCallRecord]) -> list[ToolCallRecord]:
-    """Reducer of the tool log: append, keep the newest ``MAX_TOOL_LOG``."""
-    return [*old, *new][-MAX_TOOL_LOG:]
+def keep_newest(old: list[Entry], new: list[Entry]) -> list[Entry]:
+    """Reducer of the transcript and the tool log: append, keep the newest ``MAX_LOG``."""
+    return [*old, *new][-MAX_LOG:]
 
 
 class PlannedCall(BaseModel):
@@ -144,7 +141,7 @@ class ReplayInput(TurnInput, total=False):
     """A turn after a replayed conversation (the stateless entry point): its memory and transcript."""
 
     memory: Memory
-    transcript: Annotated[list[dict[str, str]], add_exchanges]
+    transcript: Annotated[list[dict[str, str]], keep_newest]
 
 
 class AgentState(TypedDict, total=False):
@@ -154,8 +151,8 @@ class AgentState(TypedDict, total=False):
     given_turn: Annotated[UserTurn | None, EphemeralValue]
     user: Annotated[int | None, EphemeralValue]
     memory: Memory
-    transcript: Annotated[list[dict[str, str]], add_exchanges]
-    tool_log: Annotated[list[ToolCallRecord], add_tool_records]
+    transcript: Annotated[list[dict[str, str]], keep_newest]
+    tool_log: Annotated[list[ToolCallRecord], keep_newest]
     work: TurnWork
     understood: UserTurn | None
     bus: BusState
