@@ -66,20 +66,6 @@ class _Found:
         self.value_tokens.update(tokens)
 
 
-@dataclass
-class _Reading:
-    """One message as the layers left it."""
-
-    message: Message
-    polarity: Polarity
-    answer: Answer | None
-    usable: list[bool]
-    found: _Found
-    years: YearFacts
-    catalog: CatalogReading
-    refs: ShownRefs
-
-
 class OfflineNLU:
     """Understands English messages about one catalog without a language model.
 
@@ -185,8 +171,7 @@ class OfflineNLU:
         found.value_tokens.update(i for start, end, _, _ in spots for i in range(start, end))
         found.value_tokens.update(catalog.value_tokens)
         self._years_to_values(years, asked_type, found)
-        reading = _Reading(message, polarity, answer, usable, found, years, catalog, refs)
-        return self._assemble(reading, context)
+        return self._assemble(message, polarity, answer, usable, found, years, catalog, refs, context)
 
     def _years_to_values(self, years: YearFacts, asked_type: str | None, found: _Found) -> None:
         """Decades become values when the agent asked about that type or the catalog has no years."""
@@ -213,10 +198,19 @@ class OfflineNLU:
         if self.newest_year is not None:
             add_eras(years, plain)
 
-    def _assemble(self, reading: _Reading, context: TurnContext) -> UserTurn:
-        """The turn: mentions, the answer or the feedback, values, wishes, then the intent."""
-        message, polarity, answer = reading.message, reading.polarity, reading.answer
-        found, refs, years, catalog = reading.found, reading.refs, reading.years, reading.catalog
+    def _assemble(
+        self,
+        message: Message,
+        polarity: Polarity,
+        answer: Answer | None,
+        usable: list[bool],
+        found: _Found,
+        years: YearFacts,
+        catalog: CatalogReading,
+        refs: ShownRefs,
+        context: TurnContext,
+    ) -> UserTurn:
+        """The turn from what the layers left: mentions, the answer or feedback, values, wishes, intent."""
         turn = UserTurn(
             intent=Intent.OTHER,
             year_min=years.year_min,
@@ -265,7 +259,7 @@ class OfflineNLU:
         residual = [
             i
             for i, word in enumerate(message.norms)
-            if reading.usable[i]
+            if usable[i]
             and message.tokens[i].is_word
             and word not in _EMPTY_WORDS
             and i not in found.value_tokens
