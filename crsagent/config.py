@@ -22,10 +22,6 @@ class Settings(BaseSettings):
         default_factory=lambda: Path.home() / ".cache" / "crsagent",
         description="Downloads, parsed-dataset caches and catalog databases go here.",
     )
-    require_data: bool = Field(
-        default=False,
-        description="Tests: turn a skip for missing real data into a failure (set by CI).",
-    )
     default_dataset: str = Field(
         default="ml-latest-small",
         description="Dataset the chat and CLI open when none is named; the demo catalog if absent.",
