@@ -46,8 +46,9 @@ class ServerReply(BaseModel):
         ge=0,
         description="Send the body one byte at a time, this many seconds apart (a slow server).",
     )
-    raw_body: str | bytes | None = Field(default=None, description="Send this body verbatim with status 200.")
-    content_type: str = Field(default="application/json", description="Content-Type of a raw body.")
+    raw_body: str | bytes | None = Field(
+        default=None, description="Send this body verbatim with status 200: text as JSON, bytes as a file."
+    )
     missing_bytes: int = Field(
         default=0,
         ge=0,
@@ -70,12 +71,7 @@ class ServerReply(BaseModel):
     @classmethod
     def file(cls, body: bytes, *, missing_bytes: int = 0, delay_s: float = 0.0) -> ServerReply:
         """A download: ``body`` as application/octet-stream."""
-        return cls(
-            raw_body=body,
-            content_type="application/octet-stream",
-            missing_bytes=missing_bytes,
-            delay_s=delay_s,
-        )
+        return cls(raw_body=body, missing_bytes=missing_bytes, delay_s=delay_s)
 
 
 def _words(body: dict[str, Any]) -> int:
@@ -169,9 +165,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status != 200:
             error = {"error": {"message": reply.error_message, "type": "test_error", "code": reply.status}}
             self._send_json(reply.status, error, reply.headers)
+        elif isinstance(reply.raw_body, str):
+            self._send(200, reply.raw_body.encode(), "application/json", reply.headers, reply.missing_bytes)
         elif reply.raw_body is not None:
-            raw = reply.raw_body.encode() if isinstance(reply.raw_body, str) else reply.raw_body
-            self._send(200, raw, reply.content_type, reply.headers, reply.missing_bytes)
+            self._send(200, reply.raw_body, "application/octet-stream", reply.headers, reply.missing_bytes)
         elif body.get("stream"):
             self._stream(owner, body, reply)
         else:
