@@ -269,23 +269,3 @@ HistoryRecommenderName = Annotated[str, AfterValidator(lambda name: RECOMMENDERS
 # Simulated users register themselves in crsagent.simulators (their factories share one keyword
 # signature there); asking for a name imports that package.
 SIMULATORS: Registry[Any] = Registry("simulator", "simulators", home="crsagent.simulators")
-
-__all__ = [
-    "AGENT_POLICY",
-    "DEFAULT_AGENT_POLICY",
-    "DEFAULT_AGENT_RECOMMENDER",
-    "DEFAULT_EVAL_POLICY",
-    "HISTORY_CF",
-    "OFFLINE_SIMULATOR",
-    "POLICIES",
-    "RECOMMENDERS",
-    "SIMULATORS",
-    "TAG_MEANINGS",
-    "TRAINED_POLICY",
-    "HistoryRecommenderName",
-    "Plugin",
-    "PluginSettingsError",
-    "Registry",
-    "Target",
-    "UnknownPluginError",
-]
