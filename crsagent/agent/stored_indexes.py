@@ -1,9 +1,10 @@
 """Title grounders and catalog spotters kept on disk: a large catalog's start reads them back.
 
-Each is a Python pass over every title (and, for the spotter, every value and the automaton over
-every surface): seconds at 10k items, minutes at a million. A stored one is keyed on the catalog's
-content and on the code and library versions that build it, so any change there builds it again.
-The catalog is not stored with it: the caller's catalog takes its place.
+Each is a Python pass over every title (and, for the spotter, every value): seconds at 10k items,
+minutes at a million (the spotter's automaton is not stored: ``prepare`` builds it from the table).
+A stored one is keyed on the catalog's content and on the code and library versions that build it,
+so any change there builds it again. The catalog is not stored with it: the caller's catalog takes
+its place.
 """
 
 from __future__ import annotations

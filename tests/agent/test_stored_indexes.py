@@ -44,6 +44,7 @@ def test_a_stored_spotter_is_read_back_and_spots_the_same(tmp_path: Path) -> Non
     again = catalog()
     read = cached_spotter(again, tmp_path, from_items=0)
     assert read is not built and read.catalog is again
+    assert "automaton" not in vars(read)  # rebuilt from the table, not read back (memory)
     for message in MESSAGES:
         assert read.spot(message) == built.spot(message)
     assert [m.targets for m in read.spot("I loved The Matrix")] == [("2",)]
