@@ -88,10 +88,16 @@ class KnowledgeGraph:
         self._keys: dict[str, int] = {v.key: i for i, v in enumerate(values)}
         indptr, indices = columns.value_rows()
         shape = (len(catalog), len(values))
-        self.incidence: sp.csr_matrix = sp.csr_matrix(
-            (np.ones(indices.size, dtype=np.float32), indices, indptr.astype(np.int32)), shape=shape
+        indptr = indptr.astype(np.int32)
+        # One float64 array of ones is the data of both layouts, in the memory two float32 copies
+        # took: products with the float64 vectors run on the matrices as they are (float32 data is
+        # converted on every product: 0.15 s of a 0.02 s product at a million items).
+        ones = np.ones(indices.size)
+        self.incidence: sp.csr_matrix = sp.csr_matrix((ones, indices, indptr), shape=shape)
+        columns_of = sp.csr_matrix((np.ones(indices.size, dtype=bool), indices, indptr), shape=shape).tocsc()
+        self.incidence_csc: sp.csc_matrix = sp.csc_matrix(
+            (ones, columns_of.indices, columns_of.indptr), shape=shape, copy=False
         )
-        self.incidence_csc: sp.csc_matrix = sp.csc_matrix(self.incidence)
         # values x items, row-compressed: the fast layout for ``value_mass``; the CSC arrays are
         # exactly that layout, so it shares them (a million items hold 26M entries).
         csc = self.incidence_csc
