@@ -25,12 +25,6 @@ _LINE = re.compile(r"^- ([^:\n]+): (.+)$", re.MULTILINE)
 _LISTED = re.compile(r"^([0-9]+)\. .*\[(.+)\]$", re.MULTILINE)
 
 
-def _schema_name(body: dict[str, Any]) -> str | None:
-    response_format = body.get("response_format") or {}
-    schema = response_format.get("json_schema") or {}
-    return schema.get("name")
-
-
 def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in body.get("messages", []) if isinstance(m, dict)]
 
@@ -71,7 +65,7 @@ class EndpointScript:
     """Requests answered, by kind (user / plan / lead / other)."""
 
     def __call__(self, body: dict[str, Any]) -> ServerReply:
-        name = _schema_name(body)
+        name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
         if name == "SimulatedUserMessage":
             return self._count("user", self.user_message(body))
         if name == "Plan":
