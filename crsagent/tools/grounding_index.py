@@ -12,6 +12,7 @@ words). Where a lookup finds many items, the most popular are kept.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import defaultdict
 
 import numpy as np
@@ -54,11 +55,13 @@ class TitleKeyIndex:
         self._key_ids = key_ids
         self._items_of_key = [tuple(items) for items in items_of_key]
         self._spaceless: dict[str, list[int]] = defaultdict(list)
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
         for key_id, key in enumerate(self.keys):
             self._spaceless[spaceless(key)].append(key_id)
             for token in set(key.split()):
-                self._postings[token].append(key_id)
+                postings[token].append(key_id)
+        # Typed arrays, not lists of ints: 4 bytes a key id instead of ~36 (a million titles: 4M ids).
+        self._postings = {token: array("i", key_ids) for token, key_ids in postings.items()}
         self._sorted = sorted(self.keys)
         self._token_sorted = [_token_sorted(key) for key in self.keys]
 
