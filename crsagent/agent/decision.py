@@ -169,7 +169,7 @@ def run_policy(
 ) -> PolicyOutcome:
     """Ask or recommend over ``candidates`` with the configured policy (a trained one from its
     stored weights, ``trained``)."""
-    scored = ShiftedModel(model, shift) if shift is not None else model
+    scored = ShiftedModel(model, shift)
     max_actions = config.max_turns - 1
     state = AgentDialogueState(
         user=memory.user,

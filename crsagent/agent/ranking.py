@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from crsagent.agent.decision import PolicyOutcome, constraints_of, filter_candidates, liked_shift, run_policy
 from crsagent.agent.memory import Memory
 from crsagent.data.candidates import Candidates
+from crsagent.knowledge_graph.graph import ascending
 
 if TYPE_CHECKING:
     from crsagent.agent.runtime import AgentRuntime
@@ -42,7 +43,7 @@ def decide_over(
         return run_policy(
             rt.model,
             rt.kg,
-            np.sort(candidates),
+            candidates if ascending(candidates) else np.sort(candidates),
             constraints_of(memory, rt.kg),
             memory,
             rt.config,

@@ -68,20 +68,30 @@ class CatalogPriorModel:
 
 
 class ShiftedModel:
-    """``base`` plus a fixed per-item log-score shift (indexed by catalog index) for one turn."""
+    """``base`` plus a fixed per-item log-score shift (indexed by catalog index; None: none) for one
+    turn. The last state's belief is kept: the policy and the reply that reads it compute it once."""
 
-    def __init__(self, base: BeliefModel, shift: NDArray[np.float64]) -> None:
-        if shift.shape != (base.kg.n_items,):
+    def __init__(self, base: BeliefModel, shift: NDArray[np.float64] | None) -> None:
+        if shift is not None and shift.shape != (base.kg.n_items,):
             raise ValueError(f"shift has shape {shift.shape}, expected ({base.kg.n_items},)")
         self.base = base
         self.kg = base.kg
         self.shift = shift
+        self._last: tuple[DialogueState, Belief] | None = None
 
     def log_scores(self, state: DialogueState) -> NDArray[np.float64]:
-        return self.base.log_scores(state) + self.shift[state.candidates]
+        return self.belief(state).log_scores
 
     def belief(self, state: DialogueState) -> Belief:
-        return Belief(self.kg, state.candidates, self.log_scores(state))
+        if self._last is not None and self._last[0] is state:
+            return self._last[1]
+        belief = self.base.belief(state)
+        if self.shift is not None:  # the candidates' entries and counts do not depend on the scores
+            scores = belief.log_scores + self.shift[belief.candidates]
+            belief = Belief(self.kg, belief.candidates, scores, belief.entries, belief.counts)
+        self._last = (state, belief)
+        return belief
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...], step: float) -> None:
+        self._last = None
         self.base.reflect(state, rejected, step)
