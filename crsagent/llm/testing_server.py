@@ -12,8 +12,8 @@ answers from a script, so a test can stage exactly the failure it wants:
 With ``responder=`` it computes each answer from the request instead (the benchmark echoes).
 
 It is the project's one HTTP test fake: a GET other than ``/v1/models`` takes the next scripted
-reply too, so download tests serve archives from it (``ServerReply.file``), with the same failures
-(status codes, a hang, a body shorter than its ``Content-Length``).
+reply too, so download tests serve archives from it (``ServerReply(raw_body=archive_bytes)``), with
+the same failures (status codes, a hang, a body shorter than its ``Content-Length``).
 """
 
 from __future__ import annotations
@@ -67,11 +67,6 @@ class ServerReply(BaseModel):
     def error(cls, status: int, message: str = "", retry_after_s: float | None = None) -> ServerReply:
         headers = {} if retry_after_s is None else {"retry-after-ms": str(int(retry_after_s * 1000))}
         return cls(status=status, error_message=message or HTTPStatus(status).phrase, headers=headers)
-
-    @classmethod
-    def file(cls, body: bytes, *, missing_bytes: int = 0, delay_s: float = 0.0) -> ServerReply:
-        """A download: ``body`` as application/octet-stream."""
-        return cls(raw_body=body, missing_bytes=missing_bytes, delay_s=delay_s)
 
 
 def _words(body: dict[str, Any]) -> int:

@@ -114,7 +114,7 @@ def test_download_extracts_and_verifies(
     server: Server, source: DatasetSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     archive = toy_archive()
-    server.serve(ServerReply.file(archive))
+    server.serve(ServerReply(raw_body=archive))
 
     folder = download_dataset(source, tmp_path, progressbar=True)
 
@@ -128,7 +128,7 @@ def test_download_extracts_and_verifies(
 
 
 def test_second_call_does_not_download_again(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
+    server.serve(ServerReply(raw_body=toy_archive()), ServerReply(raw_body=toy_archive()))
     first = download_dataset(source, tmp_path)
     before = snapshot(first)
 
@@ -140,7 +140,7 @@ def test_second_call_does_not_download_again(server: Server, source: DatasetSour
 
 
 def test_force_downloads_again(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
+    server.serve(ServerReply(raw_body=toy_archive()), ServerReply(raw_body=toy_archive()))
     folder = download_dataset(source, tmp_path)
     (folder / "stray.txt").write_text("left by the user")
 
@@ -153,7 +153,7 @@ def test_force_downloads_again(server: Server, source: DatasetSource, tmp_path: 
 
 
 def test_a_damaged_folder_is_replaced(server: Server, source: DatasetSource, tmp_path: Path) -> None:
-    server.serve(ServerReply.file(toy_archive()), ServerReply.file(toy_archive()))
+    server.serve(ServerReply(raw_body=toy_archive()), ServerReply(raw_body=toy_archive()))
     folder = download_dataset(source, tmp_path)
     (folder / "movies.csv").write_bytes(b"edited by hand\n")
     assert any("movies.csv" in problem for problem in verify_dataset_folder(folder, source))
@@ -166,7 +166,7 @@ def test_a_damaged_folder_is_replaced(server: Server, source: DatasetSource, tmp
 
 
 def test_url_override_points_at_a_mirror(server: Server, tmp_path: Path) -> None:
-    server.serve(ServerReply.file(toy_archive()))
+    server.serve(ServerReply(raw_body=toy_archive()))
     offline = DatasetSource(
         name="toy",
         url="http://127.0.0.1:9/never-used.zip",
@@ -203,7 +203,7 @@ def _check_failure(
     """Run a download into ``root`` that gets ``bad`` (with a good folder installed first when ``installed``)."""
     before: dict[str, tuple[bytes, int]] | None = None
     if installed:
-        server.serve(ServerReply.file(toy_archive()))
+        server.serve(ServerReply(raw_body=toy_archive()))
         before = snapshot(download_dataset(source, root))
     server.serve(bad)
     with pytest.raises(DownloadError) as caught:
@@ -220,7 +220,9 @@ def _check_failure(
 def test_corrupt_archive_is_rejected(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    error = _check_failure(server, source, tmp_path, ServerReply.file(os.urandom(4096)), installed=installed)
+    error = _check_failure(
+        server, source, tmp_path, ServerReply(raw_body=os.urandom(4096)), installed=installed
+    )
     assert "corrupt archive" in str(error)
     assert server.url in str(error)
 
@@ -229,7 +231,7 @@ def test_corrupt_archive_is_rejected(
 def test_truncated_download_is_rejected(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    short = ServerReply.file(toy_archive(), missing_bytes=1000)
+    short = ServerReply(raw_body=toy_archive(), missing_bytes=1000)
     error = _check_failure(server, source, tmp_path, short, installed=installed)
     assert "truncated" in str(error)
     assert server.url in str(error)
@@ -240,7 +242,7 @@ def test_checksum_mismatch_names_the_file(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
     tampered = b"movieId,title\n1,Heat (1995)\n666,Tampered (2024)\n"
-    bad = ServerReply.file(toy_archive({"movies.csv": tampered}))
+    bad = ServerReply(raw_body=toy_archive({"movies.csv": tampered}))
     error = _check_failure(server, source, tmp_path, bad, installed=installed)
     message = str(error)
     assert "movies.csv" in message
@@ -253,7 +255,7 @@ def test_checksum_mismatch_names_the_file(
 def test_missing_member_is_named(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    bad = ServerReply.file(toy_archive({"extra/notes.txt": None}))
+    bad = ServerReply(raw_body=toy_archive({"extra/notes.txt": None}))
     error = _check_failure(server, source, tmp_path, bad, installed=installed)
     assert "extra/notes.txt: file is missing" in str(error)
     assert "movies.csv" not in str(error)
@@ -263,7 +265,7 @@ def test_a_known_archive_hash_is_checked_before_unzipping(
     server: Server, source: DatasetSource, tmp_path: Path
 ) -> None:
     pinned = source.model_copy(update={"archive_sha256": sha(b"another archive")})
-    error = _check_failure(server, pinned, tmp_path, ServerReply.file(toy_archive()), installed=False)
+    error = _check_failure(server, pinned, tmp_path, ServerReply(raw_body=toy_archive()), installed=False)
     assert sha(b"another archive") in str(error)
     assert server.url in str(error)
 
@@ -282,7 +284,7 @@ def test_http_error_names_url_and_status(
 def test_server_that_never_answers_times_out(
     server: Server, source: DatasetSource, tmp_path: Path, installed: bool
 ) -> None:
-    hang = ServerReply.file(b"", delay_s=30)  # released at teardown; the client gives up long before
+    hang = ServerReply(raw_body=b"", delay_s=30)  # released at teardown; the client gives up long before
     error = _check_failure(server, source, tmp_path, hang, installed=installed, timeout_s=0.3)
     assert server.url in str(error)
     assert "timed out after 0.3 s" in str(error)
@@ -317,7 +319,7 @@ def test_traversal_members_are_never_written(server: Server, source: DatasetSour
             "/tmp/evil-absolute.txt": b"evil",
         }
     )
-    server.serve(ServerReply.file(make_zip(members)))
+    server.serve(ServerReply(raw_body=make_zip(members)))
     dest = tmp_path / "a" / "cache"
 
     folder = download_dataset(source, dest)
@@ -407,7 +409,7 @@ def test_recorded_hashes_match_reference_copies(
         if path.is_file()
     }
     assert set(source.files) <= {name[len(source.member_prefix) :] for name in members}
-    server.serve(ServerReply.file(make_zip(members)))
+    server.serve(ServerReply(raw_body=make_zip(members)))
     dest = tmp_path / "cache"
 
     # Through the command a user runs; nothing is downloaded without it.
