@@ -76,14 +76,6 @@ class CandidateBus:
         """Order the candidates by ``scores`` (aligned with the current candidates), best first."""
         self.current = Candidates.ranked(self.current.indices, scores, top=top)
 
-    def replace(self, candidates: Candidates) -> None:
-        """Set the candidates outright (a retrieval that starts a new list)."""
-        self.current = candidates
-
-    def top(self, k: int) -> Candidates:
-        """The first ``k`` candidates (with their scores when ranked)."""
-        return self.current.top(k)
-
     def state(self) -> BusState:
         """A serialisable copy (the whole catalog is stored as None, not as every index)."""
         # The whole catalog (unranked: every turn's common case) builds no lists.

@@ -36,7 +36,7 @@ def search_catalog_tool(context: ToolContext) -> Tool[ItemQuery]:
         everything = resolved.model_copy(update={"limit": len(context.catalog)})
         matches = context.store.search_indices(everything)
         context.bus.narrow(matches)
-        shown = context.bus.top(query.limit)
+        shown = context.bus.current.top(query.limit)
         items = [context.catalog.at(int(i)) for i in shown.indices]
         lines = [describe_item(item) for item in items]
         header = f"{len(context.bus)} candidates match; top {len(items)}:"

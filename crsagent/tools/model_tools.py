@@ -19,7 +19,7 @@ KEEP = (1, 2000)
 def _shown(context: ToolContext, tool: str, header: str, k: int) -> ToolOutput:
     """The top ``k`` of the bus as a tool output."""
     bus = context.bus
-    top = bus.top(k)
+    top = bus.current.top(k)
     items = [context.catalog.at(int(i)) for i in top.indices]
     scores = [] if top.scores is None else [round(float(s), 4) for s in top.scores]
     return ToolOutput(
@@ -79,7 +79,7 @@ def _ranked_for(
     items are not recommendations."""
     bus = context.bus
     is_seed = np.isin(bus.candidates, seeds)
-    bus.replace(Candidates.ranked(bus.candidates[~is_seed], scores[~is_seed], top=keep))
+    bus.current = Candidates.ranked(bus.candidates[~is_seed], scores[~is_seed], top=keep)
     output = _shown(context, tool, f"{len(bus)} candidates ranked for {len(seeds)} liked items:", k)
     if unplaced:
         output.notices.append(f"not in catalog: {', '.join(unplaced)}")

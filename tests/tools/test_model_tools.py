@@ -66,7 +66,7 @@ def test_similar_items_by_graph_and_by_users(toolbox: Toolbox) -> None:
     by_graph = toolbox.call("similar_items", {"titles": ["Space Station"], "k": 1})
     assert by_graph.ok, by_graph.error
     assert by_graph.item_ids == ["b"]  # the other Sci-Fi item shares the genre node
-    toolbox.context.bus.replace(Candidates.everything(len(toolbox.context.catalog)))
+    toolbox.context.bus.current = Candidates.everything(len(toolbox.context.catalog))
     by_users = toolbox.call("similar_items", {"item_ids": ["c"], "method": "item-item", "k": 1})
     assert by_users.ok and by_users.item_ids == ["d"]
     nothing = toolbox.call("similar_items", {"titles": ["Unknown Thing"]})
