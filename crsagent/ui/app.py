@@ -63,10 +63,6 @@ class ChatApp:
         self.service = service
         self.w = widgets
 
-    @property
-    def offer(self) -> Offer:
-        return self.service.offer
-
     def _view(self, stored: object) -> tuple[SessionView, Messages]:
         """The tab's verified session, or a fresh one with a notice saying why."""
         view, notice = self.service.from_browser(stored)
@@ -79,11 +75,11 @@ class ChatApp:
 
     def _page(self, view: SessionView, messages: Messages) -> Updates:
         """The whole page for ``view``: chat, cards, quick replies, trace and the selectors."""
-        llms = list(dict.fromkeys([*self.offer.llm_labels(), llm_label(view.llm)]))
+        llms = list(dict.fromkeys([*self.service.offer.llm_labels(), llm_label(view.llm)]))
         return {
             **self._chat(messages),
             **view_updates(self.w, view),
-            self.w.dataset: gr.update(choices=self.offer.datasets, value=view.dataset),
+            self.w.dataset: gr.update(choices=self.service.offer.datasets, value=view.dataset),
             self.w.llm: gr.update(choices=llms, value=llm_label(view.llm)),
         }
 
@@ -113,7 +109,7 @@ class ChatApp:
         current, notices = self._view(stored)
         messages = [*messages, *notices]
         try:
-            dataset, llm = self.offer.check_dataset(dataset), self.offer.check_llm(llm_text)
+            dataset, llm = self.service.offer.check_dataset(dataset), self.service.offer.check_llm(llm_text)
         except CrsAgentError as error:  # not offered here: say so, stay where the tab was
             yield self._page(current, [*messages, _notice(str(error))])
             return
