@@ -10,7 +10,7 @@ which the first lookup imports), so listing names loads no graph, model or torch
 registers with the same call and real objects (docs/architecture.md, "Where to add")::
 
     POLICIES.register("greedy", summary="...", factory=GreedyPolicy, config=GreedyConfig, tags={AGENT_POLICY})
-    POLICIES.settings("scpr", {"top_mass": 0.5})   # the validated ScprConfig
+    POLICIES.get("scpr").settings({"top_mass": 0.5})   # the validated ScprConfig
 """
 
 from __future__ import annotations
@@ -170,10 +170,6 @@ class Registry(Generic[T]):
                 f"{self.kind} {name!r} is not usable {meaning}; choose one of: {self.listing(tag)}"
             )
         return name
-
-    def settings(self, name: str, values: BaseModel | Mapping[str, Any] | None = None) -> BaseModel | None:
-        """``values`` validated against ``name``'s typed settings (see ``Plugin.settings``)."""
-        return self.get(name).settings(values)
 
     def listing(self, tag: str | None = None) -> str:
         """The names, comma separated, for help texts and error messages."""

@@ -88,20 +88,20 @@ def test_unknown_and_unusable_names_are_errors_listing_the_choices() -> None:
 
 
 def test_settings_are_validated_against_the_plugins_typed_config() -> None:
-    assert POLICIES.settings("scpr", {"top_mass": 0.5}) == ScprConfig(top_mass=0.5)
+    assert POLICIES.get("scpr").settings({"top_mass": 0.5}) == ScprConfig(top_mass=0.5)
     typed = ScprConfig(top_mass=0.25)
-    assert POLICIES.settings("scpr", typed) is typed
+    assert POLICIES.get("scpr").settings(typed) is typed
     with pytest.raises(PluginSettingsError, match=r"(?s)invalid settings for policy 'scpr'.*top_mass"):
-        POLICIES.settings("scpr", {"top_mass": 7})
+        POLICIES.get("scpr").settings({"top_mass": 7})
     with pytest.raises(
         PluginSettingsError, match=r"invalid settings for recommender 'ease'.*l3: Extra inputs"
     ):
-        RECOMMENDERS.settings("ease", {"l3": 1.0})
+        RECOMMENDERS.get("ease").settings({"l3": 1.0})
     with pytest.raises(
         PluginSettingsError, match=r"policy 'max-entropy' takes no settings, got \['top_mass'\]"
     ):
-        POLICIES.settings("max-entropy", {"top_mass": 0.2})
-    assert POLICIES.settings("max-entropy") is None
+        POLICIES.get("max-entropy").settings({"top_mass": 0.2})
+    assert POLICIES.get("max-entropy").settings() is None
 
 
 def test_registration_rules() -> None:

@@ -141,7 +141,7 @@ class SimulatorSpec(_Table):
     @classmethod
     def _kind_settings(cls, value: Any, info: ValidationInfo) -> BaseModel | None:
         kind = info.data.get("kind")
-        return None if kind is None else SIMULATORS.settings(kind, value)
+        return None if kind is None else SIMULATORS.get(kind).settings(value)
 
     @model_serializer(mode="wrap")
     def _taken_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def make_recommender(
     model_class = recommender_class(name)
     if config is None or isinstance(config, RecommenderConfig):
         return model_class(config)
-    typed = RECOMMENDERS.settings(name, config)
+    typed = RECOMMENDERS.get(name).settings(config)
     assert isinstance(typed, RecommenderConfig)
     return model_class(typed)
 
