@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
+from crsagent.knowledge_graph import graph
 from crsagent.knowledge_graph.graph import (
     AttributeValue,
     KnowledgeGraph,
@@ -74,6 +76,34 @@ def test_value_mass_and_item_sums_agree_with_the_dense_incidence() -> None:
     per_value = np.arange(kg.n_values, dtype=np.float64)
     assert np.allclose(kg.item_sums(items, per_value), dense[items] @ per_value)
     assert np.allclose(kg.item_sums(None, per_value), dense @ per_value)
+
+
+def test_gathered_sliced_and_catalog_wide_sums_are_bit_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    kg = KnowledgeGraph(tiny_dataset().catalog)
+    rng = np.random.default_rng(0)
+    items = np.sort(rng.choice(kg.n_items, size=kg.n_items // 3, replace=False))
+    weights, per_value = rng.random(items.size), rng.random(kg.n_values)
+    sums = []
+    # (entries gathered up to, share sliced up to): gathered arrays, CSR rows, catalog-wide products.
+    for gathered_entries, sliced_share, form in (
+        (10**9, 1.0, tuple),
+        (0, 1.0, sp.csr_matrix),
+        (0, 0.0, None),
+    ):
+        monkeypatch.setattr(graph, "GATHERED_ENTRIES", gathered_entries)
+        monkeypatch.setattr(graph, "SLICED_SHARE", sliced_share)
+        entries = kg.entries(items)
+        assert entries is None if form is None else isinstance(entries, form)
+        sums.append(
+            [
+                kg.value_mass(items, weights, entries),
+                kg.item_sums(items, per_value, entries),
+                kg.count_values(items, entries),
+            ]
+        )
+    for other in sums[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(sums[0], other, strict=True))
+    assert sums[0][2].sum() == kg.values_per_item[items].sum()
 
 
 def test_networkx_view_has_typed_relations() -> None:
