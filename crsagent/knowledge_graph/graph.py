@@ -206,9 +206,8 @@ class KnowledgeGraph:
         if total > GATHERED_ENTRIES and self._row_values.size > GATHERED_ENTRIES:
             if total > SLICED_SHARE * self._row_values.size:
                 return None
-            rows = self._pattern[items]
-            rows.data = self._ones[: rows.nnz]  # a view (csr_matrix() would copy a view of under half)
-            return rows
+            rows = self._pattern[items]  # data: a view of the ones, not a sliced copy of them
+            return sp.csr_matrix((self._ones[: rows.nnz], rows.indices, rows.indptr), shape=rows.shape)
         positions = np.repeat(np.arange(items.size, dtype=np.int64), lengths)
         # Entry j of the output belongs to item i: row_start[i] + (j - first output entry of i).
         offsets = np.repeat(self._row_starts[items] - (ends - lengths), lengths)
