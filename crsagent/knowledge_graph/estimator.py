@@ -39,7 +39,7 @@ from crsagent.knowledge_graph.features import (
     PriorFeatures,
     ValueAffinity,
 )
-from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph, entries_nbytes
+from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
 from crsagent.knowledge_graph.head import LogitGroups, fit_conditional_logit, sample_candidates
 from crsagent.knowledge_graph.state import DialogueState
 
@@ -273,8 +273,7 @@ class PreferenceEstimator:
                 candidates = candidates.copy()
                 conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
                 counts = self.kg.count_values(candidates, entries)
-                size = sum(part.nbytes for part in (candidates, conversation, counts))
-                size += entries_nbytes(entries)
+                size = sum(part.nbytes for part in (candidates, conversation, counts, *(entries or ())))
                 self._states.put(key, (candidates, entries, conversation, counts), size)
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:

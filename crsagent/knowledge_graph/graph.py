@@ -48,24 +48,16 @@ class AttributeValue:
         return self.key
 
 
-# Entries gathered as arrays (16 MB); more are sliced as CSR rows: gathering costs ~30 ns an
-# entry past a few million (2.5M: 71 ms at a million items, page faults included), slicing ~3.
+# Entries a large gathering may hold whatever the share of the incidence (16 MB).
 GATHERED_ENTRIES = 1_000_000
-# Items holding more than this share of a large incidence use catalog-wide products instead (26M
-# entries: 23 ms each), cheaper than slicing half the rows and summing over them.
-SLICED_SHARE = 1 / 2
+# Past that, items are gathered only while they hold at most this share of the incidence: the
+# gathered arrays cost ~30 ns an entry to build (2.5M entries: 71 ms at a million items, page faults
+# included), a catalog-wide product ~1 ns an entry (26M entries: 25-35 ms).
+GATHERED_SHARE = 1 / 16
 
+# The incidence entries of some items: (position of the item in its array, value id), in order.
 Index = NDArray[np.int32 | np.int64]  # int32 unless the incidence outgrows it
-# The incidence entries of some items, in order: gathered (position of the item in its array,
-# value id), or the items' rows as a CSR matrix.
-Entries = tuple[NDArray[np.int64], Index] | sp.csr_matrix
-
-
-def entries_nbytes(entries: Entries | None) -> int:
-    """The memory ``entries`` hold of their own (a CSR's data is a view of the graph's ones)."""
-    if isinstance(entries, sp.csr_matrix):
-        return entries.indices.nbytes + entries.indptr.nbytes
-    return sum(part.nbytes for part in entries or ())
+Entries = tuple[NDArray[np.int64], Index]
 
 
 def ascending(items: NDArray[np.int64]) -> bool:
@@ -104,11 +96,9 @@ class KnowledgeGraph:
         # One float64 array of ones is the data of both layouts, in the memory two float32 copies
         # took: products with the float64 vectors run on the matrices as they are (float32 data is
         # converted on every product: 0.15 s of a 0.02 s product at a million items).
-        self._ones = ones = np.ones(indices.size)
+        ones = np.ones(indices.size)
         self.incidence: sp.csr_matrix = sp.csr_matrix((ones, indices, indptr), shape=shape)
-        # The structure with one byte a cell: what ``entries`` slices rows of (and the CSC comes from).
-        self._pattern = sp.csr_matrix((np.ones(indices.size, dtype=bool), indices, indptr), shape=shape)
-        columns_of = self._pattern.tocsc()
+        columns_of = sp.csr_matrix((np.ones(indices.size, dtype=bool), indices, indptr), shape=shape).tocsc()
         self.incidence_csc: sp.csc_matrix = sp.csc_matrix(
             (ones, columns_of.indices, columns_of.indptr), shape=shape, copy=False
         )
@@ -191,11 +181,12 @@ class KnowledgeGraph:
         return result
 
     def entries(self, items: NDArray[np.int64]) -> Entries | None:
-        """The incidence entries of ascending ``items`` (see ``Entries``).
+        """The incidence entries of ascending ``items``: (position in ``items``, value id), in order.
 
-        What the per-turn sums read instead of multiplying the whole catalog, so a turn costs what
-        its candidates hold. None when that does not pay: unsorted or repeated items, or items
-        holding more than ``SLICED_SHARE`` of a large incidence's entries.
+        What the per-turn sums gather instead of multiplying the whole catalog, so a turn costs
+        what its candidates hold. None when gathering does not pay: unsorted or repeated items,
+        or items holding more than ``GATHERED_SHARE`` of a large incidence's entries (a few
+        catalog-wide products are cheaper than gathering millions of entries).
         """
         items = np.asarray(items, dtype=np.int64)
         if not ascending(items):
@@ -203,11 +194,8 @@ class KnowledgeGraph:
         lengths = self.values_per_item[items]
         ends = np.cumsum(lengths)
         total = int(ends[-1]) if items.size else 0
-        if total > GATHERED_ENTRIES and self._row_values.size > GATHERED_ENTRIES:
-            if total > SLICED_SHARE * self._row_values.size:
-                return None
-            rows = self._pattern[items]  # data: a view of the ones, not a sliced copy of them
-            return sp.csr_matrix((self._ones[: rows.nnz], rows.indices, rows.indptr), shape=rows.shape)
+        if total > GATHERED_SHARE * self._row_values.size and self._row_values.size > GATHERED_ENTRIES:
+            return None
         positions = np.repeat(np.arange(items.size, dtype=np.int64), lengths)
         # Entry j of the output belongs to item i: row_start[i] + (j - first output entry of i).
         offsets = np.repeat(self._row_starts[items] - (ends - lengths), lengths)
@@ -230,16 +218,14 @@ class KnowledgeGraph:
             full = np.zeros(self.n_items)
             full[items] = weights
             return np.asarray(self.incidence_t @ full, dtype=np.float64)
-        if isinstance(gathered, sp.csr_matrix):
-            return np.asarray(gathered.T @ weights, dtype=np.float64)
         positions, values = gathered
         sums = np.bincount(values, weights=weights[positions], minlength=self.n_values)
         return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker
 
     def count_values(self, items: NDArray[np.int64], entries: Entries | None = None) -> NDArray[np.float64]:
         """Per value, how many of ascending ``items`` carry it (``entries``: theirs, when gathered)."""
-        if not isinstance(entries, tuple):
-            return self.value_mass(items, np.ones(items.size), entries)
+        if entries is None:
+            return self.value_mass(items, np.ones(items.size))
         return np.bincount(entries[1], minlength=self.n_values).astype(np.float64)  # whole: exact
 
     def item_sums(
@@ -260,8 +246,6 @@ class KnowledgeGraph:
         gathered = entries if entries is not None else self.entries(items)
         if gathered is None:
             return np.asarray(self.incidence @ per_value, dtype=np.float64)[items]
-        if isinstance(gathered, sp.csr_matrix):
-            return np.asarray(gathered @ per_value, dtype=np.float64)
         positions, values = gathered
         sums = np.bincount(positions, weights=per_value[values], minlength=items.size)
         return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
@@ -78,31 +77,20 @@ def test_value_mass_and_item_sums_agree_with_the_dense_incidence() -> None:
     assert np.allclose(kg.item_sums(None, per_value), dense @ per_value)
 
 
-def test_gathered_sliced_and_catalog_wide_sums_are_bit_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gathered_and_catalog_wide_sums_are_bit_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     kg = KnowledgeGraph(tiny_dataset().catalog)
     rng = np.random.default_rng(0)
     items = np.sort(rng.choice(kg.n_items, size=kg.n_items // 3, replace=False))
     weights, per_value = rng.random(items.size), rng.random(kg.n_values)
     sums = []
-    # (entries gathered up to, share sliced up to): gathered arrays, CSR rows, catalog-wide products.
-    for gathered_entries, sliced_share, form in (
-        (10**9, 1.0, tuple),
-        (0, 1.0, sp.csr_matrix),
-        (0, 0.0, None),
-    ):
+    for gathered_entries, gathered_share in ((10**9, 1.0), (0, 0.0)):  # gathered, then catalog-wide
         monkeypatch.setattr(graph, "GATHERED_ENTRIES", gathered_entries)
-        monkeypatch.setattr(graph, "SLICED_SHARE", sliced_share)
+        monkeypatch.setattr(graph, "GATHERED_SHARE", gathered_share)
         entries = kg.entries(items)
-        assert entries is None if form is None else isinstance(entries, form)
-        sums.append(
-            [
-                kg.value_mass(items, weights, entries),
-                kg.item_sums(items, per_value, entries),
-                kg.count_values(items, entries),
-            ]
-        )
-    for other in sums[1:]:
-        assert all(np.array_equal(a, b) for a, b in zip(sums[0], other, strict=True))
+        assert (entries is None) == (gathered_entries == 0)
+        counts = kg.count_values(items, entries)
+        sums.append([kg.value_mass(items, weights, entries), kg.item_sums(items, per_value, entries), counts])
+    assert all(np.array_equal(a, b) for a, b in zip(*sums, strict=True))
     assert sums[0][2].sum() == kg.values_per_item[items].sum()
 
 
