@@ -148,6 +148,8 @@ def test_catalog_prior_prefers_popular_items_and_accepted_values() -> None:
     assert model.belief(state).top_items(1) == (0,)  # a: popular and a comedy
     shifted = ShiftedModel(model, np.array([0.0, 50.0, 0.0, 0.0]))
     assert shifted.belief(state).top_items(1) == (1,)
+    assert shifted.belief(state) is shifted.belief(state)  # a turn's policy and reply share it
+    assert ShiftedModel(model, None).belief(state).top_items(1) == (0,)
 
 
 def test_run_policy_asks_then_recommends_after_the_question_limit() -> None:
