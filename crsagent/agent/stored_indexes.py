@@ -9,7 +9,9 @@ its place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from crsagent import understanding
 from crsagent.data import catalog as catalog_code
@@ -20,6 +22,8 @@ from crsagent.tools import grounding, grounding_index
 from crsagent.tools.grounding import Grounder
 from crsagent.understanding.spotter import CatalogSpotter
 
+T = TypeVar("T")
+
 # Smaller catalogs build both in about a second: not worth a file per catalog and code change.
 CACHE_FROM_ITEMS = 50_000
 # Folder -> the modules and libraries its builds depend on.
@@ -29,21 +33,34 @@ _DEPENDS = {
 }
 
 
-def _path(folder: str, catalog: Catalog, cache_dir: Path | None, from_items: int) -> Path | None:
-    """Where ``folder``'s build of ``catalog`` is stored; None (not stored) for a catalog of fewer than
-    ``from_items`` items or without a cache folder."""
+def _stored(
+    folder: str,
+    catalog: Catalog,
+    cache_dir: Path | None,
+    from_items: int,
+    build: Callable[[], T],
+    kind: type[T],
+) -> T:
+    """``build()``, stored under ``folder`` for a catalog of ``from_items`` items or more (given a cache
+    folder), and read back from there. Once one is stored, the builds of older code for the same
+    catalog are removed: at a million items each code change would leave ~0.6 GB behind."""
     if cache_dir is None or len(catalog) < from_items:
-        return None
+        return build()
     code, libraries = _DEPENDS[folder]
-    return keyed_path(cache_dir, folder, catalog.name, catalog.content_hash, code_digest(code, libraries))
+    same_catalog = f"{catalog.name}-{catalog.content_hash[:16]}-"  # then the code's digest
+    path = keyed_path(cache_dir, folder, same_catalog[:-1], code_digest(code, libraries))
+    built = cached_build(path, build, kind, shared=[catalog])
+    for older in path.parent.iterdir():
+        if older.name.startswith(same_catalog) and len(older.name) == len(path.name) and older != path:
+            older.unlink(missing_ok=True)
+    return built
 
 
 def cached_grounder(
     catalog: Catalog, cache_dir: Path | None, *, from_items: int = CACHE_FROM_ITEMS
 ) -> Grounder:
     """``Grounder(catalog)``: read back when stored, else built (and stored for a large catalog)."""
-    path = _path("grounders", catalog, cache_dir, from_items)
-    return cached_build(path, lambda: Grounder(catalog), Grounder, shared=[catalog])
+    return _stored("grounders", catalog, cache_dir, from_items, lambda: Grounder(catalog), Grounder)
 
 
 def cached_spotter(
@@ -51,5 +68,6 @@ def cached_spotter(
 ) -> CatalogSpotter:
     """The prepared spotter of ``catalog``: read back when stored, else built (and stored for a large
     catalog)."""
-    path = _path("spotters", catalog, cache_dir, from_items)
-    return cached_build(path, lambda: CatalogSpotter(catalog).prepare(), CatalogSpotter, shared=[catalog])
+    return _stored(
+        "spotters", catalog, cache_dir, from_items, lambda: CatalogSpotter(catalog).prepare(), CatalogSpotter
+    )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from crsagent.agent import stored_indexes
 from crsagent.agent.stored_indexes import cached_grounder, cached_spotter
 from crsagent.data import Catalog, Item
 
@@ -65,3 +68,18 @@ def test_another_catalog_gets_its_own_file(tmp_path: Path) -> None:
     cached_spotter(films, tmp_path, from_items=0)
     assert cached_spotter(other, tmp_path, from_items=0).spot("spiderman from 2002") == []
     assert len(stored(tmp_path / "spotters")) == 2
+
+
+def test_a_build_for_newer_code_replaces_the_older_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    films = catalog()
+    cached_spotter(films, tmp_path, from_items=0)
+    cached_grounder(films, tmp_path, from_items=0)
+    older = stored(tmp_path / "spotters") + stored(tmp_path / "grounders")
+    monkeypatch.setattr(stored_indexes, "code_digest", lambda *_: "newer code")
+    read = cached_spotter(films, tmp_path, from_items=0)
+    cached_grounder(films, tmp_path, from_items=0)
+    newer = stored(tmp_path / "spotters") + stored(tmp_path / "grounders")
+    assert len(newer) == 2 and not set(newer) & set(older)  # one file each, not beside the old ones
+    assert [m.targets for m in read.spot("I loved The Matrix")] == [("2",)]
