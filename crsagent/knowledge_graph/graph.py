@@ -177,7 +177,9 @@ class KnowledgeGraph:
             return np.arange(self.n_items, dtype=np.int64)
         result = self.items_with(ids[0]).astype(np.int64)
         for value_id in ids[1:]:
-            result = np.intersect1d(result, self.items_with(value_id), assume_unique=True).astype(np.int64, copy=False)
+            result = np.intersect1d(result, self.items_with(value_id), assume_unique=True).astype(
+                np.int64, copy=False
+            )
         return result
 
     def entries(self, items: NDArray[np.int64]) -> Entries | None:
