@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
 from crsagent.errors import CrsAgentError
+from crsagent.knowledge_graph.row_blocks import RowBlocks
 
 
 class UnknownValueError(CrsAgentError, KeyError):
@@ -118,6 +119,9 @@ class KnowledgeGraph:
         self._row_values: Index = self.incidence.indices
         self._column_items: Index = self.incidence_csc.indices
         self._row_starts: Index = self.incidence.indptr[:-1]
+        # Catalog-wide products in row blocks on threads (one block below a few million entries).
+        self._item_product = RowBlocks(self.incidence)
+        self._value_product = RowBlocks(self.incidence_t)
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> KnowledgeGraph:
@@ -219,7 +223,7 @@ class KnowledgeGraph:
         if gathered is None:
             full = np.zeros(self.n_items)
             full[items] = weights
-            return np.asarray(self.incidence_t @ full, dtype=np.float64)
+            return self._value_product @ full
         positions, values = gathered
         sums = np.bincount(values, weights=weights[positions], minlength=self.n_values)
         return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker
@@ -243,11 +247,11 @@ class KnowledgeGraph:
         """
         per_value = np.asarray(per_value, dtype=np.float64)
         if items is None:
-            return np.asarray(self.incidence @ per_value, dtype=np.float64)
+            return self._item_product @ per_value
         items = np.asarray(items, dtype=np.int64)
         gathered = entries if entries is not None else self.entries(items)
         if gathered is None:
-            return np.asarray(self.incidence @ per_value, dtype=np.float64)[items]
+            return (self._item_product @ per_value)[items]
         positions, values = gathered
         sums = np.bincount(positions, weights=per_value[values], minlength=items.size)
         return np.asarray(sums, dtype=np.float64)  # already float64 (weighted); for the type checker

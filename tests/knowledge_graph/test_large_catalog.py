@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,16 @@ def test_candidate_prior_scores_match_the_matrix_path() -> None:
         kept = large.prior_scores(user, state.candidates)
         subset = state.candidates[::2]  # a later turn's candidates: read from what was kept
         assert np.array_equal(large.prior_scores(user, subset), kept[::2])
+    # The static scores the large path keeps are derived: a stored estimator does not carry them.
+    assert "_kept_static" in vars(large.prior)
+    restored = pickle.loads(pickle.dumps(large.prior))
+    assert "_kept_static" not in vars(restored)
+    state = DialogueState.open(kg, 3, [rock])
+    weights = large.weights.prior
+    assert np.array_equal(
+        restored.user_scores(3, weights, state.candidates, None),
+        large.prior.user_scores(3, weights, state.candidates, None),
+    )
 
 
 def test_pmi_rows_of_values_with_many_carriers_are_sampled_only_on_large_catalogs() -> None:

@@ -1,0 +1,49 @@
+"""Row-block products: the same bits as one sparse product, on the matrix's own arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from crsagent.knowledge_graph import row_blocks
+from crsagent.knowledge_graph.row_blocks import RowBlocks
+
+
+def _binary(rows: int, columns: int, seed: int) -> sp.csr_matrix:
+    dense = np.random.default_rng(seed).random((rows, columns)) < 0.01
+    return sp.csr_matrix(dense.astype(np.float64))
+
+
+@pytest.mark.parametrize("threads", [2, 3, 4])
+def test_blocks_multiply_bit_identically_on_shared_arrays(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    monkeypatch.setattr(row_blocks, "PARALLEL_ENTRIES", 1000)
+    matrix = _binary(20_000, 300, seed=threads)
+    blocks = RowBlocks(matrix, threads)
+    assert len(blocks.blocks) == threads
+    assert sum(block.get_shape()[0] for block in blocks.blocks) == blocks.n_rows
+    # Each block holds about its share of the entries.
+    assert max(block.nnz for block in blocks.blocks) < 1.1 * matrix.nnz / threads
+    for block in blocks.blocks:  # views, not copies (scipy copies small views on construction)
+        assert np.shares_memory(block.indices, matrix.indices)
+        assert np.shares_memory(block.data, matrix.data)
+    vector = np.random.default_rng(threads).normal(size=blocks.n_columns)
+    assert np.array_equal(blocks @ vector, matrix @ vector)
+
+
+def test_small_matrices_stay_one_product() -> None:
+    matrix = _binary(500, 40, seed=0)
+    blocks = RowBlocks(matrix, threads=4)
+    assert blocks.blocks == [matrix]
+    vector = np.arange(40, dtype=np.float64)
+    assert np.array_equal(blocks @ vector, matrix @ vector)
+
+
+def test_more_threads_than_rows_keeps_every_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(row_blocks, "PARALLEL_ENTRIES", 1)
+    matrix = sp.csr_matrix(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]))
+    blocks = RowBlocks(matrix, threads=4)
+    assert [block.get_shape()[0] for block in blocks.blocks] == [1, 1]
+    assert np.array_equal(blocks @ np.array([1.0, 2.0, 3.0]), np.array([4.0, 2.0]))
