@@ -51,6 +51,12 @@ class Constraints:
     year_min: int | None
     year_max: int | None
 
+    def key(self, *, prune_rejected: bool) -> tuple[object, ...]:
+        """What ``filter_candidates`` reads, hashable (rejected values only when it prunes them)."""
+        rejected = tuple(self.rejected) if prune_rejected else ()
+        groups = tuple(tuple(group) for group in self.accepted_groups)
+        return (groups, rejected, tuple(self.excluded_items), self.year_min, self.year_max)
+
     def describe(self, kg: KnowledgeGraph) -> dict[str, object]:
         """For the trace's tool log."""
         return {
@@ -91,22 +97,40 @@ def filter_candidates(
     kg: KnowledgeGraph, years: NDArray[np.float64], constraints: Constraints, *, prune_rejected: bool
 ) -> NDArray[np.int64]:
     """Items carrying one accepted value of every group, none of the rejected ones (under prune), in
-    the years."""
-    keep = np.ones(kg.n_items, dtype=bool)
-    for group in constraints.accepted_groups:
-        carries = np.zeros(kg.n_items, dtype=bool)
-        for value in group:
-            carries[kg.items_with(value)] = True
-        keep &= carries
-    if prune_rejected:
-        for value in constraints.rejected:
-            keep[kg.items_with(value)] = False
+    the years.
+
+    The other constraints are checked on the items of the group with the fewest carriers only (on a
+    million-item catalog, catalog-long passes cost ~7 ms a call).
+    """
+    groups = sorted(constraints.accepted_groups, key=lambda group: int(kg.value_counts[group].sum()))
+    items = _carriers_of_any(kg, groups[0]) if groups else np.arange(kg.n_items, dtype=np.int64)
+    keep = np.ones(items.size, dtype=bool)
+    for group in groups[1:]:
+        keep &= _marks(kg, group)[items]
+    if prune_rejected and constraints.rejected:
+        keep &= ~_marks(kg, constraints.rejected)[items]
     if constraints.year_min is not None:
-        keep &= years >= constraints.year_min  # unknown years (NaN) fail a year bound
+        keep &= years[items] >= constraints.year_min  # unknown years (NaN) fail a year bound
     if constraints.year_max is not None:
-        keep &= years <= constraints.year_max
-    keep[constraints.excluded_items] = False
-    return np.flatnonzero(keep).astype(np.int64)
+        keep &= years[items] <= constraints.year_max
+    if constraints.excluded_items:
+        keep &= ~np.isin(items, constraints.excluded_items)
+    return items[keep]
+
+
+def _carriers_of_any(kg: KnowledgeGraph, values: list[int]) -> NDArray[np.int64]:
+    """Items carrying at least one of ``values``, ascending."""
+    if len(values) == 1:  # a value's items are already ascending and distinct
+        return kg.items_with(values[0]).astype(np.int64)
+    return np.flatnonzero(_marks(kg, values)).astype(np.int64)
+
+
+def _marks(kg: KnowledgeGraph, values: list[int]) -> NDArray[np.bool_]:
+    """Per catalog item, whether it carries at least one of ``values``."""
+    carries = np.zeros(kg.n_items, dtype=bool)
+    for value in values:
+        carries[kg.items_with(value)] = True
+    return carries
 
 
 def liked_shift(kg: KnowledgeGraph, liked: list[int], weight: float) -> NDArray[np.float64] | None:

@@ -153,10 +153,10 @@ def tools(state: AgentState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         size_after=int(candidates.size),
         elapsed_ms=(time.perf_counter() - start) * 1000,
     )
-    bus = BusState(candidates=candidates.tolist())
+    bus = BusState(filtered=True)
     records = [filter_record]
     if work.plan:
-        toolbox = rt.toolbox(bus)
+        toolbox = rt.toolbox(BusState(candidates=candidates.tolist()))
         for call in work.plan:
             toolbox.call(call.tool, call.arguments)
         records.extend(toolbox.context.bus.log)
@@ -170,9 +170,11 @@ def reflect(state: AgentState, runtime: Runtime[GraphContext]) -> Command[Litera
     rt = runtime_for(runtime.context)
     work, memory = _work(state), _memory(state)
     bus: BusState = _required(state, "bus")
-    listed = bus.candidates if bus.candidates is not None else np.arange(rt.kg.n_items)
-    final = np.asarray(listed, dtype=np.int64)
-    if work.plan:  # planned tools may have replaced the graph filter's list: keep what it allows
+    if bus.filtered:
+        final = memory_candidates(rt, memory)
+    else:  # planned tools may have replaced the graph filter's list: keep what it allows
+        listed = bus.candidates if bus.candidates is not None else np.arange(rt.kg.n_items)
+        final = np.asarray(listed, dtype=np.int64)
         allowed = np.zeros(rt.kg.n_items, dtype=bool)
         allowed[memory_candidates(rt, memory)] = True
         final = final[allowed[final]]

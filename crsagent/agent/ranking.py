@@ -20,9 +20,16 @@ if TYPE_CHECKING:
 
 
 def memory_candidates(rt: AgentRuntime, memory: Memory) -> NDArray[np.int64]:
-    """Items the memory's hard constraints allow."""
+    """Items the memory's hard constraints allow (read-only: kept for the turn's next nodes)."""
     prune = rt.config.negative_answers == "prune"
-    return filter_candidates(rt.kg, rt.years, constraints_of(memory, rt.kg), prune_rejected=prune)
+    constraints = constraints_of(memory, rt.kg)
+    key = constraints.key(prune_rejected=prune)
+    kept = rt.filtered.get(key)
+    if kept is None:
+        kept = filter_candidates(rt.kg, rt.years, constraints, prune_rejected=prune)
+        kept.flags.writeable = False
+        rt.filtered.put(key, kept, kept.nbytes)
+    return kept
 
 
 def decide_over(
@@ -38,7 +45,7 @@ def decide_over(
     ``extra_shift``, e.g. an LLM plan's tool ranking)."""
     shift = preference_shift(rt, memory)
     if extra_shift is not None:
-        shift += extra_shift
+        shift = extra_shift if shift is None else shift + extra_shift
     with rt.lock:
         return run_policy(
             rt.model,
@@ -49,15 +56,18 @@ def decide_over(
             rt.config,
             session_id=session_id,
             never_ask=rt.never_ask,
-            shift=shift if shift.any() else None,
+            shift=shift if shift is not None and shift.any() else None,
             show_now=show_now,
             trained=rt.trained,
         )
 
 
-def preference_shift(rt: AgentRuntime, memory: Memory) -> NDArray[np.float64]:
+def preference_shift(rt: AgentRuntime, memory: Memory) -> NDArray[np.float64] | None:
     """Per item, the log-score bonus of what the user likes without filtering: items they named
-    (graph proximity and the collaborative model's scores), soft values and a lean to recent or older."""
+    (graph proximity and the collaborative model's scores), soft values and a lean to recent or older.
+    None when the memory holds none of them (no catalog-long array on every turn)."""
+    if not memory.liked_items and not memory.soft and memory.recency is None:
+        return None
     config, kg = rt.config, rt.kg
     shift = np.zeros(kg.n_items)
     liked = [rt.dataset.catalog.index_of(i) for i in memory.liked_items]

@@ -86,15 +86,19 @@ def set_aside_for_examples(memory: Memory, catalog: Catalog, examples: list[str]
     return kept, dropped
 
 
-def tool_shift(rt: AgentRuntime, bus: BusState, work: TurnWork) -> NDArray[np.float64]:
-    """Log-score bonus per item from an LLM plan: its tools' ranking and the items it suggested.
+def tool_shift(rt: AgentRuntime, bus: BusState, work: TurnWork) -> NDArray[np.float64] | None:
+    """Log-score bonus per item from an LLM plan: its tools' ranking and the items it suggested
+    (None without either: an offline turn).
 
     A ranked bus gives ``tool_weight`` to its first item, falling linearly to 0 at its last; each
     grounded suggestion of the LLM's own gets ``tool_weight`` too.
     """
+    ranked = bus.scores is not None and bool(bus.candidates)
+    if not ranked and not work.suggested:
+        return None
     shift = np.zeros(rt.kg.n_items)
     weight = rt.config.tool_weight
-    if bus.scores is not None and bus.candidates:
+    if ranked and bus.candidates:
         listed = np.asarray(bus.candidates, dtype=np.int64)
         shift[listed] = weight * (1.0 - np.arange(listed.size) / max(listed.size, 1))
     catalog = rt.dataset.catalog

@@ -25,6 +25,7 @@ from crsagent.data.dataset import Dataset
 from crsagent.knowledge_graph.belief_model import BeliefModel, CatalogPriorModel
 from crsagent.knowledge_graph.estimator import EstimatorConfig
 from crsagent.knowledge_graph.estimator_cache import load_or_fit
+from crsagent.knowledge_graph.features import BoundedRows
 from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.policies.learned_store import StoredSwitch, switch_for_dataset
 from crsagent.llm.protocol import ChatModel
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 # Attribute types the agent never asks about: exact years are too fine a question (decades are asked).
 NEVER_ASK_TYPES = ("year",)
+# Memory for the graph filter's kept candidates (a million-item catalog's first answer keeps ~2 MB).
+FILTERED_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def trained_switch(
@@ -89,6 +92,11 @@ class AgentRuntime:
     lock: threading.Lock = field(default_factory=threading.Lock)
     prompt_parts: dict[str, str] = field(default_factory=dict, repr=False)
     """The catalog's part of the LLM planner's prompt, filled on first use (``llm_turn``)."""
+    filtered: BoundedRows[NDArray[np.int64]] = field(
+        default_factory=lambda: BoundedRows(FILTERED_CACHE_BYTES), repr=False
+    )
+    """The graph filter's candidates by constraints (read-only arrays): a turn's nodes filter the
+    same memory more than once (``ranking.memory_candidates``)."""
 
     @classmethod
     def build(

@@ -195,12 +195,15 @@ class KnowledgeGraph:
         catalog-wide products are cheaper than gathering millions of entries).
         """
         items = np.asarray(items, dtype=np.int64)
-        if not ascending(items):
+        large = self._row_values.size > GATHERED_ENTRIES
+        # Items past the share are refused before any pass over them: callers ask again and again
+        # for a huge first answer's candidates (either path gives the same sums).
+        if (large and items.size > GATHERED_SHARE * self.n_items) or not ascending(items):
             return None
         lengths = self.values_per_item[items]
         ends = np.cumsum(lengths)
         total = int(ends[-1]) if items.size else 0
-        if total > GATHERED_SHARE * self._row_values.size and self._row_values.size > GATHERED_ENTRIES:
+        if large and total > GATHERED_SHARE * self._row_values.size:
             return None
         positions = np.repeat(np.arange(items.size, dtype=np.int64), lengths)
         # Entry j of the output belongs to item i: row_start[i] + (j - first output entry of i).

@@ -29,9 +29,17 @@ class ToolCallRecord(BaseModel):
 
 
 class BusState(BaseModel):
-    """Serialisable bus content: ``candidates`` None means the whole catalog."""
+    """Serialisable bus content: ``candidates`` None means the whole catalog (or, ``filtered``, the
+    graph filter's candidates)."""
 
     candidates: list[int] | None = None
+    filtered: bool = Field(
+        default=False,
+        description=(
+            "The candidates are the graph filter's for the session's memory: recomputed from it, not "
+            "stored (on a million-item catalog a filter keeps hundreds of thousands, stored every turn)."
+        ),
+    )
     scores: list[float] | None = None
     log: list[ToolCallRecord] = Field(default_factory=list)
 

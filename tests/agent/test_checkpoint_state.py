@@ -10,6 +10,7 @@ from langchain_core.runnables import RunnableConfig
 
 from crsagent.agent import Agent
 from crsagent.agent.memory import Memory
+from crsagent.agent.ranking import memory_candidates
 from crsagent.agent.reply import Reply
 from crsagent.agent.turns import Intent
 
@@ -68,3 +69,20 @@ def test_a_checkpoint_of_plain_dicts_still_loads(tmp_path: Path) -> None:
     assert reply.trace.understood is not None and reply.trace.understood.intent == Intent.ANSWER
     assert reply.trace.turn == memory.turns + 1
     assert isinstance(second._values("bob")["memory"], Memory)
+
+
+def test_the_graph_filters_candidates_are_recomputed_not_stored(demo_agent: Agent) -> None:
+    """A checkpoint keeps no candidate list of the graph filter (hundreds of thousands on a large
+    catalog); the turn's nodes share one filtered array, kept read-only per constraints."""
+    reply = demo_agent.chat("a comedy", "filtered-bus")
+    assert reply.trace.candidates_after > 0
+    bus = demo_agent._values("filtered-bus")["bus"]
+    assert bus.filtered and bus.candidates is None
+    memory = demo_agent._values("filtered-bus")["memory"]
+    kept = memory_candidates(demo_agent.runtime, memory)
+    assert memory_candidates(demo_agent.runtime, memory) is kept and not kept.flags.writeable
+    assert kept.size == reply.trace.candidates_after
+    narrower = memory.model_copy(
+        update={"rejected_items": [demo_agent.runtime.dataset.catalog.at(int(kept[0])).id]}
+    )
+    assert memory_candidates(demo_agent.runtime, narrower).tolist() == kept[1:].tolist()

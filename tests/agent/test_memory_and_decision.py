@@ -87,6 +87,46 @@ def test_filter_applies_values_years_and_exclusions() -> None:
     assert [kg.catalog.at(i).id for i in soft] == ["b", "c", "d"]
 
 
+def test_filter_matches_the_constraints_item_by_item() -> None:
+    """Random constraints on a random catalog: the filter keeps exactly the items that satisfy them."""
+    rng = np.random.default_rng(7)
+    genres, moods = [f"g{i}" for i in range(6)], [f"m{i}" for i in range(4)]
+    items = [
+        Item(
+            id=f"x{i}",
+            title=f"Film {i}",
+            year=None if i % 9 == 0 else int(rng.integers(1950, 2020)),
+            attributes={
+                "genre": sorted(set(rng.choice(genres, size=int(rng.integers(1, 4))).tolist())),
+                "mood": [str(rng.choice(moods))],
+            },
+        )
+        for i in range(300)
+    ]
+    kg = KnowledgeGraph(Catalog(items, name="random"))
+    years = kg.catalog.years
+    for trial in range(200):
+        picked = rng.choice(
+            [*(f"genre:{g}" for g in genres), *(f"mood:{m}" for m in moods)], size=4, replace=False
+        )
+        accepted, rejected = picked[: int(rng.integers(0, 4))].tolist(), picked[3:].tolist()
+        low = int(rng.integers(1950, 2000)) if trial % 3 == 0 else None
+        excluded = [f"x{i}" for i in rng.choice(300, size=int(rng.integers(0, 20)), replace=False)]
+        memory = Memory(accepted=accepted, rejected=rejected, rejected_items=excluded, year_min=low)
+        constraints = constraints_of(memory, kg)
+        for prune in (True, False):
+            kept = filter_candidates(kg, years, constraints, prune_rejected=prune).tolist()
+            expected = [
+                i
+                for i, item in enumerate(items)
+                if all(any(kg.has_value([i], v)[0] for v in group) for group in constraints.accepted_groups)
+                and not (prune and any(kg.has_value([i], v)[0] for v in constraints.rejected))
+                and (low is None or (item.year is not None and item.year >= low))
+                and item.id not in excluded
+            ]
+            assert kept == expected, (memory, prune)
+
+
 def _relax_all(memory: Memory) -> list[str]:
     steps = []
     while (relaxed := relax_once(memory)) is not None:
