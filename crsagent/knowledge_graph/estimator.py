@@ -273,7 +273,9 @@ class PreferenceEstimator:
                 candidates = candidates.copy()
                 conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
                 counts = self.kg.count_values(candidates, entries)
-                size = sum(part.nbytes for part in (candidates, conversation, counts, *(entries or ())))
+                size = sum(
+                    part.nbytes for part in (candidates, conversation, counts)
+                ) + self.kg.entries_bytes(entries)
                 self._states.put(key, (candidates, entries, conversation, counts), size)
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:
@@ -339,6 +341,8 @@ def _rows_of(
         return slice(None) if cached is None else None
     if cached is None:
         return items
+    if cached is items or (cached.size == items.size and np.array_equal(cached, items)):
+        return slice(None)  # the turn that kept them (no binary search of a first answer's 300k items)
     rows = np.searchsorted(cached, items)
     if rows.size and (int(rows.max()) >= cached.size or not np.array_equal(cached[rows], items)):
         return None

@@ -88,6 +88,9 @@ def test_gathered_and_catalog_wide_sums_are_bit_identical(monkeypatch: pytest.Mo
         monkeypatch.setattr(graph, "GATHERED_SHARE", gathered_share)
         entries = kg.entries(items)
         assert (entries is None) == (gathered_entries == 0)
+        if entries is not None:  # the items' rows, on the incidence's own data
+            assert np.array_equal(entries.toarray(), kg.incidence[items].toarray())
+            assert np.shares_memory(entries.data, kg.incidence.data)
         counts = kg.count_values(items, entries)
         sums.append([kg.value_mass(items, weights, entries), kg.item_sums(items, per_value, entries), counts])
     assert all(np.array_equal(a, b) for a, b in zip(*sums, strict=True))
