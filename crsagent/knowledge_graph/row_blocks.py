@@ -31,6 +31,16 @@ def product_threads() -> int:
     return max(1, min(MAX_THREADS, len(os.sched_getaffinity(0))))
 
 
+def _forget_pool() -> None:
+    # A forked child (process-pool evaluation workers) has none of its parent's threads: the
+    # parent's executor would take work that no thread ever runs.
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _shared_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from typing import Any
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -47,3 +50,25 @@ def test_more_threads_than_rows_keeps_every_row_once(monkeypatch: pytest.MonkeyP
     blocks = RowBlocks(matrix, threads=4)
     assert [block.get_shape()[0] for block in blocks.blocks] == [1, 1]
     assert np.array_equal(blocks @ np.array([1.0, 2.0, 3.0]), np.array([4.0, 2.0]))
+
+
+def _product_in_child(blocks: RowBlocks, vector: np.ndarray, results: Any) -> None:
+    results.put((blocks @ vector).tolist())
+
+
+def test_a_forked_process_multiplies_with_threads_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluation workers fork after the parent used the pool: their products must not hang."""
+    monkeypatch.setattr(row_blocks, "PARALLEL_ENTRIES", 1000)
+    matrix = _binary(5_000, 200, seed=1)
+    blocks = RowBlocks(matrix, threads=2)
+    vector = np.linspace(0.0, 1.0, 200)
+    expected = blocks @ vector  # the parent's pool now has threads
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_product_in_child, args=(blocks, vector, results))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():  # hung on the parent's threads
+        child.kill()
+    assert child.exitcode == 0
+    assert np.array_equal(np.array(results.get(timeout=5)), expected)
