@@ -26,9 +26,17 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may use (its affinity on Linux, else every core)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
 def product_threads() -> int:
-    """Threads a large product is split over: the CPUs this process may use, at most ``MAX_THREADS``."""
-    return max(1, min(MAX_THREADS, len(os.sched_getaffinity(0))))
+    """Threads a large product is split over: the usable CPUs, at most ``MAX_THREADS``."""
+    return min(MAX_THREADS, usable_cpus())
 
 
 def _forget_pool() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from typing import Any
 
 import numpy as np
@@ -72,3 +73,13 @@ def test_a_forked_process_multiplies_with_threads_of_its_own(monkeypatch: pytest
         child.kill()
     assert child.exitcode == 0
     assert np.array_equal(np.array(results.get(timeout=5)), expected)
+
+
+def test_thread_count_without_cpu_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows have no sched_getaffinity: every core counts there."""
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert row_blocks.usable_cpus() == 8
+    assert row_blocks.product_threads() == row_blocks.MAX_THREADS
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert row_blocks.product_threads() == 1

@@ -4,7 +4,6 @@ structured episodes (rule user, policy turns), resumably when given a run folder
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from crsagent.knowledge_graph.policies.learned_store import (
     new_switch,
     save_switch,
 )
+from crsagent.knowledge_graph.row_blocks import usable_cpus
 from crsagent.registry import POLICIES, TRAINED_POLICY
 from crsagent.simulators.base import Episode
 
@@ -66,10 +66,7 @@ class CprRun:
 
 def default_workers() -> int:
     """All cores this process may use."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not on Linux
-        return max(os.cpu_count() or 1, 1)
+    return usable_cpus()
 
 
 def prepare(
