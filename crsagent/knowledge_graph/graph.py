@@ -206,9 +206,20 @@ class KnowledgeGraph:
         total = int(ends[-1]) if items.size else 0
         if large and total > GATHERED_SHARE * self._row_values.size:
             return None
-        # Entry j of the output belongs to item i: row_start[i] + (j - first output entry of i).
-        offsets = np.repeat(self._row_starts[items] - (ends - lengths), lengths)
-        values = self._row_values[offsets + np.arange(total, dtype=np.int64)]
+        # Where each output entry sits in the incidence, built in one array: +1 within a row, a jump
+        # to the next row's start at its first entry (each catalog-long temporary costs its page
+        # faults: ~3 ms for 1.6M entries).
+        full = lengths > 0
+        starts, firsts, sizes = (
+            self._row_starts[items[full]].astype(np.int64),
+            (ends - lengths)[full],
+            lengths[full],
+        )
+        where = np.ones(total, dtype=np.int64)
+        if starts.size:
+            where[firsts[1:]] = starts[1:] - (starts[:-1] + sizes[:-1] - 1)
+            where[0] = starts[0]
+        values = self._row_values[np.cumsum(where, out=where)]
         indptr = np.zeros(items.size + 1, dtype=values.dtype)
         indptr[1:] = ends
         return csr_on(indptr, values, self.incidence.data[:total], (items.size, self.n_values))

@@ -112,3 +112,24 @@ def test_shared_values_are_the_common_ones() -> None:
     assert kg.shared_values(0, 1) == sorted(
         [kg.value_id("director:Nora Ephron"), kg.value_id("genre:Romance")]
     )
+
+
+def test_entries_are_the_items_rows_with_empty_rows_anywhere() -> None:
+    """Items without values (first, between, last) gather as empty rows; the rest as their own."""
+    rng = np.random.default_rng(3)
+    items = [
+        Item(
+            id=f"x{i}",
+            title=f"Film {i}",
+            attributes={} if i % 3 == 0 else {"tag": [f"t{i % 7}", f"t{i % 5}"]},
+        )
+        for i in range(60)
+    ]
+    kg = KnowledgeGraph(Catalog(items, name="holes"))
+    picks = [np.array([0]), np.array([0, 3, 4]), np.array([1, 3, 57]), np.array([57, 59]), np.arange(60)]
+    picks += [np.sort(rng.choice(60, size=size, replace=False)) for size in (2, 9, 30) for _ in range(5)]
+    for chosen in picks:
+        entries = kg.entries(chosen)
+        assert entries is not None
+        assert np.array_equal(entries.toarray(), kg.incidence[chosen].toarray())
+        assert np.array_equal(np.diff(entries.indptr), kg.values_per_item[chosen])
