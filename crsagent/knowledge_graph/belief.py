@@ -32,6 +32,10 @@ class Belief:
     """The candidates' incidence entries when the scorer already gathered them."""
     counts: NDArray[np.float64] | None = field(default=None, repr=False)
     """The candidates' ``value_counts`` when the scorer kept them."""
+    counted: NDArray[np.int64] | None = field(default=None, repr=False)
+    """Positions of the candidates that the value sums (P(yes), counts) run over; None: all of them.
+    On a large catalog a huge candidate set is summed over an evenly spaced sample
+    (``LargeCatalogConfig.counted_candidates``)."""
     _prefix: NDArray[np.int64] | None = field(default=None, init=False, repr=False)
 
     @cached_property
@@ -78,25 +82,35 @@ class Belief:
         return float(self.probabilities[self.top_positions(k)].sum())
 
     @cached_property
-    def _entries(self) -> Entries | None:
-        # Both value sums below gather the same incidence entries of the candidates: once.
-        return self.entries if self.entries is not None else self.kg.entries(self.candidates)
+    def _summed(self) -> tuple[NDArray[np.int64], Entries | None]:
+        # Both value sums below run over the same items and gather their incidence entries once.
+        if self.counted is not None:
+            items = self.candidates[self.counted]
+            return items, self.kg.entries(items)
+        return self.candidates, self.entries if self.entries is not None else self.kg.entries(self.candidates)
 
     @cached_property
     def value_probability(self) -> NDArray[np.float64]:
         """Per value, P(the target carries it) = probability mass of the candidates that carry it."""
-        return self.kg.value_mass(self.candidates, self.probabilities, self._entries)
+        items, entries = self._summed
+        if self.counted is None:
+            return self.kg.value_mass(items, self.probabilities, entries)
+        sampled = self.probabilities[self.counted]
+        return self.kg.value_mass(items, sampled / sampled.sum(), entries)
 
     @cached_property
     def value_counts(self) -> NDArray[np.float64]:
-        """Per value, how many candidates carry it."""
-        counts = self.counts
-        return counts if counts is not None else self.kg.count_values(self.candidates, self._entries)
+        """Per value, how many of the summed candidates carry it (all, unless ``counted``)."""
+        if self.counts is not None:
+            return self.counts
+        items, entries = self._summed
+        return self.kg.count_values(items, entries)
 
     def askable(self, asked: set[int]) -> NDArray[np.bool_]:
         """Values not asked yet that split the candidates (some carry it, some do not)."""
         counts = self.value_counts
-        mask = (counts > 0) & (counts < self.candidates.size)
+        summed = self.candidates.size if self.counted is None else self.counted.size
+        mask = (counts > 0) & (counts < summed)
         if asked:
             mask[list(asked)] = False
         return mask

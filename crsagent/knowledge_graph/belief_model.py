@@ -9,6 +9,7 @@ them for one turn.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -88,7 +89,7 @@ class ShiftedModel:
         belief = self.base.belief(state)
         if self.shift is not None:  # the candidates' entries and counts do not depend on the scores
             scores = belief.log_scores + self.shift[belief.candidates]
-            belief = Belief(self.kg, belief.candidates, scores, belief.entries, belief.counts)
+            belief = replace(belief, log_scores=scores)
         self._last = (state, belief)
         return belief
 

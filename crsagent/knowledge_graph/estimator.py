@@ -50,7 +50,8 @@ CONVERSATION_FEATURES = ("accepted_affinity", "rejected_values", "rejected_affin
 # Memory for the kept states of ``PreferenceEstimator.belief``: candidates, their entries and scores.
 STATE_CACHE_BYTES = 64 * 1024 * 1024
 Scores = NDArray[np.float64]
-KeptState = tuple[NDArray[np.int64], Entries | None, Scores, Scores]
+# A state's candidates, their entries, conversation scores and value counts (None: a sampled state's).
+KeptState = tuple[NDArray[np.int64], Entries | None, Scores, Scores | None]
 
 
 class EstimatorConfig(BaseModel):
@@ -133,6 +134,8 @@ class PreferenceEstimator:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.forget_user()  # estimators stored before some of the caches existed
+        if "large" in state:  # stored before a setting was added: its default
+            self.large = LargeCatalogConfig.model_validate(dict(vars(state["large"])))
 
     @property
     def n_features(self) -> int:
@@ -272,15 +275,24 @@ class PreferenceEstimator:
             else:
                 candidates = candidates.copy()
                 conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
-                counts = self.kg.count_values(candidates, entries)
-                size = sum(
-                    part.nbytes for part in (candidates, conversation, counts)
-                ) + self.kg.entries_bytes(entries)
+                # A sampled state's counts come with its belief (over the sample's entries, once).
+                if self._counted(candidates) is None:
+                    counts = self.kg.count_values(candidates, entries)
+                parts = (candidates, conversation, *([] if counts is None else [counts]))
+                size = sum(part.nbytes for part in parts) + self.kg.entries_bytes(entries)
                 self._states.put(key, (candidates, entries, conversation, counts), size)
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:
             scores = scores + self.features(state) @ state.weight_shift
-        return Belief(self.kg, candidates, scores, entries, counts)
+        return Belief(self.kg, candidates, scores, entries, counts, self._counted(candidates))
+
+    def _counted(self, candidates: NDArray[np.int64]) -> NDArray[np.int64] | None:
+        """Evenly spaced positions of a large catalog's huge candidate set that the belief's value sums
+        run over (``LargeCatalogConfig.counted_candidates``); None: every candidate."""
+        limit = self.large.counted_candidates
+        if self.kg.n_items <= self.large.exact_items or candidates.size <= limit:
+            return None
+        return np.arange(0, candidates.size, -(-candidates.size // limit), dtype=np.int64)
 
     def reflect(self, state: DialogueState, rejected: tuple[int, ...], step: float) -> None:
         """EAR-style reflection: move this conversation's weights to explain a rejected list.

@@ -85,7 +85,8 @@ class LargeCatalogConfig(BaseModel):
         description=(
             "Catalogs of up to this many items are scored exactly as every published figure was. Larger "
             "ones: a user's prior column by column for the candidates only (equal up to float rounding), "
-            "and PMI rows of values carried by more than pmi_carriers items estimated from a sample."
+            "PMI rows of values carried by more than pmi_carriers items estimated from a sample, and a "
+            "state's P(yes) and value counts from counted_candidates of its candidates when it has more."
         ),
     )
     pmi_carriers: int = Field(
@@ -94,6 +95,16 @@ class LargeCatalogConfig(BaseModel):
         description=(
             "On a large catalog, the PMI row of a value carried by more items sums over this many of them, "
             "evenly spaced, scaled to the value's weight (a third of a million-item catalog otherwise)."
+        ),
+    )
+    counted_candidates: int = Field(
+        default=32_768,
+        ge=1,
+        description=(
+            "On a large catalog, a state with more candidates than this sums P(yes) of every value and "
+            "the value counts over this many of them, evenly spaced in catalog order, P(yes) renormalised "
+            "over them (two catalog-wide products a turn otherwise: a first answer's candidates are "
+            "15-60% of a million-item catalog). The scores and the top list still cover every candidate."
         ),
     )
 

@@ -65,3 +65,33 @@ def test_the_setting_is_not_part_of_the_cache_key() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="pmi_carriers"):
         LargeCatalogConfig(pmi_carriers=0)
+
+
+def test_huge_candidate_sets_sum_p_yes_and_counts_over_an_even_sample() -> None:
+    sampled = fit(LargeCatalogConfig(exact_items=0, counted_candidates=5))
+    kg = sampled.kg
+    state = DialogueState.open(kg, 3, [kg.value_id("tag:rock")])
+    belief = sampled.belief(state)
+    n = belief.candidates.size
+    assert n > 5 and belief.counted is not None
+    step = -(-n // 5)
+    assert belief.counted.tolist() == list(range(0, n, step))
+    items = belief.candidates[belief.counted]
+    weights = belief.probabilities[belief.counted] / belief.probabilities[belief.counted].sum()
+    assert np.array_equal(belief.value_probability, kg.value_mass(items, weights))
+    assert np.array_equal(belief.value_counts, kg.count_values(items))
+    counts = kg.count_values(items)
+    assert np.array_equal(belief.askable(set()), (counts > 0) & (counts < items.size))
+    # The scores and the top list still cover every candidate; small sets are summed whole.
+    exact = fit(LargeCatalogConfig(exact_items=0))
+    assert np.array_equal(belief.log_scores, exact.belief(state).log_scores)
+    assert exact.belief(state).counted is None
+    assert np.array_equal(exact.belief(state).value_counts, kg.count_values(belief.candidates))
+
+
+def test_an_estimator_stored_before_a_large_catalog_setting_reads_its_default() -> None:
+    estimator = fit(LargeCatalogConfig(exact_items=0))
+    vars(estimator.large).pop("counted_candidates")  # what an older pickle holds
+    restored = pickle.loads(pickle.dumps(estimator))
+    assert restored.large.counted_candidates == LargeCatalogConfig().counted_candidates
+    assert restored.large.exact_items == 0
