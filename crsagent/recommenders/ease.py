@@ -12,6 +12,7 @@ from pydantic import Field
 from scipy.linalg.lapack import get_lapack_funcs
 
 from crsagent.data.interactions import Interactions
+from crsagent.errors import CrsAgentError
 from crsagent.recommenders.base import RecommenderConfig
 from crsagent.recommenders.base_model import BaseRecommender, SavedModelError
 
@@ -20,12 +21,20 @@ _MIRROR_BLOCK = 1024
 
 
 class EASEConfig(RecommenderConfig):
-    """EASE's single hyper-parameter."""
+    """EASE's single hyper-parameter, and how large a fit it takes on."""
 
     l2: float = Field(
         default=500.0,
         gt=0,
         description="lambda, the L2 penalty on the weights: larger is smoother (closer to popularity).",
+    )
+    max_items: int = Field(
+        default=40_000,
+        ge=1,
+        description=(
+            "Most items with train interactions EASE fits: its dense item x item matrix takes 4 bytes "
+            "times their square (6.4 GB at 40,000). A larger train split is refused, naming item-kNN."
+        ),
     )
 
 
@@ -98,6 +107,13 @@ class EASE(BaseRecommender[EASEConfig]):
     def _fit(self, train: Interactions, n_items: int, valid: Interactions | None) -> None:
         del valid
         active = np.unique(train.items).astype(np.int64)
+        if active.size > self.config.max_items:
+            raise CrsAgentError(
+                f"EASE over {active.size:,} items with train interactions needs a dense {active.size:,} x "
+                f"{active.size:,} matrix ({4 * active.size**2 / 1e9:.1f} GB; max_items is "
+                f"{self.config.max_items:,}): use item-kNN (--cf-model itemknn, AgentConfig(cf_model="
+                "'itemknn')) or raise EASEConfig.max_items"
+            )
         matrix = train.to_csr(n_items)[:, active]
         gram = np.asarray((matrix.T @ matrix).toarray(), dtype=np.float32)
         self._set_state(n_items, active, ease_weights(gram, self.config.l2))

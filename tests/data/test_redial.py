@@ -215,7 +215,10 @@ def test_malformed_json_line_names_file_and_line(tmp_path: Path) -> None:
         ),
         ({"respondentQuestions": [1]}, "respondentQuestions: Input should be a valid dictionary"),
         ({"messages": {"0": "hi"}}, "messages: Input should be a valid list"),
-        ({"messages": [{"timeOffset": "5", "text": "x", "senderWorkerId": 7, "messageId": 1}]}, r"messages\.0\.timeOffset: Input should be a valid integer"),
+        (
+            {"messages": [{"timeOffset": "5", "text": "x", "senderWorkerId": 7, "messageId": 1}]},
+            r"messages\.0\.timeOffset: Input should be a valid integer",
+        ),
         ({"messages": [{"timeOffset": 5, "text": None, "senderWorkerId": 7, "messageId": 1}]}, r"\.text"),
         ({"initiatorWorkerId": None}, "initiatorWorkerId: Value error, should be a number or text"),
         ({"movieMentions": {"10": 5}}, r"movieMentions\.10: Input should be a valid string"),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from crsagent.data.interactions import Interactions
+from crsagent.errors import CrsAgentError
 from crsagent.recommenders import EASE, EASEConfig, ItemKNN, ItemKNNConfig, Popularity
 from crsagent.recommenders.ease import ease_weights
 
@@ -71,6 +72,14 @@ def test_ease_recovers_co_occurrence() -> None:
     np.testing.assert_array_equal(np.diag(model.weights), 0.0)
     # A history of an item nobody had in train has no collaborative signal.
     np.testing.assert_array_equal(model.score([4]), np.zeros(5, dtype=np.float32))
+
+
+def test_ease_refuses_a_train_split_too_large_for_its_dense_matrix() -> None:
+    pairs = [(u, i) for u in range(6) for i in ((0, 1) if u < 3 else (2, 3))]
+    data = Interactions.from_pairs([f"u{u}" for u in range(6)], pairs)
+    with pytest.raises(CrsAgentError, match=r"EASE over 4 items.*max_items is 3.*itemknn"):
+        EASE(EASEConfig(max_items=3)).fit(data, 5)
+    assert EASE(EASEConfig(max_items=4)).fit(data, 5).active_items.tolist() == [0, 1, 2, 3]
 
 
 def test_ease_strong_l2_shrinks_weights_towards_zero() -> None:
