@@ -46,7 +46,8 @@ def _forget_pool() -> None:
     _pool, _pool_lock = None, threading.Lock()
 
 
-os.register_at_fork(after_in_child=_forget_pool)
+if hasattr(os, "register_at_fork"):  # no fork (and no such hook) on Windows
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _shared_pool() -> ThreadPoolExecutor:
