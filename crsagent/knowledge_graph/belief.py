@@ -8,7 +8,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
+from crsagent.knowledge_graph.entries import Entries
+from crsagent.knowledge_graph.graph import KnowledgeGraph
 
 
 def binary_entropy(p: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -32,6 +32,7 @@ from crsagent.data.interactions import Interactions
 from crsagent.errors import CrsAgentError
 from crsagent.knowledge_graph.belief import Belief
 from crsagent.knowledge_graph.conversations import simulate_state
+from crsagent.knowledge_graph.entries import Entries
 from crsagent.knowledge_graph.features import (
     BoundedRows,
     LargeCatalogConfig,
@@ -39,7 +40,7 @@ from crsagent.knowledge_graph.features import (
     PriorFeatures,
     ValueAffinity,
 )
-from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
+from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.knowledge_graph.head import LogitGroups, fit_conditional_logit, sample_candidates
 from crsagent.knowledge_graph.state import DialogueState
 
@@ -279,7 +280,7 @@ class PreferenceEstimator:
                 if self._counted(candidates) is None:
                     counts = self.kg.count_values(candidates, entries)
                 parts = (candidates, conversation, *([] if counts is None else [counts]))
-                size = sum(part.nbytes for part in parts) + self.kg.entries_bytes(entries)
+                size = sum(part.nbytes for part in parts) + (0 if entries is None else entries.nbytes)
                 self._states.put(key, (candidates, entries, conversation, counts), size)
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:

@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from crsagent.data.interactions import Interactions
-from crsagent.knowledge_graph.graph import Entries, KnowledgeGraph
+from crsagent.knowledge_graph.entries import Entries
+from crsagent.knowledge_graph.graph import KnowledgeGraph
 from crsagent.recommenders import BaseRecommender, make_recommender
 from crsagent.registry import HistoryRecommenderName
 

@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from crsagent.data.catalog import Catalog
 from crsagent.data.dataset import Dataset
 from crsagent.errors import CrsAgentError
-from crsagent.knowledge_graph.row_blocks import RowBlocks, csr_on
+from crsagent.knowledge_graph.entries import Entries, Index
+from crsagent.knowledge_graph.row_blocks import RowBlocks
 
 
 class UnknownValueError(CrsAgentError, KeyError):
@@ -55,11 +56,6 @@ GATHERED_ENTRIES = 1_000_000
 # costs ~10 ns an entry (random rows, page faults), a catalog-wide product ~0.6 ns (26M entries: 16 ms
 # on 2 cores). At a million items 1/8 made the turn p99 148 ms, 1/32 and 1/16 91-92 ms.
 GATHERED_SHARE = 1 / 16
-
-Index = NDArray[np.int32 | np.int64]  # int32 unless the incidence outgrows it
-# The incidence rows of some ascending items, in their order: a CSR matrix on the incidence's own
-# data (ones) whose products sum as the catalog-wide ones do (and 3-5x faster than bincounts).
-Entries = sp.csr_matrix
 
 
 def ascending(items: NDArray[np.int64]) -> bool:
@@ -222,12 +218,7 @@ class KnowledgeGraph:
         values = self._row_values[np.cumsum(where, out=where)]
         indptr = np.zeros(items.size + 1, dtype=values.dtype)
         indptr[1:] = ends
-        return csr_on(indptr, values, self.incidence.data[:total], (items.size, self.n_values))
-
-    @staticmethod
-    def entries_bytes(entries: Entries | None) -> int:
-        """Memory that ``entries`` holds of its own (its data is the incidence's)."""
-        return 0 if entries is None else int(entries.indices.nbytes + entries.indptr.nbytes)
+        return Entries(indptr, values, self.incidence.data, self.n_values)
 
     def value_mass(
         self, items: NDArray[np.int64], weights: NDArray[np.float64], entries: Entries | None = None
@@ -246,13 +237,13 @@ class KnowledgeGraph:
             full = np.zeros(self.n_items)
             full[items] = weights
             return self._value_product @ full
-        return np.asarray(gathered.T @ weights, dtype=np.float64)
+        return gathered.value_mass(weights)
 
     def count_values(self, items: NDArray[np.int64], entries: Entries | None = None) -> NDArray[np.float64]:
         """Per value, how many of ascending ``items`` carry it (``entries``: theirs, when gathered)."""
         if entries is None:
             return self.value_mass(items, np.ones(items.size))
-        return np.asarray(entries.T @ np.ones(items.size), dtype=np.float64)  # whole numbers: exact
+        return entries.counts()
 
     def item_sums(
         self,
@@ -272,7 +263,7 @@ class KnowledgeGraph:
         gathered = entries if entries is not None else self.entries(items)
         if gathered is None:
             return (self._item_product @ per_value)[items]
-        return np.asarray(gathered @ per_value, dtype=np.float64)
+        return gathered.item_sums(per_value)
 
     @cached_property
     def graph(self) -> nx.Graph:

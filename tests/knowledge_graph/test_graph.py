@@ -5,6 +5,7 @@ import pytest
 
 from crsagent.data.catalog import Catalog
 from crsagent.data.item import Item
+from crsagent.knowledge_graph import entries as entries_module
 from crsagent.knowledge_graph import graph
 from crsagent.knowledge_graph.graph import (
     AttributeValue,
@@ -83,17 +84,23 @@ def test_gathered_and_catalog_wide_sums_are_bit_identical(monkeypatch: pytest.Mo
     items = np.sort(rng.choice(kg.n_items, size=kg.n_items // 3, replace=False))
     weights, per_value = rng.random(items.size), rng.random(kg.n_values)
     sums = []
-    for gathered_entries, gathered_share in ((10**9, 1.0), (0, 0.0)):  # gathered, then catalog-wide
+    # Gathered and summed by bincounts, gathered and summed as sparse products, then catalog-wide.
+    for gathered_entries, gathered_share, sparse_entries in (
+        (10**9, 1.0, 10**9),
+        (10**9, 1.0, 0),
+        (0, 0.0, 0),
+    ):
         monkeypatch.setattr(graph, "GATHERED_ENTRIES", gathered_entries)
         monkeypatch.setattr(graph, "GATHERED_SHARE", gathered_share)
+        monkeypatch.setattr(entries_module, "SPARSE_ENTRIES", sparse_entries)
         entries = kg.entries(items)
         assert (entries is None) == (gathered_entries == 0)
         if entries is not None:  # the items' rows, on the incidence's own data
-            assert np.array_equal(entries.toarray(), kg.incidence[items].toarray())
-            assert np.shares_memory(entries.data, kg.incidence.data)
+            assert np.array_equal(entries.matrix.toarray(), kg.incidence[items].toarray())
+            assert np.shares_memory(entries.matrix.data, kg.incidence.data)
         counts = kg.count_values(items, entries)
         sums.append([kg.value_mass(items, weights, entries), kg.item_sums(items, per_value, entries), counts])
-    assert all(np.array_equal(a, b) for a, b in zip(*sums, strict=True))
+    assert all(np.array_equal(first, other) for first, *rest in zip(*sums, strict=True) for other in rest)
     assert sums[0][2].sum() == kg.values_per_item[items].sum()
 
 
@@ -131,5 +138,5 @@ def test_entries_are_the_items_rows_with_empty_rows_anywhere() -> None:
     for chosen in picks:
         entries = kg.entries(chosen)
         assert entries is not None
-        assert np.array_equal(entries.toarray(), kg.incidence[chosen].toarray())
+        assert np.array_equal(entries.matrix.toarray(), kg.incidence[chosen].toarray())
         assert np.array_equal(np.diff(entries.indptr), kg.values_per_item[chosen])
