@@ -93,13 +93,13 @@ def tool_shift(rt: AgentRuntime, bus: BusState, work: TurnWork) -> NDArray[np.fl
     A ranked bus gives ``tool_weight`` to its first item, falling linearly to 0 at its last; each
     grounded suggestion of the LLM's own gets ``tool_weight`` too.
     """
-    ranked = bus.scores is not None and bool(bus.candidates)
+    ranked = bus.candidates if bus.scores is not None else None
     if not ranked and not work.suggested:
         return None
     shift = np.zeros(rt.kg.n_items)
     weight = rt.config.tool_weight
-    if ranked and bus.candidates:
-        listed = np.asarray(bus.candidates, dtype=np.int64)
+    if ranked:
+        listed = np.asarray(ranked, dtype=np.int64)
         shift[listed] = weight * (1.0 - np.arange(listed.size) / max(listed.size, 1))
     catalog = rt.dataset.catalog
     for item_id in work.suggested:

@@ -266,6 +266,7 @@ class PreferenceEstimator:
         key = (tuple(state.accepted), tuple(state.rejected))
         kept = self._states.get(key)
         candidates = state.candidates
+        counted = self._counted(candidates)
         if kept is not None and np.array_equal(kept[0], candidates):
             candidates, entries, conversation, counts = kept
         else:
@@ -277,7 +278,7 @@ class PreferenceEstimator:
                 candidates = candidates.copy()
                 conversation = self.conversation_scores(state.accepted, state.rejected, candidates, entries)
                 # A sampled state's counts come with its belief (over the sample's entries, once).
-                if self._counted(candidates) is None:
+                if counted is None:
                     counts = self.kg.count_values(candidates, entries)
                 parts = (candidates, conversation, *([] if counts is None else [counts]))
                 size = sum(part.nbytes for part in parts) + (0 if entries is None else entries.nbytes)
@@ -285,7 +286,7 @@ class PreferenceEstimator:
         scores = self.prior_scores(state.user, candidates, entries) + conversation
         if state.weight_shift is not None:
             scores = scores + self.features(state) @ state.weight_shift
-        return Belief(self.kg, candidates, scores, entries, counts, self._counted(candidates))
+        return Belief(self.kg, candidates, scores, entries, counts, counted)
 
     def _counted(self, candidates: NDArray[np.int64]) -> NDArray[np.int64] | None:
         """Evenly spaced positions of a large catalog's huge candidate set that the belief's value sums
